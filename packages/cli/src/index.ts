@@ -1,0 +1,2 @@
+/** @maspo/cli: the `maspo` command, also callable in process (tests, embedding). */
+export { main } from "./main.js";

@@ -1,0 +1,4 @@
+/** The `maspo` command line. */
+export async function main(_argv: readonly string[]): Promise<number> {
+  return 0;
+}

@@ -1,0 +1,2 @@
+/** @maspo/coordinator: public surface. */
+export {};

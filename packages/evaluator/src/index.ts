@@ -1,0 +1,2 @@
+/** @maspo/evaluator: public surface. */
+export {};

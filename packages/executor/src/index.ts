@@ -1,0 +1,2 @@
+/** @maspo/executor: public surface. */
+export {};

@@ -1,0 +1,2 @@
+/** @maspo/mutator: public surface. */
+export {};

@@ -1,0 +1,2 @@
+/** @maspo/simlm: public surface. */
+export {};

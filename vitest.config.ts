@@ -1,0 +1,26 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Unit tests run against the sources; cross-process tests in test/ spawn the built CLI.
+    alias: {
+      "@maspo/core": pkg("core"),
+      "@maspo/simlm": pkg("simlm"),
+      "@maspo/executor": pkg("executor"),
+      "@maspo/evaluator": pkg("evaluator"),
+      "@maspo/mutator": pkg("mutator"),
+      "@maspo/coordinator": pkg("coordinator"),
+      "@maspo/cli": pkg("cli"),
+    },
+  },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
