@@ -9,3 +9,12 @@ export {
   type PromptParts,
   type UpstreamOutput,
 } from "./agent-messages.js";
+export {
+  agentById,
+  descendantsOf,
+  successorsOf,
+  topologicalOrder,
+  type AgentGraph,
+  type GraphAgent,
+} from "./agent-graph.js";
+export type { LlmCallRequest, LlmCallResult, LlmCaller, LlmRole } from "./llm-caller.js";

@@ -1,2 +1,11 @@
-/** @maspo/executor: public surface. */
-export {};
+/** @maspo/executor: runs the agent graph and returns traces. */
+export { executeGraph, type ExecuteGraphInput } from "./execute-graph.js";
+export {
+  AgentStepSchema,
+  ExampleSchema,
+  TraceSchema,
+  type AgentStep,
+  type AgentStepStatus,
+  type Example,
+  type Trace,
+} from "./trace.js";
