@@ -1,2 +1,31 @@
-/** @maspo/coordinator: public surface. */
-export {};
+/** @maspo/coordinator: the MASPO loop, its state, and the report. */
+export { BeamMemberSchema, compareMembers, selectTopK, type BeamMember, type LensScores, type Lineage } from "./beam.js";
+export type {
+  EngineWorkers,
+  EvaluateRequest,
+  Evaluation,
+  HardNegative,
+  JointWeights,
+  MutateRequest,
+  Proposal,
+  RunGraphRequest,
+  UsageTotals,
+} from "./engine-workers.js";
+export { contextSignature, gaussSeidelOrder, isBeamStale } from "./gauss-seidel.js";
+export { drawMinibatch } from "./minibatch.js";
+export { MisalignmentBuffer, type BufferedCase } from "./misalignment-buffer.js";
+export {
+  NO_ABLATIONS,
+  effectiveWeights,
+  initialState,
+  normalizePrompt,
+  optimize,
+  type Ablations,
+  type OptimizeConfig,
+  type OptimizeHooks,
+  type OptimizeResult,
+  type StepEvent,
+} from "./optimize.js";
+export { promptVersion } from "./prompt-version.js";
+export { RunStateSchema, type GuardEvent, type RoundSummary, type RunState, type TrajectoryRow } from "./run-state.js";
+export { describeStep, globalRound, planSteps, type Step } from "./step-plan.js";

@@ -1,0 +1,206 @@
+import type { AgentGraph } from "@maspo/core";
+import { Rng } from "@maspo/core";
+import type { Example, Trace } from "@maspo/executor";
+import { describe, expect, it } from "vitest";
+import type { EngineWorkers, EvaluateRequest, Evaluation, Proposal } from "./engine-workers.js";
+import { NO_ABLATIONS, type OptimizeConfig, optimize } from "./optimize.js";
+import type { RunState } from "./run-state.js";
+
+// A toy world: a prompt's quality is its count of "+" marks; the final answer is right when the
+// summed quality of the chain reaches the example's difficulty. Deterministic, no LLM.
+const quality = (p: string) => (p.match(/\+/g) ?? []).length;
+
+const graph: AgentGraph = {
+  final: "c",
+  agents: [
+    { id: "a", role: "first", predecessors: [], model: "m" },
+    { id: "b", role: "second", predecessors: ["a"], model: "m" },
+    { id: "c", role: "third", predecessors: ["b"], model: "m" },
+  ],
+};
+const train: Example[] = Array.from({ length: 12 }, (_, i) => ({ id: `t${i}`, input: `q${i}`, label: String(i % 6) }));
+
+function toyWorkers() {
+  const evaluations: EvaluateRequest[] = [];
+  let calls = 0;
+  const trace = (prompts: Record<string, string>, example: Example): Trace => {
+    const total = Object.values(prompts).reduce((s, p) => s + quality(p), 0);
+    const steps = Object.fromEntries(
+      graph.agents.map((a) => [
+        a.id,
+        {
+          agentId: a.id,
+          prompt: prompts[a.id] ?? "",
+          context: example.input,
+          output: `${a.id}:${quality(prompts[a.id] ?? "")}`,
+          status: "ok" as const,
+          usage: { promptTokens: 1, completionTokens: 1 },
+          cached: false,
+          latencyMs: 0,
+        },
+      ]),
+    );
+    return {
+      exampleId: example.id,
+      steps,
+      executed: graph.agents.map((a) => a.id),
+      finalAgent: "c",
+      finalOutput: String(total),
+      finalScore: total >= Number(example.label) ? 1 : 0,
+    };
+  };
+  const workers: EngineWorkers & { evaluations: EvaluateRequest[] } = {
+    evaluations,
+    async runGraph(req) {
+      calls++;
+      return trace(req.prompts, req.example);
+    },
+    async evaluate(req): Promise<Evaluation> {
+      calls++;
+      evaluations.push(structuredClone(req));
+      const d = quality(req.candidate) - quality(req.reference);
+      const R = d > 0 ? 0.9 : d < 0 ? 0.1 : 0.5;
+      const candidateTraces = req.minibatch.map((e) => trace({ ...req.prompts, [req.agentId]: req.candidate }, e));
+      const fm = candidateTraces.map((t) => t.finalScore ?? 0);
+      return {
+        R,
+        lenses: { local: R, lookahead: req.agentId === "c" ? null : R, global: R },
+        finalMetric: fm.reduce((s, x) => s + x, 0) / fm.length,
+        cases: [],
+        candidateTraces,
+        malformedVerdicts: 0,
+      };
+    },
+    async mutate(req): Promise<Proposal[]> {
+      calls++;
+      const r = new Rng(req.seed);
+      const prompt = `${req.parent}${r.bool(0.6) ? "+" : "-"}${r.int(1000)}`;
+      return [{ prompt, operator: req.operator, traceIds: req.traces.map((t) => t.exampleId), hardNegativeIds: [] }];
+    },
+    usage: () => ({ calls, tokens: calls * 10, usd: 0, cacheHits: 0 }),
+  };
+  return workers;
+}
+
+function config(overrides: Partial<OptimizeConfig> = {}): OptimizeConfig {
+  return {
+    graph,
+    initialPrompts: { a: "A", b: "B", c: "C" },
+    train,
+    seed: 7,
+    search: { beamSize: 2, rounds: 2, epochs: 1, childrenPerParent: 2, minibatchSize: 4, stepsPerAgent: 1, operators: ["rephrase", "add_constraint"] },
+    misalignment: { bufferBudget: 10, casesPerStep: 3 },
+    weights: { local: 0.25, lookahead: 0.35, global: 0.4 },
+    guards: { finalMetricFloor: null, localValidityFloor: null, tokensPerRoundMax: null },
+    stop: { targetMetric: null, patience: 10, deadlineAt: null, budgetUsd: null },
+    ablations: NO_ABLATIONS,
+    ...overrides,
+  };
+}
+
+describe("optimize", () => {
+  it("evaluates agent i+1 against agent i's new best in the same round (Gauss-Seidel)", async () => {
+    const workers = toyWorkers();
+    const steps: { kind: string; agent?: string; round?: number; evalsBefore: number; evalsAfter: number; prompts: Record<string, string> }[] = [];
+    let evalsBefore = 0;
+    await optimize(config(), workers, {
+      onStep: (e) => {
+        const s = e.step;
+        steps.push({
+          kind: s.kind,
+          agent: "agent" in s ? s.agent : undefined,
+          round: s.kind === "agent" ? s.round : undefined,
+          evalsBefore,
+          evalsAfter: workers.evaluations.length,
+          prompts: { ...e.state.prompts },
+        });
+        evalsBefore = workers.evaluations.length;
+      },
+    });
+    let checked = 0;
+    for (const round of [1, 2]) {
+      const aStep = steps.find((s) => s.kind === "agent" && s.agent === "a" && s.round === round);
+      const bStep = steps.find((s) => s.kind === "agent" && s.agent === "b" && s.round === round);
+      if (!aStep || !bStep) throw new Error("missing step");
+      const bEvals = workers.evaluations.slice(bStep.evalsBefore, bStep.evalsAfter);
+      expect(bEvals.length).toBeGreaterThan(0);
+      for (const e of bEvals) expect(e.prompts.a).toBe(aStep.prompts.a);
+      if (aStep.prompts.a !== "A") checked++;
+    }
+    // The toy world always finds a better "a" in round 1, so the propagation was really exercised.
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("refreshes a stale beam when another agent's best moved, and not otherwise", async () => {
+    // Only b improves. a proposes one worse prompt at initialisation and nothing after, so a's beam is
+    // [A, worse]; it goes stale when b's best moves and must then be re-scored against a's best.
+    // b's own context (a and c) never moves, so b is never refreshed.
+    const workers = toyWorkers();
+    const mutate = workers.mutate.bind(workers);
+    let aProposals = 0;
+    workers.mutate = async (req) => {
+      if (req.agentId === "b") return mutate(req);
+      if (req.agentId === "a" && aProposals++ === 0) return [{ prompt: "A-worse", operator: req.operator, traceIds: [], hardNegativeIds: [] }];
+      return [];
+    };
+    const steps: { label: string; evals: number }[] = [];
+    const result = await optimize(config({ search: { ...config().search, rounds: 2 } }), workers, {
+      onStep: (e) => {
+        steps.push({ label: e.label, evals: workers.evaluations.length });
+      },
+    });
+    const rows = result.state.trajectory;
+    expect(result.state.prompts.b).not.toBe("B");
+    expect(rows.filter((r) => r.agent === "b").every((r) => !r.beam_refresh_triggered)).toBe(true);
+    expect(rows.some((r) => r.agent === "a" && r.beam_refresh_triggered)).toBe(true);
+    // After initialisation, the only evaluations of a are refreshes of "A-worse" against a's best, "A".
+    const afterInit = steps.find((s) => s.label === "init c")?.evals ?? 0;
+    const aRefreshes = workers.evaluations.slice(afterInit).filter((e) => e.agentId === "a");
+    expect(aRefreshes.length).toBeGreaterThan(0);
+    for (const e of aRefreshes) expect({ candidate: e.candidate, reference: e.reference }).toEqual({ candidate: "A-worse", reference: "A" });
+  });
+
+  it("never refreshes under the no-refresh ablation", async () => {
+    const result = await optimize(config({ ablations: { ...NO_ABLATIONS, noRefresh: true } }), toyWorkers());
+    expect(result.state.trajectory.every((r) => !r.beam_refresh_triggered)).toBe(true);
+  });
+
+  it("gives the same final prompts for the same seed, and resumes from any checkpoint to the same result", async () => {
+    const full = await optimize(config(), toyWorkers());
+    const again = await optimize(config(), toyWorkers());
+    expect(again.finalPrompts).toEqual(full.finalPrompts);
+
+    const checkpoints: RunState[] = [];
+    await expect(
+      optimize(config(), toyWorkers(), {
+        onStep: (e) => {
+          checkpoints.push(structuredClone(e.state));
+          if (e.index === 6) throw new Error("coordinator killed");
+        },
+      }),
+    ).rejects.toThrow("coordinator killed");
+    const resumed = await optimize(config(), toyWorkers(), {}, checkpoints.at(-1));
+    expect(resumed.finalPrompts).toEqual(full.finalPrompts);
+    expect(resumed.state.trajectory).toEqual(full.state.trajectory);
+  });
+
+  it("improves the toy system's train metric over the baseline", async () => {
+    const result = await optimize(config({ search: { ...config().search, rounds: 4 } }), toyWorkers());
+    expect(result.state.bestTrainMetric).toBeGreaterThan(result.state.orientation?.trainMetric ?? 1);
+  });
+
+  it("stops at the deadline and says so", async () => {
+    let t = 0;
+    const result = await optimize(config(), toyWorkers(), { now: () => (t += 1000) });
+    expect(result.state.stopReason).toBe("all rounds done");
+    t = 0;
+    const late = await optimize(config({ stop: { ...config().stop, deadlineAt: 3500 } }), toyWorkers(), { now: () => (t += 1000) });
+    expect(late.state.stopReason).toBe("deadline reached");
+  });
+
+  it("does not promote a candidate that breaks the final-metric floor, and records the guard", async () => {
+    const result = await optimize(config({ guards: { finalMetricFloor: 1.01, localValidityFloor: null, tokensPerRoundMax: null } }), toyWorkers());
+    expect(result.finalPrompts).toEqual({ a: "A", b: "B", c: "C" });
+    expect(result.state.guardEvents.some((g) => g.guard === "finalMetricFloor")).toBe(true);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * The coordinator's whole state between steps: plain data, validated on load, written after every
+ * step. A run resumed from it continues with the next step and — with the response cache — pays
+ * for no call twice.
+ */
+import { z } from "zod";
+import { BeamMemberSchema } from "./beam.js";
+
+export const BufferedCaseSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  exampleId: z.string(),
+  promptVersion: z.string(),
+  category: z.string(),
+  strength: z.number(),
+  round: z.number(),
+  traceExcerpt: z.string(),
+  failureCaused: z.string(),
+});
+
+export const TrajectoryRowSchema = z.object({
+  epoch: z.number(),
+  round: z.number(),
+  agent: z.string(),
+  best_local: z.number(),
+  best_lookahead: z.number().nullable(),
+  best_global: z.number(),
+  composite: z.number(),
+  beam_refresh_triggered: z.boolean(),
+  best_changed: z.boolean(),
+});
+export type TrajectoryRow = z.infer<typeof TrajectoryRowSchema>;
+
+export const RoundSummarySchema = z.object({
+  epoch: z.number(),
+  round: z.number(),
+  trainMetric: z.number(),
+  bufferSize: z.number(),
+  categories: z.record(z.string(), z.number()),
+  tokens: z.number(),
+  usd: z.number(),
+  calls: z.number(),
+});
+export type RoundSummary = z.infer<typeof RoundSummarySchema>;
+
+export const GuardEventSchema = z.object({
+  round: z.number(),
+  agent: z.string(),
+  guard: z.enum(["finalMetricFloor", "localValidityFloor", "tokensPerRoundMax"]),
+  detail: z.string(),
+});
+export type GuardEvent = z.infer<typeof GuardEventSchema>;
+
+export const RunStateSchema = z.object({
+  v: z.literal(1),
+  /** Index of the next step to run in the step plan. */
+  nextStep: z.number(),
+  beams: z.record(z.string(), z.array(BeamMemberSchema)),
+  best: z.record(z.string(), z.string()),
+  prompts: z.record(z.string(), z.string()),
+  buffer: z.array(BufferedCaseSchema),
+  trajectory: z.array(TrajectoryRowSchema),
+  rounds: z.array(RoundSummarySchema),
+  guardEvents: z.array(GuardEventSchema),
+  orientation: z
+    .object({
+      trainMetric: z.number(),
+      failingAgents: z.record(z.string(), z.number()),
+      weakestLens: z.string().nullable(),
+      constrainingAgent: z.string().nullable(),
+    })
+    .nullable(),
+  bestTrainMetric: z.number(),
+  roundsWithoutImprovement: z.number(),
+  /** Set once the run must end; the remaining steps are skipped. */
+  stopReason: z.string().nullable(),
+  /** Tokens counter value at the start of the current round, for the tokens-per-round guard. */
+  roundStartTokens: z.number(),
+  skipRoundAfterGuard: z.boolean(),
+  malformedVerdicts: z.number(),
+});
+export type RunState = z.infer<typeof RunStateSchema>;
+export type StoredCase = z.infer<typeof BufferedCaseSchema>;
