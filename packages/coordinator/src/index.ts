@@ -29,3 +29,8 @@ export {
 export { promptVersion } from "./prompt-version.js";
 export { RunStateSchema, type GuardEvent, type RoundSummary, type RunState, type TrajectoryRow } from "./run-state.js";
 export { describeStep, globalRound, planSteps, type Step } from "./step-plan.js";
+export { buildReport, categoryTrends, type BuildReportInput, type UnrepairedCase } from "./report/build-report.js";
+export { renderHtml, trajectorySvg } from "./report/render-html.js";
+export { renderMarkdown } from "./report/render-markdown.js";
+export { ReportSchema, type Report } from "./report/report-schema.js";
+export { finish, splitHash, type FinishInput, type FinishResult } from "./finish.js";

@@ -1,0 +1,136 @@
+/**
+ * Builds the report data from the final run state and the post-optimization measurements
+ * (held-out baseline and final, per-agent deltas, unrepaired cases). Pure: the numbers are
+ * measured elsewhere; here they are only put in the method's six sections.
+ */
+import type { RunState } from "../run-state.js";
+import type { Report } from "./report-schema.js";
+
+export interface UnrepairedCase {
+  agentId: string;
+  exampleId: string;
+  category: string;
+  /** The final prompts' system outcome on the case's example (1 = now correct). */
+  finalScore: number | null;
+  /** Whether the agent's predecessors gave it an empty or failed input on that example. */
+  upstreamFailed: boolean;
+  /** The last joint reward the case's candidate got (near 0.5 = the judge could not tell). */
+  lastR: number | null;
+}
+
+export interface BuildReportInput {
+  title: string;
+  state: RunState;
+  initialPrompts: Record<string, string>;
+  heldOut: { baseline: number; final: number; examples: number; hash: string };
+  perAgent: Report["delta"]["perAgent"];
+  unrepaired: readonly UnrepairedCase[];
+  models: Report["models"];
+  ablations: string[];
+  cost: Report["cost"];
+  seed: number;
+  specHash: string;
+  world?: string;
+  /** The run ended on a budget, deadline or round limit rather than on convergence. */
+  budgetBound: boolean;
+}
+
+export function categoryTrends(state: RunState): Report["misalignment"]["topCategories"] {
+  const last = state.rounds.at(-1)?.categories ?? {};
+  const first = state.rounds[0]?.categories ?? {};
+  const finalCounts = new Map<string, number>();
+  for (const c of state.buffer) finalCounts.set(c.category, (finalCounts.get(c.category) ?? 0) + 1);
+  return [...finalCounts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 3)
+    .map(([category, count]) => {
+      const before = first[category];
+      const after = last[category] ?? count;
+      const trend = before === undefined ? "new" : after > before ? "grew" : after < before ? "shrank" : "unchanged";
+      return { category, count, trend };
+    });
+}
+
+export function buildReport(input: BuildReportInput): Report {
+  const { state, heldOut } = input;
+  const absolute = heldOut.final - heldOut.baseline;
+  const remainingFailures: Report["remainingFailures"] = input.unrepaired
+    .filter((c) => c.finalScore !== 1)
+    .map((c) => {
+      const why = c.upstreamFailed
+        ? "missing context"
+        : c.lastR !== null && Math.abs(c.lastR - 0.5) < 0.1
+          ? "ambiguity"
+          : "budget";
+      const detail =
+        why === "missing context"
+          ? `${c.agentId} got an empty or failed input from its predecessors on ${c.exampleId}`
+          : why === "ambiguity"
+            ? `the judge could not separate candidates on ${c.exampleId} (R ≈ 0.5)`
+            : `not repaired within the run's budget (${state.stopReason ?? "rounds"})`;
+      return { agentId: c.agentId, exampleId: c.exampleId, category: c.category, why, detail };
+    });
+
+  const recommendations: string[] = [];
+  const orientation = state.orientation;
+  if (orientation?.constrainingAgent) {
+    const d = input.perAgent[orientation.constrainingAgent];
+    if (d && d.global <= 0.05) {
+      recommendations.push(
+        `${orientation.constrainingAgent} constrains global performance and barely moved: consider a topology change (a verifier or critic agent after it, or splitting its role).`,
+      );
+    }
+  }
+  if (remainingFailures.some((f) => f.why === "missing context")) {
+    recommendations.push("Some failures come from missing upstream context: give the affected agent another predecessor, or a new agent that supplies what it lacks.");
+  }
+  if (input.state.malformedVerdicts > 0 || remainingFailures.some((f) => f.why === "ambiguity")) {
+    recommendations.push(
+      `The judge was unsure or malformed (${input.state.malformedVerdicts} malformed verdicts): run a calibration check or try another evaluation model.`,
+    );
+  }
+  if (input.budgetBound || state.trajectory.slice(-new Set(state.trajectory.map((r) => r.agent)).size).some((r) => r.best_changed)) {
+    recommendations.push("Bests were still moving when the run ended: a larger beam (K) or more rounds should pay.");
+  }
+  if (categoryTrends(state).some((c) => c.trend === "grew")) {
+    recommendations.push("A misalignment category grew during the run: raise the buffer budget or the lookahead weight (with a stated reason).");
+  }
+  if (absolute <= 0) {
+    recommendations.push("No held-out gain: check the train/held-out split for distribution shift, and try a stronger optimizer model.");
+  }
+  if (recommendations.length === 0) recommendations.push("Converged within budget: try a harder held-out set or a cheaper serving model with the same prompts.");
+
+  return {
+    title: input.title,
+    finalPrompts: { ...state.prompts },
+    initialPrompts: { ...input.initialPrompts },
+    trajectory: state.trajectory,
+    rounds: state.rounds.map((r) => ({ round: r.round, trainMetric: r.trainMetric, bufferSize: r.bufferSize, calls: r.calls, tokens: r.tokens })),
+    misalignment: { count: state.buffer.length, topCategories: categoryTrends(state) },
+    delta: {
+      heldOut: {
+        baseline: heldOut.baseline,
+        final: heldOut.final,
+        absolute,
+        relative: heldOut.baseline === 0 ? null : absolute / heldOut.baseline,
+        examples: heldOut.examples,
+        hash: heldOut.hash,
+      },
+      perAgent: input.perAgent,
+    },
+    remainingFailures,
+    recommendations,
+    orientation: orientation
+      ? { trainMetric: orientation.trainMetric, weakestLens: orientation.weakestLens, constrainingAgent: orientation.constrainingAgent }
+      : null,
+    guards: state.guardEvents,
+    stopReason: state.stopReason ?? "unknown",
+    models: input.models,
+    ablations: input.ablations,
+    cost: input.cost,
+    seed: input.seed,
+    specHash: input.specHash,
+    ...(input.world !== undefined ? { world: input.world } : {}),
+    malformedVerdicts: state.malformedVerdicts,
+  };
+}

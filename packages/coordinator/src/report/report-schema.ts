@@ -1,0 +1,72 @@
+/**
+ * The report a user reads, as data: exactly the method's six sections plus the run's provenance
+ * (models, seed, spec hash, cost, ablations). report.json is this object; report.md and
+ * report.html are renderings of it.
+ */
+import { z } from "zod";
+import { TrajectoryRowSchema } from "../run-state.js";
+
+export const LensDeltaSchema = z.object({
+  local: z.number(),
+  lookahead: z.number().nullable(),
+  global: z.number(),
+});
+
+export const ReportSchema = z.object({
+  title: z.string(),
+  finalPrompts: z.record(z.string(), z.string()),
+  initialPrompts: z.record(z.string(), z.string()),
+  trajectory: z.array(TrajectoryRowSchema),
+  rounds: z.array(
+    z.object({ round: z.number(), trainMetric: z.number(), bufferSize: z.number(), calls: z.number(), tokens: z.number() }),
+  ),
+  misalignment: z.object({
+    count: z.number(),
+    topCategories: z.array(
+      z.object({ category: z.string(), count: z.number(), trend: z.enum(["shrank", "grew", "unchanged", "new"]) }),
+    ),
+  }),
+  delta: z.object({
+    heldOut: z.object({
+      baseline: z.number(),
+      final: z.number(),
+      absolute: z.number(),
+      relative: z.number().nullable(),
+      examples: z.number(),
+      hash: z.string(),
+    }),
+    /** Per agent: final prompt vs initial prompt, lens win rate − 0.5 (0 = no change), on a train minibatch. */
+    perAgent: z.record(z.string(), LensDeltaSchema),
+  }),
+  remainingFailures: z.array(
+    z.object({
+      agentId: z.string(),
+      exampleId: z.string(),
+      category: z.string(),
+      why: z.enum(["budget", "ambiguity", "missing context"]),
+      detail: z.string(),
+    }),
+  ),
+  recommendations: z.array(z.string()),
+  orientation: z
+    .object({
+      trainMetric: z.number(),
+      weakestLens: z.string().nullable(),
+      constrainingAgent: z.string().nullable(),
+    })
+    .nullable(),
+  guards: z.array(z.object({ round: z.number(), agent: z.string(), guard: z.string(), detail: z.string() })),
+  stopReason: z.string(),
+  models: z.object({
+    optimizer: z.string(),
+    evaluator: z.object({ local: z.string(), lookahead: z.string(), global: z.string() }),
+    serving: z.record(z.string(), z.string()),
+  }),
+  ablations: z.array(z.string()),
+  cost: z.object({ calls: z.number(), tokens: z.number(), usd: z.number(), cacheHits: z.number() }),
+  seed: z.number(),
+  specHash: z.string(),
+  world: z.string().optional(),
+  malformedVerdicts: z.number(),
+});
+export type Report = z.infer<typeof ReportSchema>;
