@@ -36,7 +36,7 @@ export function trajectorySvg(r: Report, width = 720, height = 300): string {
   }
   parts.push(`<text x="${pad}" y="${height - 6}" font-size="11">round</text>`);
   parts.push(`<text x="4" y="${y(hi)}" font-size="10">${hi.toFixed(2)}</text><text x="4" y="${y(lo)}" font-size="10">${lo.toFixed(2)}</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width + 130}" height="${height}" role="img" aria-label="optimization trajectory">${parts.join("")}</svg>`;
+  return `<svg width="${width + 130}" height="${height}" role="img" aria-label="optimization trajectory">${parts.join("")}</svg>`;
 }
 
 export function renderHtml(r: Report): string {

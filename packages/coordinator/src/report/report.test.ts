@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { initialState } from "../optimize.js";
+import type { RunState } from "../run-state.js";
+import { buildReport } from "./build-report.js";
+import { renderHtml } from "./render-html.js";
+import { renderMarkdown } from "./render-markdown.js";
+import { ReportSchema } from "./report-schema.js";
+
+function state(): RunState {
+  const s = initialState({
+    initialPrompts: { planner: "P0", solver: "S0" },
+  } as unknown as Parameters<typeof initialState>[0]);
+  s.prompts = { planner: "P1 <b>bold</b>", solver: "S0" };
+  s.stopReason = "no global improvement for 3 rounds";
+  s.orientation = { trainMetric: 0.4, failingAgents: {}, weakestLens: "lookahead", constrainingAgent: "planner" };
+  s.trajectory = [
+    { epoch: 1, round: 1, agent: "planner", best_local: 0.7, best_lookahead: 0.6, best_global: 0.65, composite: 0.2, beam_refresh_triggered: false, best_changed: true },
+    { epoch: 1, round: 1, agent: "solver", best_local: 0.5, best_lookahead: null, best_global: 0.5, composite: 0, beam_refresh_triggered: true, best_changed: false },
+  ];
+  s.rounds = [{ epoch: 1, round: 1, trainMetric: 0.55, bufferSize: 2, categories: { "global: wrong answer": 2 }, tokens: 100, usd: 0, calls: 10 }];
+  s.buffer = [
+    { id: "c1", agentId: "planner", exampleId: "t1", promptVersion: "v", category: "global: wrong answer", strength: 1, round: 1, traceExcerpt: "x", failureCaused: "wrong" },
+    { id: "c2", agentId: "planner", exampleId: "t2", promptVersion: "v", category: "global: wrong answer", strength: 1, round: 1, traceExcerpt: "x", failureCaused: "wrong" },
+  ];
+  return s;
+}
+
+const report = () =>
+  buildReport({
+    title: "maspo report — demo",
+    state: state(),
+    initialPrompts: { planner: "P0", solver: "S0" },
+    heldOut: { baseline: 0.4, final: 0.6, examples: 50, hash: "abc" },
+    perAgent: { planner: { local: 0.2, lookahead: 0.1, global: 0.15 }, solver: { local: 0, lookahead: null, global: 0 } },
+    unrepaired: [{ agentId: "planner", exampleId: "t1", category: "global: wrong answer", finalScore: 0, upstreamFailed: false, lastR: null }],
+    models: { optimizer: "opt", evaluator: { local: "judge", lookahead: "judge", global: "judge" }, serving: { planner: "m", solver: "m" } },
+    ablations: [],
+    cost: { calls: 10, tokens: 100, usd: 0, cacheHits: 3 },
+    seed: 1,
+    specHash: "deadbeef",
+    world: "math-chain",
+    budgetBound: false,
+  });
+
+describe("report", () => {
+  it("holds the held-out delta absolute and relative, and validates against its schema", () => {
+    const r = ReportSchema.parse(report());
+    expect(r.delta.heldOut.absolute).toBeCloseTo(0.2);
+    expect(r.delta.heldOut.relative).toBeCloseTo(0.5);
+    expect(r.misalignment.topCategories).toEqual([{ category: "global: wrong answer", count: 2, trend: "unchanged" }]);
+    expect(r.remainingFailures[0]?.why).toBe("budget");
+  });
+
+  it("renders exactly the method's six sections, in order, with the prompts verbatim", () => {
+    const md = renderMarkdown(report());
+    const headings = md.split("\n").filter((l) => l.startsWith("## "));
+    expect(headings).toEqual([
+      "## 1. Final prompt set",
+      "## 2. Optimization trajectory",
+      "## 3. Misalignment cases",
+      "## 4. Best vs baseline",
+      "## 5. Remaining failure modes",
+      "## 6. Recommended next experiments",
+    ]);
+    expect(md).toContain("P1 <b>bold</b>");
+    expect(md).toContain("| round | agent | best_local | best_lookahead | best_global | composite | beam_refresh_triggered |");
+    expect(md).toContain("optimizer: `opt`");
+  });
+
+  it("renders one self-contained html page with the trajectory plotted and the text escaped", () => {
+    const html = renderHtml(report());
+    expect(html).toContain("<svg");
+    expect(html).toContain("<polyline");
+    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect(html).toContain("P1 &lt;b&gt;bold&lt;/b&gt;");
+  });
+});
