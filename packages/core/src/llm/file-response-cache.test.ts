@@ -1,0 +1,67 @@
+import { mkdtemp, readdir, rm, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FileResponseCache } from "./file-response-cache.js";
+import { ResponseCacheError } from "./llm-error.js";
+import { MemoryResponseCache } from "./response-cache.js";
+
+const KEY = "ab".repeat(32);
+const VALUE = { content: "42", finishReason: "stop", usage: { promptTokens: 3, completionTokens: 1 } };
+
+describe("FileResponseCache", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "maspo-file-cache-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("returns what was set, from a file sharded by key prefix, leaving no temp files", async () => {
+    const cache = new FileResponseCache(dir);
+    expect(await cache.get(KEY)).toBeUndefined();
+    await cache.set(KEY, VALUE);
+    expect(await new FileResponseCache(dir).get(KEY)).toEqual(VALUE);
+    expect(await readdir(join(dir, "ab"))).toEqual([`${KEY}.json`]);
+  });
+
+  it("treats unparseable, wrongly shaped and misplaced entries as counted misses", async () => {
+    const reasons: string[] = [];
+    const cache = new FileResponseCache(dir, (_file, reason) => reasons.push(reason));
+    await mkdir(join(dir, "ab"), { recursive: true });
+    await writeFile(join(dir, "ab", `${KEY}.json`), '{"v":1,"key":"ab', "utf8");
+    expect(await cache.get(KEY)).toBeUndefined();
+    await writeFile(join(dir, "ab", `${KEY}.json`), JSON.stringify({ v: 1, key: KEY, value: { content: 1 } }), "utf8");
+    expect(await cache.get(KEY)).toBeUndefined();
+    await writeFile(join(dir, "ab", `${KEY}.json`), JSON.stringify({ v: 1, key: "cd".repeat(32), value: VALUE }), "utf8");
+    expect(await cache.get(KEY)).toBeUndefined();
+    expect(cache.corruptEntries).toBe(3);
+    expect(reasons).toHaveLength(3);
+    await cache.set(KEY, VALUE);
+    expect(await cache.get(KEY)).toEqual(VALUE);
+  });
+
+  it("refuses keys that are not hex digests, so a key cannot address a path outside the directory", async () => {
+    const cache = new FileResponseCache(dir);
+    await expect(cache.get("../../etc/passwd")).rejects.toBeInstanceOf(ResponseCacheError);
+    await expect(cache.set("../x", VALUE)).rejects.toBeInstanceOf(ResponseCacheError);
+  });
+
+  it("survives many concurrent writers of the same key", async () => {
+    const cache = new FileResponseCache(dir);
+    await Promise.all(Array.from({ length: 20 }, () => cache.set(KEY, VALUE)));
+    expect(await cache.get(KEY)).toEqual(VALUE);
+    expect(await readdir(join(dir, "ab"))).toEqual([`${KEY}.json`]);
+  });
+});
+
+describe("MemoryResponseCache", () => {
+  it("hands out copies, so a caller mutating a result cannot change the cached value", async () => {
+    const cache = new MemoryResponseCache();
+    await cache.set(KEY, VALUE);
+    const got = await cache.get(KEY);
+    got!.usage.promptTokens = 999;
+    expect(await cache.get(KEY)).toEqual(VALUE);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The response cache on disk, for embedded runs: one JSON file per key under `<dir>/<first two hex
+ * chars>/<key>.json`. Writes go to a temp file and are renamed into place, so a reader (or a crash)
+ * never sees half an entry; concurrent writers of one key write the same content, so the last rename
+ * winning is harmless. A corrupt entry is a miss, counted in `corruptEntries`, and is overwritten by
+ * the next successful call.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { ResponseCacheError } from "./llm-error.js";
+import { cachedCompletionSchema, type CachedCompletion, type ResponseCache } from "./response-cache.js";
+
+const ENTRY_VERSION = 1;
+
+const entrySchema = z.object({
+  v: z.literal(ENTRY_VERSION),
+  key: z.string(),
+  value: cachedCompletionSchema,
+});
+
+const KEY_PATTERN = /^[0-9a-f]{16,128}$/;
+
+export class FileResponseCache implements ResponseCache {
+  /** Entries found unreadable (bad JSON, wrong shape, wrong key) and treated as misses. */
+  corruptEntries = 0;
+
+  constructor(
+    readonly dir: string,
+    /** Told about each corrupt entry, e.g. to log it; the read is still a miss. */
+    private readonly onCorrupt?: (file: string, reason: string) => void,
+  ) {}
+
+  async get(key: string): Promise<CachedCompletion | undefined> {
+    const file = this.fileFor(key);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if (isErrno(err, "ENOENT")) return undefined;
+      throw new ResponseCacheError(`cannot read LLM cache entry ${file}: ${String(err)}; check the cache directory's permissions`, {
+        cause: err,
+      });
+    }
+    let reason: string;
+    try {
+      const parsed = entrySchema.safeParse(JSON.parse(text));
+      if (parsed.success && parsed.data.key === key) return parsed.data.value;
+      reason = parsed.success ? `holds key ${parsed.data.key}` : `wrong shape: ${parsed.error.issues[0]?.message ?? "invalid"}`;
+    } catch (err) {
+      reason = `not JSON: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    this.corruptEntries++;
+    this.onCorrupt?.(file, reason);
+    return undefined;
+  }
+
+  async set(key: string, value: CachedCompletion): Promise<void> {
+    const file = this.fileFor(key);
+    const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+    const body = JSON.stringify({ v: ENTRY_VERSION, key, value: cachedCompletionSchema.parse(value) });
+    try {
+      await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
+      await writeFile(tmp, body, "utf8");
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw new ResponseCacheError(`cannot write LLM cache entry ${file}: ${String(err)}; check free space and the directory's permissions`, {
+        cause: err,
+      });
+    }
+  }
+
+  private fileFor(key: string): string {
+    // Keys are hashes; anything else could walk out of the cache directory.
+    if (!KEY_PATTERN.test(key)) throw new ResponseCacheError(`LLM cache key ${JSON.stringify(key)} is not a lowercase hex digest`);
+    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
+}
