@@ -1,2 +1,5 @@
 /** @maspo/cli: the `maspo` command, also callable in process (tests, embedding). */
-export { main } from "./main.js";
+export { buildProgram, main } from "./main.js";
+export { processIo, type CliIo } from "./cli-io.js";
+export { ExitStatus, NotBuiltError, RefusedError, ReportedError, exitStatusOf } from "./exit-status.js";
+export { runSpecSchemaText } from "./commands/schema.js";

@@ -1,4 +1,42 @@
-/** The `maspo` command line. */
-export async function main(_argv: readonly string[]): Promise<number> {
-  return 0;
+/**
+ * The `maspo` command line: builds the program from one module per command and turns every outcome
+ * into an exit status (see exit-status.ts). Callable in process with injected streams.
+ */
+import { MaspoError } from "@maspo/core";
+import { Command, CommanderError } from "commander";
+import { type CliIo, processIo } from "./cli-io.js";
+import { registerInitCommand } from "./commands/init.js";
+import { registerRunCommand } from "./commands/run.js";
+import { registerSchemaCommand } from "./commands/schema.js";
+import { registerValidateCommand } from "./commands/validate.js";
+import { ExitStatus, ReportedError, exitStatusOf } from "./exit-status.js";
+import { cliVersion } from "./version.js";
+
+/** The program with every command registered; output goes to `io`, and errors are thrown, not exited on. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("maspo")
+    .description("Joint prompt optimization for LLM multi-agent systems (the MASPO method).")
+    .version(cliVersion(), "-V, --version", "print the maspo version")
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride()
+    .showSuggestionAfterError(true);
+  registerValidateCommand(program, io);
+  registerSchemaCommand(program, io);
+  registerInitCommand(program, io);
+  registerRunCommand(program, io);
+  return program;
+}
+
+/** Run `maspo` on process-style argv (`[node, script, ...args]`); resolves to the exit status. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync([...argv], { from: "node" });
+    return ExitStatus.ok;
+  } catch (error) {
+    // commander has printed its own message (usage errors, help, version).
+    if (!(error instanceof CommanderError) && !(error instanceof ReportedError)) {
+      io.err(error instanceof MaspoError ? `${error.message}\n` : `maspo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    return exitStatusOf(error);
+  }
 }

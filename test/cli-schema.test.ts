@@ -1,0 +1,55 @@
+// The committed JSON Schema (maspo.schema.json) is what `maspo schema` prints, and it checks spec
+// files the way an editor would: every example passes, broken ones fail.
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { runSpecSchemaText } from "@maspo/cli";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
+const EXAMPLES = join(REPO, "examples");
+const exampleFiles = readdirSync(EXAMPLES)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
+
+// strict: a schema keyword ajv does not know is an error, so the file stays clean for every editor.
+const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
+  JSON.parse(readFileSync(join(REPO, "maspo.schema.json"), "utf8")) as object,
+);
+
+function example(name: string): Record<string, unknown> {
+  return parse(readFileSync(join(EXAMPLES, name), "utf8")) as Record<string, unknown>;
+}
+
+describe("maspo.schema.json", () => {
+  it("is exactly what `maspo schema` prints (regenerate: npx maspo schema > maspo.schema.json)", () => {
+    expect(readFileSync(join(REPO, "maspo.schema.json"), "utf8")).toBe(runSpecSchemaText());
+  });
+
+  it("is wired to the examples for editors", () => {
+    for (const file of exampleFiles) {
+      expect(readFileSync(join(EXAMPLES, file), "utf8"), file).toMatch(/^# yaml-language-server: \$schema=\.\.\/maspo\.schema\.json/);
+    }
+  });
+
+  it.each(exampleFiles)("accepts examples/%s", (file) => {
+    const ok = validate(example(file));
+    expect(validate.errors ?? [], file).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it("rejects a spec with an unknown key, a missing required field and a wrong enum value", () => {
+    const spec = example("inline-arithmetic.yaml");
+    const graph = spec["graph"] as Record<string, unknown>;
+    graph["topology"] = "chain";
+    delete spec["guards"];
+    spec["serach"] = { beamSize: 3 };
+    expect(validate(spec)).toBe(false);
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+    expect(problems.some((p) => p.includes("serach"))).toBe(true);
+    expect(problems.some((p) => p.includes('"missingProperty":"guards"'))).toBe(true);
+    expect(problems.some((p) => p.startsWith("/graph/topology"))).toBe(true);
+  });
+});
