@@ -1,0 +1,189 @@
+/**
+ * Trace-guided mutation: one operator applied to one parent prompt, `children` times. Each child is
+ * one optimizer call (its own sample index) on the same meta-prompt; an unreadable answer is asked
+ * again under a fresh sample index, then dropped and counted. Proposals that are empty or repeat an
+ * existing prompt are dropped; every kept one carries its lineage (parent, operator, the traces and
+ * hard negatives it was shown). Results are folded in child order, whatever order calls finish in.
+ */
+import { type Issue, type LlmCaller, MUTATION_OPERATORS, ValidationError } from "@maspo/core";
+import {
+  type CallTally,
+  MisalignmentCaseSchema,
+  addTallies,
+  excerpt,
+  promptVersion,
+  tallyOf,
+  zodIssues,
+} from "@maspo/evaluator";
+import { TraceSchema } from "@maspo/executor";
+import { z } from "zod";
+import { buildMetaPrompt } from "./meta-prompt.js";
+import { type ParsedProposal, dedupeProposals, parseProposal } from "./proposals.js";
+
+export const MutationRequestSchema = z.object({
+  agentId: z.string().min(1),
+  role: z.string().min(1),
+  /** The parent prompt text. */
+  parent: z.string().min(1),
+  operator: z.enum(MUTATION_OPERATORS),
+  /** Real traces that include this agent's step: the optimizer's evidence. */
+  traces: z.array(TraceSchema),
+  /** This agent's cases from the misalignment buffer, strongest first. */
+  hardNegatives: z.array(MisalignmentCaseSchema),
+  optimizerModel: z.string().min(1),
+  temperature: z.number().min(0).max(2),
+  seed: z.number().int(),
+  children: z.number().int().min(1),
+  /** Prompts the agent's beam (and history) already holds; proposals equal to one are dropped. */
+  existingPrompts: z.array(z.string()),
+  /** Benchmarking ablation: show the optimizer no traces and no hard negatives. */
+  noTraces: z.boolean().optional(),
+  /** Total attempts per child when the answer is malformed (first ask included). Default 2. */
+  maxAttempts: z.number().int().min(1).optional(),
+  limits: z
+    .object({ maxTraces: z.number().int().min(0), maxHardNegatives: z.number().int().min(0), excerptChars: z.number().int().min(20) })
+    .partial()
+    .optional(),
+  /** A final score at or above it is a correct final answer. Default 1. */
+  passScore: z.number().optional(),
+});
+export type MutationRequest = z.infer<typeof MutationRequestSchema>;
+
+export const LineageSchema = z.object({
+  parentPromptVersion: z.string(),
+  operator: z.enum(MUTATION_OPERATORS),
+  /** Example ids of the traces the optimizer was shown. */
+  traceIds: z.array(z.string()),
+  /** Misalignment case ids the optimizer was shown. */
+  hardNegativeIds: z.array(z.string()),
+  /** True when made under the no-traces ablation (benchmarking only). */
+  noTraces: z.boolean(),
+  sampleIndex: z.number().int(),
+});
+export type Lineage = z.infer<typeof LineageSchema>;
+
+export const ProposalSchema = z.object({
+  prompt: z.string(),
+  promptVersion: z.string(),
+  analysis: z.string(),
+  modification: z.string(),
+  lineage: LineageSchema,
+});
+export type Proposal = z.infer<typeof ProposalSchema>;
+
+export interface MutationResult {
+  proposals: Proposal[];
+  /** Children whose every answer was unreadable (dropped). */
+  malformed: number;
+  malformedReports: { child: number; problems: { sampleIndex: number; problem: string; answer: string }[] }[];
+  dropped: { empty: number; duplicate: number };
+  calls: CallTally;
+  /** The no-traces ablation was on: these proposals are not trace-guided. */
+  noTraces: boolean;
+}
+
+export const DEFAULT_MUTATION_ATTEMPTS = 2;
+
+export interface MutateInput extends MutationRequest {
+  llm: LlmCaller;
+}
+
+export function validateMutationRequest(input: unknown): MutationRequest {
+  const parsed = MutationRequestSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError("mutation request", zodIssues(parsed.error, input));
+  const req = parsed.data;
+  const issues: Issue[] = [];
+  if (!req.noTraces) {
+    if (req.traces.length === 0) {
+      issues.push({
+        path: "traces",
+        expected: "at least one trace of the agent (mutation is trace-guided)",
+        found: "none",
+        hint: "noTraces exists only as a labelled benchmarking ablation",
+      });
+    }
+    req.traces.forEach((t, i) => {
+      if (!t.steps[req.agentId]) issues.push({ path: `traces[${i}].steps.${req.agentId}`, expected: "the agent's step", found: "nothing" });
+    });
+    req.hardNegatives.forEach((c, i) => {
+      if (c.agentId !== req.agentId) {
+        issues.push({ path: `hardNegatives[${i}].agentId`, expected: JSON.stringify(req.agentId), found: JSON.stringify(c.agentId) });
+      }
+    });
+  }
+  if (issues.length > 0) throw new ValidationError("mutation request", issues);
+  return req;
+}
+
+export async function mutate(input: MutateInput): Promise<MutationResult> {
+  const { llm, ...data } = input;
+  const req = validateMutationRequest(data);
+  const meta = buildMetaPrompt({
+    agentId: req.agentId,
+    role: req.role,
+    parent: req.parent,
+    operator: req.operator,
+    traces: req.traces,
+    hardNegatives: req.hardNegatives,
+    noTraces: req.noTraces ?? false,
+    ...(req.limits ? { limits: req.limits } : {}),
+    ...(req.passScore !== undefined ? { passScore: req.passScore } : {}),
+  });
+  const maxAttempts = req.maxAttempts ?? DEFAULT_MUTATION_ATTEMPTS;
+
+  const askChild = async (child: number) => {
+    const tallies: CallTally[] = [];
+    const problems: { sampleIndex: number; problem: string; answer: string }[] = [];
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      // Distinct across children and attempts: a retry must not be a cache hit of the same answer.
+      const sampleIndex = child + attempt * req.children;
+      const result = await llm.complete({
+        endpointId: req.optimizerModel,
+        role: "optimizer",
+        messages: meta.messages,
+        temperature: req.temperature,
+        seed: req.seed,
+        sampleIndex,
+        json: true,
+      });
+      tallies.push(tallyOf(result));
+      const parsed = parseProposal(result.content);
+      if (parsed.ok) return { child, sampleIndex, proposal: parsed.proposal, problems, tally: addTallies(...tallies) };
+      problems.push({ sampleIndex, problem: parsed.problem, answer: excerpt(result.content, 200) });
+    }
+    return { child, sampleIndex: -1, proposal: undefined as ParsedProposal | undefined, problems, tally: addTallies(...tallies) };
+  };
+  const answers = await Promise.all(Array.from({ length: req.children }, (_, child) => askChild(child)));
+
+  const parentPromptVersion = promptVersion(req.parent);
+  const candidates = answers.flatMap((a): Proposal[] =>
+    a.proposal
+      ? [
+          {
+            prompt: a.proposal.prompt,
+            promptVersion: promptVersion(a.proposal.prompt),
+            analysis: a.proposal.analysis,
+            modification: a.proposal.modification,
+            lineage: {
+              parentPromptVersion,
+              operator: req.operator,
+              traceIds: meta.traceIds,
+              hardNegativeIds: meta.hardNegativeIds,
+              noTraces: meta.noTraces,
+              sampleIndex: a.sampleIndex,
+            },
+          },
+        ]
+      : [],
+  );
+  const deduped = dedupeProposals(candidates, [req.parent, ...req.existingPrompts]);
+  const failed = answers.filter((a) => !a.proposal);
+  return {
+    proposals: deduped.kept,
+    malformed: failed.length,
+    malformedReports: failed.map((a) => ({ child: a.child, problems: a.problems })),
+    dropped: { empty: deduped.empty, duplicate: deduped.duplicates },
+    calls: addTallies(...answers.map((a) => a.tally)),
+    noTraces: meta.noTraces,
+  };
+}
