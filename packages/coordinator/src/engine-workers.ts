@@ -3,9 +3,9 @@
  * plain data, so the embedded mode (direct calls into the executor, evaluator and mutator packages)
  * and the cluster mode (the same calls as JetStream tasks) run the very same optimization.
  */
+import type { MisalignmentCase } from "@maspo/evaluator";
 import type { Example, Trace } from "@maspo/executor";
 import type { LensScores } from "./beam.js";
-import type { BufferedCase } from "./misalignment-buffer.js";
 
 export interface JointWeights {
   local: number;
@@ -34,11 +34,8 @@ export interface EvaluateRequest {
   lookahead: boolean;
 }
 
-/** A hard negative as the mutator sees it. */
-export interface HardNegative extends BufferedCase {
-  traceExcerpt: string;
-  failureCaused: string;
-}
+/** A hard negative: a misalignment case as the evaluator found it and the mutator shows it. */
+export type HardNegative = MisalignmentCase;
 
 export interface Evaluation {
   /** Joint reward R(candidate, reference) in [0, 1]. */
@@ -48,7 +45,6 @@ export interface Evaluation {
   finalMetric: number | null;
   /** Misalignment cases the candidate produced (won locally, lost downstream). */
   cases: HardNegative[];
-  candidateTraces: Trace[];
   malformedVerdicts: number;
 }
 

@@ -34,3 +34,12 @@ export { renderHtml, trajectorySvg } from "./report/render-html.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { ReportSchema, type Report } from "./report/report-schema.js";
 export { finish, splitHash, type FinishInput, type FinishResult } from "./finish.js";
+export { createEmbeddedWorkers, evaluateTask, mutateTask, runGraphTask, type WorkerContext } from "./embedded-workers.js";
+export {
+  CheckpointMismatchError,
+  CheckpointSchema,
+  FileCheckpointStore,
+  assertResumable,
+  type Checkpoint,
+  type CheckpointStore,
+} from "./checkpoint-store.js";

@@ -67,7 +67,6 @@ function toyWorkers() {
         lenses: { local: R, lookahead: req.agentId === "c" ? null : R, global: R },
         finalMetric: fm.reduce((s, x) => s + x, 0) / fm.length,
         cases: [],
-        candidateTraces,
         malformedVerdicts: 0,
       };
     },

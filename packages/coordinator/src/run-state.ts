@@ -3,20 +3,12 @@
  * step. A run resumed from it continues with the next step and — with the response cache — pays
  * for no call twice.
  */
+import { MisalignmentCaseSchema } from "@maspo/evaluator";
 import { z } from "zod";
 import { BeamMemberSchema } from "./beam.js";
 
-export const BufferedCaseSchema = z.object({
-  id: z.string(),
-  agentId: z.string(),
-  exampleId: z.string(),
-  promptVersion: z.string(),
-  category: z.string(),
-  strength: z.number(),
-  round: z.number(),
-  traceExcerpt: z.string(),
-  failureCaused: z.string(),
-});
+/** A buffered misalignment case: the evaluator's case plus the round it was mined in. */
+export const BufferedCaseSchema = MisalignmentCaseSchema.extend({ round: z.number() });
 
 export const TrajectoryRowSchema = z.object({
   epoch: z.number(),

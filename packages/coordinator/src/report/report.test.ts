@@ -19,8 +19,8 @@ function state(): RunState {
   ];
   s.rounds = [{ epoch: 1, round: 1, trainMetric: 0.55, bufferSize: 2, categories: { "global: wrong answer": 2 }, tokens: 100, usd: 0, calls: 10 }];
   s.buffer = [
-    { id: "c1", agentId: "planner", exampleId: "t1", promptVersion: "v", category: "global: wrong answer", strength: 1, round: 1, traceExcerpt: "x", failureCaused: "wrong" },
-    { id: "c2", agentId: "planner", exampleId: "t2", promptVersion: "v", category: "global: wrong answer", strength: 1, round: 1, traceExcerpt: "x", failureCaused: "wrong" },
+    { id: "c1", agentId: "planner", exampleId: "t1", promptVersion: "v", category: "global: wrong answer", strength: 1, round: 1, source: "evaluation" as const, lostOn: "global" as const, traceExcerpt: { input: "i", output: "o", downstream: "d" }, failureCaused: "wrong" },
+    { id: "c2", agentId: "planner", exampleId: "t2", promptVersion: "v", category: "global: wrong answer", strength: 1, round: 1, source: "evaluation" as const, lostOn: "global" as const, traceExcerpt: { input: "i", output: "o", downstream: "d" }, failureCaused: "wrong" },
   ];
   return s;
 }
