@@ -1,0 +1,20 @@
+/**
+ * Named settings a run can opt into. `paper` reproduces the MASPO paper's experimental setting; the
+ * method's own defaults stay the defaults of the spec.
+ */
+import type { RunSpec } from "@maspo/core";
+
+export function applyPreset(spec: RunSpec, preset: "paper"): RunSpec {
+  switch (preset) {
+    case "paper": {
+      const next: RunSpec = {
+        ...spec,
+        weights: { local: 0.4, lookahead: 0.4, global: 0.2, reason: "paper preset: the paper's best weights in its sweep" },
+        search: { ...spec.search, beamSize: 2, childrenPerParent: 2, stepsPerAgent: 3, rounds: 3, epochs: 1, minibatchSize: 10 },
+        misalignment: { ...spec.misalignment, casesPerStep: 3 },
+      };
+      if (next.dataset.source.kind === "simlm") next.dataset = { ...next.dataset, source: { ...next.dataset.source, train: 50 } };
+      return next;
+    }
+  }
+}
