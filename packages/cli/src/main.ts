@@ -8,6 +8,7 @@ import { type CliIo, processIo } from "./cli-io.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerSchemaCommand } from "./commands/schema.js";
+import { registerSimCommands } from "./commands/sim.js";
 import { registerValidateCommand } from "./commands/validate.js";
 import { ExitStatus, ReportedError, exitStatusOf } from "./exit-status.js";
 import { cliVersion } from "./version.js";
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIo): Command {
   registerSchemaCommand(program, io);
   registerInitCommand(program, io);
   registerRunCommand(program, io);
+  registerSimCommands(program, io);
   return program;
 }
 

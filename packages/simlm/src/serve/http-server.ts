@@ -1,0 +1,143 @@
+/**
+ * simlm over HTTP: a node:http server that reads each request body and hands it to the shared
+ * SimService, writing its reply plan to the socket. No logic of its own beyond framing.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { MaspoError } from "@maspo/core";
+import { bodyTooLargeError } from "./openai-error.js";
+import { errorReply } from "./reply-plan.js";
+import { playReply, type ReplySink, type SimService } from "./sim-service.js";
+import { createWorldService, type SimWorldOptions } from "./world-service.js";
+
+/** Bodies beyond this are refused (413) rather than buffered without bound. */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export interface SimHttpServer {
+  /** Base URL for the `openai` SDK, e.g. `http://127.0.0.1:43121/v1`. */
+  url: string;
+  port: number;
+  service: SimService;
+  /** Stop accepting, abandon held requests, and resolve once the server is closed. */
+  close(): Promise<void>;
+}
+
+export class SimServerError extends MaspoError {}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(tooLarge ? null : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function responseSink(res: ServerResponse): ReplySink {
+  return {
+    start(status, headers) {
+      res.writeHead(status, headers);
+    },
+    write(data) {
+      res.write(data);
+    },
+    end() {
+      res.end();
+    },
+    abandon() {
+      res.destroy();
+    },
+  };
+}
+
+async function serveOne(service: SimService, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const clientGone = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) clientGone.abort(new Error("client closed the connection"));
+  });
+  const body = await readBody(req);
+  const sink = responseSink(res);
+  if (body === null) {
+    await playReply(errorReply(bodyTooLargeError(MAX_BODY_BYTES)), sink, clientGone.signal);
+    return;
+  }
+  await service.handle({ method: req.method ?? "GET", path: req.url ?? "/", body }, sink, clientGone.signal);
+}
+
+export async function listenSimServer(
+  service: SimService,
+  options: { port?: number; host?: string; onError?: (error: unknown) => void } = {},
+): Promise<SimHttpServer> {
+  const host = options.host ?? "127.0.0.1";
+  let closing = false;
+  // Sockets and whether a request is being answered on each: closing must end idle keep-alive (and
+  // never-used, pre-opened) connections at once, and busy ones as soon as their reply is done.
+  const sockets = new Map<Socket, boolean>();
+  const server = createServer((req, res) => {
+    const socket = req.socket;
+    sockets.set(socket, true);
+    res.on("close", () => {
+      if (!sockets.has(socket)) return;
+      sockets.set(socket, false);
+      if (closing) socket.destroy();
+    });
+    serveOne(service, req, res).catch((err: unknown) => {
+      options.onError?.(err);
+      res.destroy(err instanceof Error ? err : new Error(String(err)));
+    });
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.set(socket, false);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new SimServerError(
+          "E_SIMLM_LISTEN",
+          `simlm could not listen on ${host}:${options.port ?? 0}: ${err.message}${err.code === "EADDRINUSE" ? " (pick another --port, or 0 for a free one)" : ""}`,
+          { cause: err },
+        ),
+      ),
+    );
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}/v1`,
+    port,
+    service,
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        closing = true;
+        server.close((err) => (err ? reject(err) : resolve()));
+        service.close();
+        for (const [socket, busy] of sockets) if (!busy) socket.destroy();
+      });
+      return closed;
+    },
+  };
+}
+
+export interface StartSimServerOptions extends SimWorldOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+}
+
+/** Serve a world over HTTP: `{ url, port, service, close() }`. */
+export function startSimServer(options: StartSimServerOptions): Promise<SimHttpServer> {
+  return listenSimServer(createWorldService(options), {
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+}

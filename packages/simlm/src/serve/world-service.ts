@@ -1,0 +1,47 @@
+/**
+ * A simlm world as something to serve: its chat backend (request validation + the pure
+ * `simulateChat`), its own service-realism block if it carries one, and the service built from both.
+ * The only serving module that knows what a world is.
+ */
+import { ChatRequestSchema } from "../chat-request.js";
+import { simulateChat } from "../simulate-chat.js";
+import type { World } from "../world-schema.js";
+import type { ChatBackend } from "./chat-backend.js";
+import { NO_REALISM, parseServiceRealism, type ServiceRealism, type ServiceRealismInput } from "./service-realism.js";
+import { createSimService, type SimService } from "./sim-service.js";
+import { zodIssues } from "./zod-issues.js";
+
+export function worldBackend(world: World): ChatBackend {
+  return {
+    name: world.name,
+    modelIds: [world.name],
+    prepare(body) {
+      const parsed = ChatRequestSchema.safeParse(body);
+      if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error, body) };
+      const request = parsed.data;
+      return { ok: true, request, simulate: () => simulateChat(world, request) };
+    },
+  };
+}
+
+/** The realism a world file asks for in an optional `service:` block; off when it has none. */
+export function worldRealism(world: World): ServiceRealism {
+  const block: unknown = "service" in world ? (world as { service?: unknown }).service : undefined;
+  return block === undefined ? NO_REALISM : parseServiceRealism(block, `world ${world.name}: service`);
+}
+
+export interface SimWorldOptions {
+  world: World;
+  /** Replaces the world's own `service:` block; off when neither is given. */
+  realism?: ServiceRealismInput | undefined;
+  /** Told of every request that failed inside simlm (answered 500). */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+export function createWorldService(options: SimWorldOptions): SimService {
+  return createSimService({
+    backend: worldBackend(options.world),
+    realism: options.realism === undefined ? worldRealism(options.world) : parseServiceRealism(options.realism),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+}
