@@ -1,2 +1,27 @@
-/** @maspo/simlm: public surface. */
-export {};
+/** @maspo/simlm: the simulated LLM world maspo is tested against — worlds, the pure simulation, the oracle. */
+export {
+  WorldSchema,
+  type World,
+  type WorldAgent,
+  type Directive,
+  type FailureSignature,
+  type ProblemTemplate,
+  type Feature,
+  type Lens,
+} from "./world-schema.js";
+export { loadWorld, bundledWorldNames, bundledWorldPath, parseWorldYaml, validateWorld, WorldNotFoundError } from "./world-load.js";
+export { ChatRequestSchema, ChatMessageSchema, messageText, type ChatRequest, type ChatRequestMessage } from "./chat-request.js";
+export { simulateChat, countTokens, type SimChatResult, type SimChoice, type SimUsage } from "./simulate-chat.js";
+export { generateDataset, scoreWorldFinal, extractFinalAnswer, type Example, type Dataset } from "./dataset.js";
+export { runGraphDirect, scorePromptSet, MissingPromptError, type GraphRun } from "./graph-run.js";
+export {
+  oracle,
+  expectedScore,
+  initialDirectives,
+  promptForDirectives,
+  OracleError,
+  type OracleResult,
+  type DirectiveAssignment,
+} from "./oracle.js";
+export { detectDirectives } from "./prompt-reading.js";
+export * from "./serve/index.js";

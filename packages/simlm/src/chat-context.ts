@@ -1,0 +1,33 @@
+/**
+ * What one simulated completion is computed from: the world and the request's text, seed and
+ * sample index — nothing else. Each role (agent, judge, optimizer, generic) answers from this.
+ */
+import { deriveSeed, Rng } from "@maspo/core";
+import type { CompiledWorld } from "./compiled-world.js";
+
+export interface ChatContext {
+  cw: CompiledWorld;
+  /** System and developer messages, joined. */
+  system: string;
+  /** User messages, joined. */
+  user: string;
+  seed: number;
+  /** Which of the request's `n` choices is being produced. */
+  sample: number;
+  jsonMode: boolean;
+}
+
+/** A generator for one purpose within one completion, derived from everything the completion depends on. */
+export function contextRng(ctx: ChatContext, purpose: string, ...labels: readonly (string | number)[]): Rng {
+  return Rng.derive(ctx.seed, purpose, ctx.sample, ...labels);
+}
+
+/** A stable number for a text, to fold the whole request text into a seed. */
+export function textDigest(text: string): number {
+  return deriveSeed("text", text);
+}
+
+/** JSON as a model writes it: bare in JSON mode, in a json code fence when only the prompt asked for it. */
+export function jsonReply(ctx: ChatContext, json: string): string {
+  return ctx.jsonMode ? json : "```json\n" + json + "\n```";
+}

@@ -1,0 +1,209 @@
+/**
+ * The simulated optimizer (docs/llm-protocol.md §3): recognises a meta-prompt asking to improve one
+ * agent's prompt however it is worded, reads the current prompt, the execution traces and the hard
+ * negatives, spots the world's failure signatures in the failing ones, and proposes a new prompt.
+ * With the world's grounding probability it fixes a failure it was shown; otherwise — and always
+ * when it was shown none — it guesses: a paraphrase, a random directive or a harmful edit.
+ */
+import type { Rng } from "@maspo/core";
+import { contextRng, jsonReply, textDigest, type ChatContext } from "./chat-context.js";
+import { splitSections, type Section } from "./message-sections.js";
+import { normalize } from "./phrase-match.js";
+import { recogniseProblem } from "./problem.js";
+import { readOutput } from "./output-reading.js";
+import { addDirective, addSentence, removeDirective, rephraseDirective } from "./prompt-edit.js";
+import { detectDirectives, recogniseAgent } from "./prompt-reading.js";
+import type { CompiledWorld } from "./compiled-world.js";
+import type { FailureSignature, WorldAgent } from "./world-schema.js";
+
+const OPTIMIZER_CUE = /\b(prompt engineer|prompt engineering|improve|improving|improved|rewrite|rewriting|revise|revising|optimi[sz]e|optimi[sz]ing|optimi[sz]er|refine|refining|mutate|mutation)\b/;
+const PROMPT_HEADING = /\b(current|parent|existing|original|base|old) (agent s )?prompt\b|\bprompt to (improve|revise|edit|rewrite)\b/;
+
+/** The prompt under improvement: the `<<< >>>` block, or the body of a "current prompt" section. */
+export function extractCurrentPrompt(user: string, sections: readonly Section[]): string | undefined {
+  const block = /<<<[ \t]*\n?([\s\S]*?)\n?[ \t]*>>>/.exec(user);
+  if (block?.[1] !== undefined && block[1].trim().length > 0) return block[1].trim();
+  const section = sections.find((s) => PROMPT_HEADING.test(s.key));
+  if (!section) return undefined;
+  const fenced = /^```[^\n]*\n([\s\S]*?)\n```/.exec(section.body.trim());
+  return (fenced?.[1] ?? section.body).trim() || undefined;
+}
+
+interface TraceRecord {
+  failing: boolean;
+  fields: Map<string, string>;
+}
+
+const FIELD = /^\s*[-*]?\s*\**\s*(input|task|question|context|agent output|output|response|downstream|outcome|failure caused|failure|category)\s*\**\s*:\s*(.*)$/i;
+const FIELD_NAMES: Record<string, string> = { task: "input", question: "input", response: "output", "agent output": "output", "failure caused": "failure" };
+
+const FAILING = /\b(fail|fails|failed|failure|failing|incorrect|wrong|error|bad|misaligned|misalignment)\b/;
+
+/** Traces and hard-negative cases, split into records of labelled fields. */
+function readTraces(cw: CompiledWorld, sections: readonly Section[]): TraceRecord[] {
+  const markers = [...cw.features.values()].map((f) => f.marker);
+  const records: TraceRecord[] = [];
+  for (const section of sections) {
+    const hardNegative = /\b(case|hard negatives?|negatives?|misalign\w*)\b/.test(section.key);
+    const trace = /\b(traces?|runs?|examples?)\b/.test(section.key);
+    if (!hardNegative && !trace) continue;
+    const own: TraceRecord[] = [];
+    let field: string | undefined;
+    for (const line of section.body.split("\n")) {
+      // An output's own lines (its features) are content, not field labels.
+      const m = markers.some((mk) => line.trimStart().startsWith(mk)) ? null : FIELD.exec(line);
+      const current = own[own.length - 1];
+      if (m) {
+        const label = (m[1] ?? "").toLowerCase();
+        const name = FIELD_NAMES[label] ?? label;
+        const record = !current || (name === "input" && current.fields.has("input")) ? { failing: false, fields: new Map<string, string>() } : current;
+        if (record !== current) own.push(record);
+        field = name;
+        record.fields.set(name, (m[2] ?? "").trim());
+      } else if (current && field) {
+        current.fields.set(field, `${current.fields.get(field) ?? ""}\n${line}`.trim());
+      }
+    }
+    // A hard negative failed by definition; a trace failed when its heading or its outcome says so.
+    const headingFails = FAILING.test(section.key);
+    for (const r of own) {
+      const outcome = normalize(`${r.fields.get("outcome") ?? ""} ${r.fields.get("failure") ?? ""}`);
+      r.failing = hardNegative || headingFails || FAILING.test(outcome);
+      records.push(r);
+    }
+  }
+  return records.filter((r) => r.fields.has("output"));
+}
+
+function signatureShown(cw: CompiledWorld, failure: FailureSignature, record: TraceRecord): boolean {
+  const problem = recogniseProblem(cw.templates, record.fields.get("input") ?? "");
+  const output = readOutput(cw, record.fields.get("output") ?? "", problem);
+  const context = readOutput(cw, record.fields.get("context") ?? "", problem);
+  const w = failure.when;
+  return (
+    w.has.every((f) => output.features.has(f)) &&
+    w.missing.every((f) => !output.features.has(f)) &&
+    w.contextHas.every((f) => context.features.has(f)) &&
+    w.contextMissing.every((f) => !context.features.has(f)) &&
+    (w.wrong === undefined || (problem !== undefined && w.wrong === output.wrong))
+  );
+}
+
+interface Proposal {
+  analysis: string;
+  modification: string;
+  prompt: string;
+}
+
+/** Fixes for failures shown in failing traces that the current prompt does not already have, most-shown first. */
+export function groundedFixes(cw: CompiledWorld, agent: WorldAgent, promptText: string, records: readonly TraceRecord[]): FailureSignature[] {
+  const present = detectDirectives(agent, promptText);
+  const counts = new Map<FailureSignature, number>();
+  for (const record of records) {
+    if (!record.failing) continue;
+    for (const failure of agent.failures) {
+      const applicable = "add" in failure.fix ? !present.has(failure.fix.add) : present.has(failure.fix.remove);
+      if (applicable && signatureShown(cw, failure, record)) counts.set(failure, (counts.get(failure) ?? 0) + 1);
+    }
+  }
+  return [...counts.entries()].sort((x, y) => y[1] - x[1]).map(([f]) => f);
+}
+
+function applyFix(agent: WorldAgent, prompt: string, failure: FailureSignature, rng: Rng): Proposal {
+  const fix = failure.fix;
+  const id = "add" in fix ? fix.add : fix.remove;
+  const directive = agent.directives.find((d) => d.id === id);
+  if (!directive) return { analysis: failure.describe, modification: "No change.", prompt };
+  if ("add" in fix) {
+    return {
+      analysis: `The failing traces show that ${failure.describe}.`,
+      modification: `Added an instruction: ${directive.summary}.`,
+      prompt: addDirective(prompt, directive, rng.int(directive.triggers.length)),
+    };
+  }
+  return {
+    analysis: `The failing traces show that ${failure.describe}.`,
+    modification: `Removed the instruction that causes it: ${directive.summary}.`,
+    prompt: removeDirective(prompt, directive),
+  };
+}
+
+const GENERIC_PROMPT = "You are a helpful assistant. Read the task and answer it clearly and concisely.";
+
+function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, rng: Rng): Proposal {
+  const present = detectDirectives(agent, prompt);
+  const absent = agent.directives.filter((d) => !present.has(d.id));
+  const presentList = agent.directives.filter((d) => present.has(d.id));
+  const w = cw.world.optimizer.ungrounded;
+  const total = w.paraphrase + w.randomDirective + w.harmful;
+  const roll = rng.next() * (total > 0 ? total : 1);
+  if (roll < w.paraphrase || total === 0) {
+    const d = presentList.length > 0 ? rng.pick(presentList) : undefined;
+    if (d) {
+      return {
+        analysis: "Without clear evidence of a failure, the instruction can be made clearer.",
+        modification: `Reworded the instruction: ${d.summary}.`,
+        prompt: rephraseDirective(prompt, d, 1 + rng.int(Math.max(1, d.triggers.length - 1))),
+      };
+    }
+    return { analysis: "The prompt looks reasonable.", modification: "Made the role emphasis explicit.", prompt: addSentence(prompt, "Stay focused on your role in the team.") };
+  }
+  if (roll < w.paraphrase + w.randomDirective && absent.length > 0) {
+    const d = rng.pick(absent);
+    return {
+      analysis: "A more specific instruction may help.",
+      modification: `Added an instruction: ${d.summary}.`,
+      prompt: addDirective(prompt, d, rng.int(d.triggers.length)),
+    };
+  }
+  // Harmful edits a real optimizer makes: an appealing trap, dropping something that helped, or a bland rewrite.
+  const traps = absent.filter((d) => d.trap || d.skill < 0);
+  const helpful = presentList.filter((d) => !d.trap && (d.skill > 0 || d.adds.length > 0));
+  const options = [
+    ...(traps.length > 0 ? ["trap"] : []),
+    ...(helpful.length > 0 ? ["drop"] : []),
+    "generic",
+  ];
+  const kind = rng.pick(options);
+  if (kind === "trap") {
+    const d = rng.pick(traps);
+    return { analysis: "Outputs could be more polished.", modification: `Added an instruction: ${d.summary}.`, prompt: addDirective(prompt, d, rng.int(d.triggers.length)) };
+  }
+  if (kind === "drop") {
+    const d = rng.pick(helpful);
+    return { analysis: "The prompt is too long.", modification: `Simplified the prompt by removing: ${d.summary}.`, prompt: removeDirective(prompt, d) };
+  }
+  return { analysis: "The prompt is overly specific.", modification: "Rewrote it as a short general instruction.", prompt: GENERIC_PROMPT };
+}
+
+/** The optimizer's reply, or undefined when this is not an optimizer meta-prompt. */
+export function optimizerReply(ctx: ChatContext): string | undefined {
+  const all = normalize(`${ctx.system}\n${ctx.user}`);
+  if (!OPTIMIZER_CUE.test(all) || !/\bprompts?\b/.test(all)) return undefined;
+  const split = splitSections(ctx.user);
+  const current = extractCurrentPrompt(ctx.user, split.sections);
+  if (current === undefined) return undefined;
+  const agentSection = split.sections.find((s) => /^(the )?agent( id| being optimi[sz]ed| to improve)?\b/.test(s.key) && !/prompt/.test(s.key));
+  const named = agentSection
+    ? ctx.cw.world.agents.find((a) => ` ${normalize(agentSection.body)} `.includes(` ${normalize(a.id)} `))
+    : undefined;
+  const agent = named ?? recogniseAgent(ctx.cw, current);
+  const rng = contextRng(ctx, "optimizer", textDigest(`${ctx.system}\n${ctx.user}`));
+
+  let proposal: Proposal;
+  if (!agent) {
+    proposal = { analysis: "The role of this agent is unclear.", modification: "Tightened the wording.", prompt: current };
+  } else {
+    const fixes = groundedFixes(ctx.cw, agent, current, readTraces(ctx.cw, split.sections));
+    const first = fixes[0];
+    if (first && rng.next() < ctx.cw.world.optimizer.grounding) {
+      proposal = applyFix(agent, current, fixes.length > 1 && rng.bool(0.3) ? (fixes[1] ?? first) : first, rng);
+    } else proposal = guess(ctx.cw, agent, current, rng);
+  }
+  if (rng.next() < ctx.cw.world.optimizer.malformedRate) {
+    const json = JSON.stringify(proposal);
+    return rng.bool(0.5) ? json.slice(0, Math.floor(json.length / 2)) : `Here is my proposal.\n\n${proposal.modification}\n\n${proposal.prompt}`;
+  }
+  return jsonReply(ctx, JSON.stringify(proposal));
+}
+
