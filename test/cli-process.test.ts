@@ -48,9 +48,9 @@ describe("bin/maspo.js as a process", () => {
     expect(result.stderr).toContain('did you mean "seed"?');
   });
 
-  it("run says the engine is not built yet and exits 3", async () => {
-    const result = await maspo(["run", "examples/inline-arithmetic.yaml"]);
+  it("run --nats says cluster mode is not built yet and exits 3, writing nothing", async () => {
+    const result = await maspo(["run", "examples/inline-arithmetic.yaml", "--nats", "nats://127.0.0.1:4222"]);
     expect(result.status).toBe(3);
-    expect(result.stderr).toContain("the optimization engine is not built yet");
+    expect(result.stderr).toContain("cluster mode is not built yet");
   });
 });
