@@ -188,6 +188,22 @@ describe("optimize", () => {
     expect(result.state.bestTrainMetric).toBeGreaterThan(result.state.orientation?.trainMetric ?? 1);
   });
 
+  it("returns the best prompt set it measured, not the last, when a later round regresses", async () => {
+    // Evaluations keep rewarding more "+" marks, but the system breaks once a's prompt has more than one.
+    const workers = toyWorkers();
+    const run = workers.runGraph.bind(workers);
+    workers.runGraph = async (req) => {
+      const t = await run(req);
+      return quality(req.prompts.a ?? "") > 1 ? { ...t, finalScore: 0 } : t;
+    };
+    const result = await optimize(config({ search: { ...config().search, rounds: 4 } }), workers);
+    const last = result.state.rounds.at(-1)?.trainMetric ?? 1;
+    expect(last).toBeLessThan(result.state.bestTrainMetric);
+    expect(result.finalPrompts).toEqual(result.state.bestPrompts);
+    expect(quality(result.finalPrompts.a ?? "")).toBeLessThanOrEqual(1);
+    expect(result.finalPrompts).not.toEqual(result.state.prompts);
+  });
+
   it("stops at the deadline and says so", async () => {
     let t = 0;
     const result = await optimize(config(), toyWorkers(), { now: () => (t += 1000) });

@@ -95,6 +95,8 @@ export function initialState(config: OptimizeConfig): RunState {
     guardEvents: [],
     orientation: null,
     bestTrainMetric: Number.NEGATIVE_INFINITY,
+    bestPrompts: { ...config.initialPrompts },
+    bestRound: 0,
     roundsWithoutImprovement: 0,
     stopReason: null,
     roundStartTokens: 0,
@@ -469,6 +471,9 @@ export async function optimize(
         const trainMetric = finalMetricOf(traces) ?? 0;
         if (trainMetric > state.bestTrainMetric + 1e-9) {
           state.bestTrainMetric = trainMetric;
+          // The run returns the best graph it measured, not merely the last: a later round may regress.
+          state.bestPrompts = { ...state.prompts };
+          state.bestRound = round;
           state.roundsWithoutImprovement = 0;
         } else {
           state.roundsWithoutImprovement += 1;
@@ -539,7 +544,7 @@ export async function optimize(
     if (step.kind === "round-end") hooks.onRound?.(event);
   }
   if (state.stopReason === null) state.stopReason = "all rounds done";
-  return { state, finalPrompts: { ...state.prompts } };
+  return { state, finalPrompts: { ...state.bestPrompts } };
 }
 
 export function normalizePrompt(prompt: string): string {

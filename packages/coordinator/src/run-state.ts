@@ -63,6 +63,10 @@ export const RunStateSchema = z.object({
     })
     .nullable(),
   bestTrainMetric: z.number(),
+  /** The prompt set that scored bestTrainMetric on the train pool: what the run returns as final. */
+  bestPrompts: z.record(z.string(), z.string()),
+  /** The round bestPrompts was measured at (0: the initial set). */
+  bestRound: z.number(),
   roundsWithoutImprovement: z.number(),
   /** Set once the run must end; the remaining steps are skipped. */
   stopReason: z.string().nullable(),

@@ -102,7 +102,8 @@ export function buildReport(input: BuildReportInput): Report {
 
   return {
     title: input.title,
-    finalPrompts: { ...state.prompts },
+    finalPrompts: { ...state.bestPrompts },
+    finalRound: state.bestRound,
     initialPrompts: { ...input.initialPrompts },
     trajectory: state.trajectory,
     rounds: state.rounds.map((r) => ({ round: r.round, trainMetric: r.trainMetric, bufferSize: r.bufferSize, calls: r.calls, tokens: r.tokens })),

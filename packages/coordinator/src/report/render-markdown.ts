@@ -25,6 +25,12 @@ export function renderMarkdown(r: Report): string {
   );
 
   out.push("## 1. Final prompt set", "");
+  out.push(
+    r.finalRound === 0
+      ? "No round beat the initial prompt set on the train pool, so the initial set is returned."
+      : `The prompt set of round ${r.finalRound}, the best measured on the train pool.`,
+    "",
+  );
   for (const [agent, prompt] of Object.entries(r.finalPrompts)) {
     const changed = r.initialPrompts[agent] !== prompt;
     out.push(`### ${agent}${changed ? "" : " (unchanged)"}`, "", "```text", prompt, "```", "");

@@ -15,6 +15,8 @@ export const LensDeltaSchema = z.object({
 export const ReportSchema = z.object({
   title: z.string(),
   finalPrompts: z.record(z.string(), z.string()),
+  /** The round whose prompt set scored best on the train pool and is returned as final (0: the initial set). */
+  finalRound: z.number(),
   initialPrompts: z.record(z.string(), z.string()),
   trajectory: z.array(TrajectoryRowSchema),
   rounds: z.array(

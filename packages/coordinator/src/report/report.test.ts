@@ -11,6 +11,7 @@ function state(): RunState {
     initialPrompts: { planner: "P0", solver: "S0" },
   } as unknown as Parameters<typeof initialState>[0]);
   s.prompts = { planner: "P1 <b>bold</b>", solver: "S0" };
+  s.bestPrompts = { ...s.prompts };
   s.stopReason = "no global improvement for 3 rounds";
   s.orientation = { trainMetric: 0.4, failingAgents: {}, weakestLens: "lookahead", constrainingAgent: "planner" };
   s.trajectory = [
