@@ -6,7 +6,7 @@
 import { Packr } from "msgpackr";
 import type { z } from "zod";
 import { MaspoError, ValidationError, type Issue } from "./errors.js";
-import { issuesFromZod } from "./llm/zod-issues.js";
+import { issuesFromZod } from "./zod-issues.js";
 import {
   ResultEnvelopeSchema,
   TaskEnvelopeSchema,

@@ -95,7 +95,8 @@ export {
 export type { LlmEvent, LlmEventListener } from "./llm/llm-events.js";
 export type { FailureKind } from "./llm/attempt-failure.js";
 export { DEFAULT_BACKOFF, type BackoffPolicy } from "./llm/retry-policy.js";
-export { canonicalJson } from "./llm/canonical-json.js";
+export { canonicalJson } from "./canonical-json.js";
+export { issuesFromZod } from "./zod-issues.js";
 // The work bus: envelopes, codec, subject names, the WorkQueue (in-process and JetStream), NATS
 // connection, server compatibility, and the KV-backed checkpoint and response-cache stores.
 export {

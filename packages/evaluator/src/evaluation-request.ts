@@ -4,11 +4,10 @@
  * processes; `validateEvaluationRequest` checks it, and its agreement with the agent graph, reporting
  * every problem at once.
  */
-import { type AgentGraph, type Issue, ValidationError } from "@maspo/core";
+import { type AgentGraph, type Issue, ValidationError, issuesFromZod } from "@maspo/core";
 import { ExampleSchema, TraceSchema } from "@maspo/executor";
 import { z } from "zod";
 import { AblationsSchema, LensWeightsSchema } from "./joint-reward.js";
-import { zodIssues } from "./zod-issues.js";
 
 export const JudgeModelsSchema = z.object({
   local: z.string().min(1),
@@ -40,7 +39,7 @@ export type EvaluationRequest = z.infer<typeof EvaluationRequestSchema>;
 /** Parses and cross-checks a request against the graph; throws one ValidationError listing every problem. */
 export function validateEvaluationRequest(graph: AgentGraph, input: unknown): EvaluationRequest {
   const parsed = EvaluationRequestSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError("evaluation request", zodIssues(parsed.error, input));
+  if (!parsed.success) throw new ValidationError("evaluation request", issuesFromZod(parsed.error, input));
   const req = parsed.data;
   const issues: Issue[] = [];
   const agentIds = graph.agents.map((a) => a.id);

@@ -55,4 +55,3 @@ export {
   type Verdict,
   type Winner,
 } from "./verdict.js";
-export { describeFound, zodIssues } from "./zod-issues.js";

@@ -5,7 +5,7 @@
  * existing prompt are dropped; every kept one carries its lineage (parent, operator, the traces and
  * hard negatives it was shown). Results are folded in child order, whatever order calls finish in.
  */
-import { type Issue, type LlmCaller, MUTATION_OPERATORS, ValidationError } from "@maspo/core";
+import { type Issue, type LlmCaller, MUTATION_OPERATORS, ValidationError, issuesFromZod } from "@maspo/core";
 import {
   type CallTally,
   MisalignmentCaseSchema,
@@ -13,7 +13,6 @@ import {
   excerpt,
   promptVersion,
   tallyOf,
-  zodIssues,
 } from "@maspo/evaluator";
 import { TraceSchema } from "@maspo/executor";
 import { z } from "zod";
@@ -90,7 +89,7 @@ export interface MutateInput extends MutationRequest {
 
 export function validateMutationRequest(input: unknown): MutationRequest {
   const parsed = MutationRequestSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError("mutation request", zodIssues(parsed.error, input));
+  if (!parsed.success) throw new ValidationError("mutation request", issuesFromZod(parsed.error, input));
   const req = parsed.data;
   const issues: Issue[] = [];
   if (!req.noTraces) {

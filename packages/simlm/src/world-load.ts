@@ -4,9 +4,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { MaspoError, ValidationError, type Issue } from "@maspo/core";
+import { MaspoError, ValidationError, issuesFromZod } from "@maspo/core";
 import { parseDocument } from "yaml";
-import type { z } from "zod";
 import { checkWorld } from "./world-check.js";
 import { WorldSchema, type World } from "./world-schema.js";
 
@@ -35,55 +34,10 @@ export function bundledWorldPath(name: string): string {
   return `${WORLDS_DIR}${name}/world.yaml`;
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out.length === 0 ? String(key) : `.${String(key)}`;
-  }
-  return out.length === 0 ? "(root)" : out;
-}
-
-function valueAt(doc: unknown, path: readonly PropertyKey[]): unknown {
-  let v: unknown = doc;
-  for (const key of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<PropertyKey, unknown>)[key];
-  }
-  return v;
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return "nothing";
-  if (v === null) return "null";
-  if (Array.isArray(v)) return `a list of ${v.length}`;
-  if (typeof v === "object") return "an object";
-  if (typeof v === "string") return `"${v.length > 60 ? `${v.slice(0, 57)}...` : v}"`;
-  return String(v);
-}
-
-function zodIssues(error: z.ZodError, doc: unknown): Issue[] {
-  const out: Issue[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) out.push({ path: formatPath([...issue.path, key]), expected: "no such field (see the world format in packages/simlm/README.md)", found: describe(valueAt(doc, [...issue.path, key])) });
-      continue;
-    }
-    if (issue.code === "invalid_union") {
-      out.push({ path: formatPath(issue.path), expected: "one of the documented shapes for this field", found: describe(valueAt(doc, issue.path)) });
-      continue;
-    }
-    const found = valueAt(doc, issue.path);
-    const expected = issue.code === "invalid_type" ? issue.expected : issue.message.replace(/^Invalid input: /, "");
-    out.push({ path: formatPath(issue.path), expected, found: describe(found) });
-  }
-  return out;
-}
-
 /** Validate a parsed world document; `source` names it in the error. */
 export function validateWorld(doc: unknown, source: string): World {
   const parsed = WorldSchema.safeParse(doc);
-  if (!parsed.success) throw new ValidationError(source, zodIssues(parsed.error, doc));
+  if (!parsed.success) throw new ValidationError(source, issuesFromZod(parsed.error, doc, "", "no such field (see the world format in packages/simlm/README.md)"));
   const issues = checkWorld(parsed.data);
   if (issues.length > 0) throw new ValidationError(source, issues);
   return parsed.data;

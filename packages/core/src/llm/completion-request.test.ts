@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "./canonical-json.js";
+import { canonicalJson } from "../canonical-json.js";
 import { apiSeed, chatCompletionBody, completionCacheKey, type LlmCompletionRequest } from "./completion-request.js";
 
 const req: LlmCompletionRequest = {

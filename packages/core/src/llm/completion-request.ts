@@ -7,8 +7,8 @@ import { z } from "zod";
 import { ValidationError } from "../errors.js";
 import type { LlmCallRequest, LlmCallResult } from "../llm-caller.js";
 import { deriveSeed } from "../rng.js";
-import { canonicalJson } from "./canonical-json.js";
-import { issuesFromZod } from "./zod-issues.js";
+import { canonicalJson } from "../canonical-json.js";
+import { issuesFromZod } from "../zod-issues.js";
 
 export interface LlmCompletionRequest extends LlmCallRequest {
   /** Nucleus sampling; omitted from the request (server default) when unset. */

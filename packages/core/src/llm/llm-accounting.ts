@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ValidationError } from "../errors.js";
 import type { LlmRole } from "../llm-caller.js";
 import type { LlmEndpoint } from "./llm-endpoint.js";
-import { issuesFromZod } from "./zod-issues.js";
+import { issuesFromZod } from "../zod-issues.js";
 
 const countersSchema = z.object({
   /** HTTP attempts that returned a completion. */

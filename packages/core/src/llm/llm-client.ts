@@ -26,7 +26,7 @@ import type { LlmEvent, LlmEventListener } from "./llm-events.js";
 import { MemoryResponseCache, type CachedCompletion, type ResponseCache } from "./response-cache.js";
 import { DEFAULT_BACKOFF, maxRetryAfterMs, retryAfterTooLong, retryDelayMs, type BackoffPolicy } from "./retry-policy.js";
 import { FlightLeft, SingleFlight } from "./single-flight.js";
-import { issuesFromZod } from "./zod-issues.js";
+import { issuesFromZod } from "../zod-issues.js";
 
 export interface LlmClientOptions {
   /** The run spec's model endpoints; validated here. */

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { ValidationError, type Issue } from "../errors.js";
 import { LlmError } from "./llm-error.js";
-import { issuesFromZod } from "./zod-issues.js";
+import { issuesFromZod } from "../zod-issues.js";
 
 const SIMLM_SCHEME = "simlm:";
 /** The SDK needs an http URL; requests to it never leave the process because the injected fetch answers them. */

@@ -4,6 +4,7 @@
  * same request gives byte-identical bytes over HTTP, in process, and from any process.
  */
 import { createHash } from "node:crypto";
+import { canonicalJson } from "@maspo/core";
 
 /** What the response needs from a (validated) request. */
 export interface ChatResponseRequest {
@@ -22,18 +23,6 @@ export interface ChatUsage {
 export interface ChatResponseResult {
   choices: ReadonlyArray<{ index: number; content: string; finishReason: "stop" | "length" }>;
   usage: ChatUsage;
-}
-
-/** A stable JSON text with object keys sorted, so key order in a request never changes its digest. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v ?? null)).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Hex sha256 of (world, canonical request body): the identity of a request for ids and fault draws. */

@@ -4,9 +4,8 @@
  * default. Whether a request fails is a function of (fault seed, request digest, attempt number), never
  * of the clock, so a failing run replays the same failures.
  */
-import { Rng, ValidationError } from "@maspo/core";
+import { Rng, ValidationError, issuesFromZod } from "@maspo/core";
 import { z } from "zod";
-import { zodIssues } from "./zod-issues.js";
 
 const rate = z.number().min(0).max(1);
 const nonNegativeMs = z.number().min(0);
@@ -55,7 +54,7 @@ export const NO_REALISM: ServiceRealism = ServiceRealismSchema.parse({});
 /** Validate a realism block (from a world's `service:` block, flags or code), naming every bad field. */
 export function parseServiceRealism(input: unknown, source = "service realism"): ServiceRealism {
   const parsed = ServiceRealismSchema.safeParse(input ?? {});
-  if (!parsed.success) throw new ValidationError(source, zodIssues(parsed.error, input));
+  if (!parsed.success) throw new ValidationError(source, issuesFromZod(parsed.error, input));
   return parsed.data;
 }
 

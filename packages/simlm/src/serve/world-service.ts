@@ -3,13 +3,13 @@
  * `simulateChat`), its own service-realism block if it carries one, and the service built from both.
  * The only serving module that knows what a world is.
  */
+import { issuesFromZod } from "@maspo/core";
 import { ChatRequestSchema } from "../chat-request.js";
 import { simulateChat } from "../simulate-chat.js";
 import type { World } from "../world-schema.js";
 import type { ChatBackend } from "./chat-backend.js";
 import { NO_REALISM, parseServiceRealism, type ServiceRealism, type ServiceRealismInput } from "./service-realism.js";
 import { createSimService, type SimService } from "./sim-service.js";
-import { zodIssues } from "./zod-issues.js";
 
 export function worldBackend(world: World): ChatBackend {
   return {
@@ -17,7 +17,7 @@ export function worldBackend(world: World): ChatBackend {
     modelIds: [world.name],
     prepare(body) {
       const parsed = ChatRequestSchema.safeParse(body);
-      if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error, body) };
+      if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error, body) };
       const request = parsed.data;
       return { ok: true, request, simulate: () => simulateChat(world, request) };
     },

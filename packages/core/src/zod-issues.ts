@@ -3,14 +3,24 @@
  * everywhere: "timeoutMs: expected a positive integer, found -5".
  */
 import type { z } from "zod";
-import type { Issue } from "../errors.js";
+import type { Issue } from "./errors.js";
 
-export function issuesFromZod(error: z.ZodError, input: unknown, pathPrefix = ""): Issue[] {
-  return error.issues.map((issue) => ({
-    path: formatPath(pathPrefix, issue.path),
-    expected: describeExpected(issue),
-    found: describeFound(input, issue.path),
-  }));
+/**
+ * For spec files, spec/zod-issues.ts goes further (did-you-mean, schema descriptions); this is the
+ * plain rendering every other boundary uses (bus messages, LLM requests, world files, checkpoints).
+ */
+export function issuesFromZod(error: z.ZodError, input: unknown, pathPrefix = "", unknownKeyHint?: string): Issue[] {
+  return error.issues.flatMap((issue): Issue[] => {
+    if (issue.code === "unrecognized_keys") {
+      // One issue per unknown key, at the key's own path: a typo is fixed where it stands.
+      return issue.keys.map((key) => ({
+        path: formatPath(pathPrefix, [...issue.path, key]),
+        expected: unknownKeyHint ?? "no such field",
+        found: describeFound(input, [...issue.path, key]),
+      }));
+    }
+    return [{ path: formatPath(pathPrefix, issue.path), expected: describeExpected(issue), found: describeFound(input, issue.path) }];
+  });
 }
 
 function describeExpected(issue: z.core.$ZodIssue): string {
@@ -24,8 +34,8 @@ function describeExpected(issue: z.core.$ZodIssue): string {
       return `${issue.origin} ${issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}`;
     case "invalid_value":
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    case "unrecognized_keys":
-      return `no unknown keys (${issue.keys.join(", ")})`;
+    case "invalid_union":
+      return "one of the documented shapes for this field";
     default:
       return issue.message;
   }
