@@ -54,8 +54,16 @@ export function categoryTrends(state: RunState): Report["misalignment"]["topCate
 export function buildReport(input: BuildReportInput): Report {
   const { state, heldOut } = input;
   const absolute = heldOut.final - heldOut.baseline;
+  const seen = new Set<string>();
   const remainingFailures: Report["remainingFailures"] = input.unrepaired
     .filter((c) => c.finalScore !== 1)
+    .filter((c) => {
+      // One line per agent, example and failure signature, however many lenses flagged it.
+      const key = `${c.agentId}\u0000${c.exampleId}\u0000${c.category.replace(/^[a-z]+:/, "")}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
     .map((c) => {
       const why = c.upstreamFailed
         ? "missing context"

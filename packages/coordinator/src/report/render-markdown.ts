@@ -4,13 +4,15 @@ import type { Report } from "./report-schema.js";
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const num = (x: number | null) => (x === null ? "—" : x.toFixed(3));
 const signed = (x: number | null) => (x === null ? "—" : `${x >= 0 ? "+" : ""}${x.toFixed(3)}`);
+const points = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} points`;
+const relPct = (x: number | null) => (x === null ? "—" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`);
 
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
   out.push(`# ${r.title}`, "");
   const h = r.delta.heldOut;
   out.push(
-    `**Held-out final metric: ${pct(h.baseline)} → ${pct(h.final)}** (${signed(h.absolute)} absolute${h.relative === null ? "" : `, ${signed(h.relative)} relative`}) on ${h.examples} held-out examples never used for tuning (split hash \`${h.hash}\`).`,
+    `**Held-out final metric: ${pct(h.baseline)} → ${pct(h.final)}** (${points(h.absolute)}${h.relative === null ? "" : `, ${relPct(h.relative)} relative`}) on ${h.examples} held-out examples never used for tuning (split hash \`${h.hash}\`).`,
     "",
   );
   out.push(
@@ -58,7 +60,7 @@ export function renderMarkdown(r: Report): string {
   out.push("");
 
   out.push("## 4. Best vs baseline", "");
-  out.push(`Held-out final metric: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${signed(h.absolute)}, relative ${h.relative === null ? "—" : signed(h.relative)}.`, "");
+  out.push(`Held-out final metric: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${points(h.absolute)}, relative ${relPct(h.relative)}.`, "");
   out.push("Per agent (final prompt vs initial prompt, win rate − 0.5, on a train minibatch):", "");
   out.push("| agent | local | lookahead | global |", "| --- | --- | --- | --- |");
   for (const [agent, d] of Object.entries(r.delta.perAgent)) out.push(`| ${agent} | ${signed(d.local)} | ${signed(d.lookahead)} | ${signed(d.global)} |`);
