@@ -119,8 +119,9 @@ describe("maspo sim serve", () => {
   });
 
   it("answers the same bytes from two separate server processes, and stops each on SIGTERM", async () => {
-    const script = fileURLToPath(new URL("./fixtures/simlm-sim-cli.js", import.meta.url));
-    const built = fileURLToPath(new URL("../packages/cli/dist/commands/sim.js", import.meta.url));
+    // The installed command itself, as a user runs it.
+    const script = fileURLToPath(new URL("../packages/cli/bin/maspo.js", import.meta.url));
+    const built = fileURLToPath(new URL("../packages/cli/dist/main.js", import.meta.url));
     if (!existsSync(built)) throw new Error(`${built} is missing: run \`npx tsc -b\` before the cross-process tests`);
 
     const start = async (): Promise<{ child: ChildProcess; url: string; output: () => string }> => {
