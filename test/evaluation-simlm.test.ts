@@ -4,7 +4,7 @@
  * bias toward Response A; a lookahead run re-executes only the successors; malformed verdicts are
  * survived; and a repeated evaluation through the real LLM client's cache costs no new call.
  */
-import { DEFAULT_WEIGHTS, LlmClient, apiSeed, renderAgentPrompt, type AgentGraph, type LlmCaller, type LlmCallRequest } from "@maspo/core";
+import { DEFAULT_WEIGHTS, LlmClient, renderAgentPrompt, type AgentGraph } from "@maspo/core";
 import {
   askJudge,
   buildJudgeMessages,
@@ -15,35 +15,8 @@ import {
   type EvaluateCandidateInput,
 } from "@maspo/evaluator";
 import { executeGraph, type Example } from "@maspo/executor";
-import { generateDataset, loadWorld, promptForDirectives, scoreWorldFinal, simulateChat, type World } from "@maspo/simlm";
-import { createWorldService, simFetch } from "../packages/simlm/src/serve/index.js";
+import { createWorldService, generateDataset, loadWorld, promptForDirectives, scoreWorldFinal, simCaller, simFetch, type World } from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
-
-/** simlm as an LlmCaller, with the sample index mapped to the API seed exactly as the LLM client does. */
-function simlmCaller(world: World): LlmCaller & { calls: LlmCallRequest[] } {
-  const calls: LlmCallRequest[] = [];
-  return {
-    calls,
-    async complete(req) {
-      calls.push(req);
-      const out = simulateChat(world, {
-        model: world.name,
-        messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-        temperature: req.temperature,
-        seed: apiSeed(req.seed, req.sampleIndex ?? 0),
-        n: 1,
-        ...(req.json ? { response_format: { type: "json_object" as const } } : {}),
-      });
-      const choice = out.choices[0];
-      return {
-        content: choice?.content ?? "",
-        finishReason: choice?.finishReason ?? "stop",
-        usage: { promptTokens: out.usage.prompt_tokens, completionTokens: out.usage.completion_tokens },
-        cached: false,
-      };
-    },
-  };
-}
 
 const world = loadWorld("math-chain");
 const graph: AgentGraph = {
@@ -73,7 +46,7 @@ function evalInput(over: Partial<EvaluateCandidateInput>): EvaluateCandidateInpu
     reference: goodPrompts.planner as string,
     prompts: goodPrompts,
     minibatch: examples,
-    llm: simlmCaller(world),
+    llm: simCaller(world),
     judgeModels,
     weights: DEFAULT_WEIGHTS,
     seed: 5,
@@ -111,7 +84,7 @@ describe("evaluation against simlm (math-chain)", () => {
   });
 
   it("cancels the world judge's position bias by asking both orders, where one order alone shows it", async () => {
-    const llm = simlmCaller(world);
+    const llm = simCaller(world);
     const all = generateDataset(world).train;
     const traces = await Promise.all(all.map((example) => executeGraph({ graph, prompts: goodPrompts, example, llm, seed: 5, scoreFinal })));
     // Two responses of equal quality: the same correct output, differing only in an inner line break.
@@ -146,9 +119,9 @@ describe("evaluation against simlm (math-chain)", () => {
   });
 
   it("re-executes only the evaluated agent's successors on top of the shared upstream run", async () => {
-    const setup = simlmCaller(world);
+    const setup = simCaller(world);
     const baseTraces = await Promise.all(examples.map((example) => executeGraph({ graph, prompts: goodPrompts, example, llm: setup, seed: 5, scoreFinal })));
-    const llm = simlmCaller(world);
+    const llm = simCaller(world);
     const verify = promptForDirectives(world, "solver", new Set(["show_work", "follow_plan", "verify"]));
     const ev = await evaluateCandidate(evalInput({ agentId: "solver", candidate: verify, reference: goodPrompts.solver as string, baseTraces, llm }));
     const served = llm.calls.filter((c) => c.role === "serving").map((c) => c.messages[0]?.content ?? "");
@@ -164,7 +137,7 @@ describe("evaluation against simlm (math-chain)", () => {
 
   it("survives a judge that answers malformed verdicts, counting each unreadable one as a tie and reporting it", async () => {
     const sloppy: World = { ...world, judge: { ...world.judge, malformedRate: 1 } };
-    const ev = await evaluateCandidate(evalInput({ llm: simlmCaller(sloppy), minibatch: examples.slice(0, 8) }));
+    const ev = await evaluateCandidate(evalInput({ llm: simCaller(sloppy), minibatch: examples.slice(0, 8) }));
     expect(ev.malformedVerdicts).toBeGreaterThan(0);
     expect(ev.malformedReports).toHaveLength(ev.malformedVerdicts);
     const malformedOrders = ev.examples.flatMap((e) => [e.local, ...(e.lookahead?.perSuccessor ?? []), e.global]).flatMap((o) => o?.orders ?? []).filter((o) => o.malformed);

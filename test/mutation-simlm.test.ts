@@ -4,38 +4,12 @@
  * proposals — and does much worse when the no-traces ablation hides them; hard negatives from a
  * misalignment evaluation lead it to take the trap out again.
  */
-import { DEFAULT_WEIGHTS, apiSeed, renderAgentPrompt, type AgentGraph, type LlmCaller, type LlmCallRequest } from "@maspo/core";
+import { DEFAULT_WEIGHTS, renderAgentPrompt, type AgentGraph, type LlmCaller } from "@maspo/core";
 import { evaluateCandidate, findMisalignments } from "@maspo/evaluator";
 import { executeGraph, type Example } from "@maspo/executor";
 import { buildMetaPrompt, mutate, parseProposal } from "@maspo/mutator";
-import { detectDirectives, generateDataset, loadWorld, promptForDirectives, scoreWorldFinal, simulateChat, type World } from "@maspo/simlm";
+import { detectDirectives, generateDataset, loadWorld, promptForDirectives, scoreWorldFinal, simCaller } from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
-
-/** simlm as an LlmCaller, with the sample index mapped to the API seed exactly as the LLM client does. */
-function simlmCaller(world: World): LlmCaller & { calls: LlmCallRequest[] } {
-  const calls: LlmCallRequest[] = [];
-  return {
-    calls,
-    async complete(req) {
-      calls.push(req);
-      const out = simulateChat(world, {
-        model: world.name,
-        messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-        temperature: req.temperature,
-        seed: apiSeed(req.seed, req.sampleIndex ?? 0),
-        n: 1,
-        ...(req.json ? { response_format: { type: "json_object" as const } } : {}),
-      });
-      const choice = out.choices[0];
-      return {
-        content: choice?.content ?? "",
-        finishReason: choice?.finishReason ?? "stop",
-        usage: { promptTokens: out.usage.prompt_tokens, completionTokens: out.usage.completion_tokens },
-        cached: false,
-      };
-    },
-  };
-}
 
 const world = loadWorld("math-chain");
 const graph: AgentGraph = {
@@ -50,7 +24,7 @@ const agentOf = (id: string) => {
   return a;
 };
 const initialPrompts = Object.fromEntries(world.agents.map((a) => [a.id, renderAgentPrompt(a.prompt)]));
-const llm = simlmCaller(world);
+const llm = simCaller(world);
 const runAll = (prompts: Record<string, string>) =>
   Promise.all(examples.map((example) => executeGraph({ graph, prompts, example, llm, seed: 3, scoreFinal })));
 

@@ -24,4 +24,5 @@ export {
   type DirectiveAssignment,
 } from "./oracle.js";
 export { detectDirectives } from "./prompt-reading.js";
+export { simCaller, type RecordingSimCaller } from "./sim-caller.js";
 export * from "./serve/index.js";
