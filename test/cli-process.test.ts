@@ -48,9 +48,9 @@ describe("bin/maspo.js as a process", () => {
     expect(result.stderr).toContain('did you mean "seed"?');
   });
 
-  it("run --nats says cluster mode is not built yet and exits 3, writing nothing", async () => {
-    const result = await maspo(["run", "examples/inline-arithmetic.yaml", "--nats", "nats://127.0.0.1:4222"]);
-    expect(result.status).toBe(3);
-    expect(result.stderr).toContain("cluster mode is not built yet");
+  it("run --nats with no server reachable fails with a message that says so, and exits 1", async () => {
+    const result = await maspo(["run", "examples/inline-arithmetic.yaml", "--nats", "nats://127.0.0.1:1"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("cannot connect");
   });
 });

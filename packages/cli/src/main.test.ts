@@ -94,10 +94,10 @@ describe("maspo (in process)", () => {
     expect(result.err).toContain('prompts.formater: expected a prompt for an agent declared in graph.agents');
   });
 
-  it("run --nats on a valid spec says plainly that cluster mode is not built and exits 3", async () => {
-    const result = await maspo(["run", EXAMPLE, "--out", join(tmpdir(), "maspo-run-out"), "--nats", "nats://127.0.0.1:4222"]);
-    expect(result.status).toBe(3);
-    expect(result.err).toContain("cluster mode is not built yet");
+  it("run --nats with no server reachable fails with a message that says so, and exits 1", async () => {
+    const result = await maspo(["run", EXAMPLE, "--out", join(tmpdir(), "maspo-run-out"), "--nats", "nats://127.0.0.1:1"]);
+    expect(result.status).toBe(1);
+    expect(result.err).toContain("cannot connect");
   });
 
   it("run refuses a --nats value that is not a NATS URL", async () => {

@@ -10,6 +10,7 @@ import { registerRunCommand } from "./commands/run.js";
 import { registerSchemaCommand } from "./commands/schema.js";
 import { registerSimCommands } from "./commands/sim.js";
 import { registerValidateCommand } from "./commands/validate.js";
+import { registerWorkerCommand } from "./commands/worker.js";
 import { ExitStatus, ReportedError, exitStatusOf } from "./exit-status.js";
 import { cliVersion } from "./version.js";
 
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo): Command {
   registerInitCommand(program, io);
   registerRunCommand(program, io);
   registerSimCommands(program, io);
+  registerWorkerCommand(program, io);
   return program;
 }
 

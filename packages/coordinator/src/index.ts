@@ -43,3 +43,39 @@ export {
   type Checkpoint,
   type CheckpointStore,
 } from "./checkpoint-store.js";
+// Cluster mode: the task protocol, the coordinator's JetStream-backed workers, the worker processes'
+// task handler, and the run record (spec + checkpoint) in JetStream KV.
+export {
+  EvaluateRequestSchema,
+  EvaluationSchema,
+  MutateRequestSchema,
+  ProposalsSchema,
+  RunGraphRequestSchema,
+  TASK_KINDS,
+  TaskKindSchema,
+  TaskOutputSchema,
+  taskIdFor,
+  type TaskKind,
+  type TaskOutput,
+} from "./cluster/task-protocol.js";
+export { measureTaskUsage, type TaskUsage } from "./cluster/task-usage.js";
+export { createTaskHandler, type TaskHandlerOptions } from "./cluster/task-handler.js";
+export {
+  ClusterTaskError,
+  ResultsLostError,
+  startClusterWorkers,
+  usageTotals,
+  type ClusterWorkers,
+  type ClusterWorkersEvent,
+  type ClusterWorkersOptions,
+} from "./cluster/cluster-workers.js";
+export {
+  RunExistsError,
+  RunNotFoundError,
+  RunRecordSchema,
+  RunRecordStore,
+  readRunRecord,
+  type NewRun,
+  type RunRecord,
+} from "./cluster/run-record-store.js";
+export { runSnapshotOf } from "./cluster/run-snapshot.js";

@@ -174,3 +174,10 @@ export {
   type StoredCheckpoint,
 } from "./nats/kv-stores.js";
 export { KvValueError } from "./nats/kv-chunks.js";
+// Metrics: one Prometheus registry per process, the metric families of workers, the LLM client and
+// the coordinator, and the /metrics endpoint.
+export { METRIC_PREFIX, createMetricsRegistry, type MetricsRegistryOptions, type Registry } from "./metrics/metrics-registry.js";
+export { TaskMetrics } from "./metrics/task-metrics.js";
+export { LlmMetrics } from "./metrics/llm-metrics.js";
+export { RunMetrics, type QueueBacklog, type RunSnapshot } from "./metrics/run-metrics.js";
+export { MetricsServerError, startMetricsServer, type MetricsServer } from "./metrics/metrics-server.js";

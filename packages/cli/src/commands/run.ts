@@ -1,23 +1,27 @@
 /**
  * `maspo run <spec>`: validates the spec (refusing with every problem, exit 2), then runs the MASPO
- * optimization in the embedded mode and prints where the report is. `--resume` continues from the
- * checkpoint in the output directory. Cluster mode (`--nats`) is refused until its coordinator exists.
+ * optimization and prints where the report is: embedded in this process by default, or as the
+ * coordinator of a cluster of `maspo worker` processes with `--nats`. `--resume` continues from the
+ * checkpoint: the output directory's (embedded) or the run's in JetStream KV (cluster).
  */
 import { dirname, resolve } from "node:path";
 import { loadSpecFile } from "@maspo/core";
-import type { Ablations } from "@maspo/coordinator";
+import type { Ablations, Report } from "@maspo/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import type { CliIo } from "../cli-io.js";
+import { runCluster } from "../cluster-run.js";
 import { runEmbedded } from "../embedded-run.js";
-import { NotBuiltError } from "../exit-status.js";
+import { RefusedError } from "../exit-status.js";
+import { METRICS_PORT_HELP, type MetricsPort, type NatsFlags, addNatsAuthOptions, metricsPort, natsAuthOf, natsUrl } from "../nats-flags.js";
 import { applyPreset } from "../presets.js";
 import { createRunProgress, progressMode } from "../run-progress.js";
 import { summarizeSpec } from "../spec-summary.js";
 
-interface RunFlags {
+interface RunFlags extends NatsFlags {
   out?: string;
-  resume?: string;
-  nats?: string;
+  resume?: string | true;
+  runId?: string;
+  metricsPort?: MetricsPort;
   preset?: string;
   quiet?: boolean;
   jsonLogs?: boolean;
@@ -29,32 +33,24 @@ interface RunFlags {
   independent?: boolean;
 }
 
-function natsUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InvalidArgumentError(`expected a NATS URL like nats://127.0.0.1:4222, found "${raw}"`);
-  }
-  if (!["nats:", "tls:", "ws:", "wss:"].includes(url.protocol)) {
-    throw new InvalidArgumentError(`expected a nats://, tls://, ws:// or wss:// URL, found "${raw}"`);
-  }
-  return raw;
-}
-
 function presetName(raw: string): string {
   if (raw !== "paper") throw new InvalidArgumentError(`expected a preset name (paper), found "${raw}"`);
   return raw;
 }
 
 export function registerRunCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command("run")
-    .description("optimize the prompts of every agent of a run spec (embedded, in one process)")
+    .description("optimize the prompts of every agent of a run spec (embedded, or over a NATS cluster with --nats)")
     .argument("<spec>", "run spec file (YAML or JSON)")
-    .option("--out <dir>", "directory for the report, checkpoint and response cache (default: maspo-out/<spec name>)")
-    .option("--resume <dir>", "resume the run checkpointed in this directory (it is also the output directory)")
-    .option("--nats <url>", "coordinate a cluster of workers over this NATS server", natsUrl)
+    .option("--out <dir>", "directory for the report (embedded: also the checkpoint and response cache) (default: maspo-out/<spec name>)")
+    .option(
+      "--resume [dir|runId]",
+      "resume an interrupted run: embedded, the one checkpointed in this directory (also the output directory; default --out); with --nats, the run with this id (default --run-id) from its checkpoint in JetStream KV",
+    )
+    .option("--nats <url>", "coordinate a cluster of `maspo worker` processes over this NATS server (comma-separate several)", natsUrl)
+    .option("--run-id <id>", "with --nats: the run's id on the cluster, which workers are started with (default: derived from the spec)")
+    .option("--metrics-port <port>", `with --nats: ${METRICS_PORT_HELP}`, metricsPort)
     .option("--preset <name>", "paper: the paper's setting (weights 0.4/0.4/0.2, K=2, 2 children, 3 steps per agent, 3 rounds, pool 50, minibatch 10, 3 cases)", presetName)
     .option("--quiet", "print only the report location and errors")
     .option("--json-logs", "log progress as JSON lines")
@@ -63,16 +59,13 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     .option("--no-refresh", "ablation (benchmarking only): skip Beam Refresh")
     .option("--global-only", "ablation (benchmarking only): score by the final outcome alone")
     .option("--independent", "ablation (benchmarking only): optimize each agent alone, no downstream re-evaluation")
-    .option("--no-traces", "ablation (benchmarking only): mutate without execution traces")
-    .action(async (file: string, flags: RunFlags) => {
+    .option("--no-traces", "ablation (benchmarking only): mutate without execution traces");
+  addNatsAuthOptions(command);
+  command.action(async (file: string, flags: RunFlags) => {
       const specPath = resolve(io.cwd, file);
-      const loaded = await loadSpecFile(specPath, { env: io.env });
+      // A coordinator calls no LLM: API keys are only needed in the workers' environments.
+      const loaded = await loadSpecFile(specPath, { env: io.env, checkEnv: flags.nats === undefined });
       const spec = flags.preset === "paper" ? applyPreset(loaded, "paper") : loaded;
-      if (flags.nats !== undefined) {
-        throw new NotBuiltError(
-          `cluster mode is not built yet: the spec is valid, but this version of maspo runs it only embedded (drop --nats ${flags.nats})`,
-        );
-      }
       const ablations: Ablations = {
         noLookahead: !flags.lookahead,
         noMisalignment: !flags.misalignment,
@@ -81,26 +74,56 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         independent: flags.independent === true,
         noTraces: !flags.traces,
       };
-      const outDir = resolve(io.cwd, flags.resume ?? flags.out ?? `maspo-out/${(spec.name ?? spec.task.name).replace(/[^A-Za-z0-9_-]+/g, "-")}`);
+      const resumeArg = typeof flags.resume === "string" ? flags.resume : undefined;
+      const outName = `maspo-out/${(spec.name ?? spec.task.name).replace(/[^A-Za-z0-9_-]+/g, "-")}`;
       const stream = process.stderr;
       const mode = progressMode({ quiet: flags.quiet === true, jsonLogs: flags.jsonLogs === true }, stream);
       const progress = createRunProgress(mode, mode === "json" ? process.stdout : stream);
-      if (mode !== "quiet") io.err(`maspo: ${file}: ${summarizeSpec(spec)}; writing to ${outDir}\n`);
-      const { report, files } = await runEmbedded({
-        spec,
-        specDir: dirname(specPath),
-        outDir,
-        resume: flags.resume !== undefined,
-        ablations,
-        env: io.env,
-        progress,
-      });
-      const h = report.delta.heldOut;
-      if (mode !== "quiet") {
-        io.err(
-          `maspo: held-out ${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}\n`,
-        );
+      const say = (line: string): void => {
+        if (mode !== "quiet") io.err(`${line}\n`);
+      };
+
+      let report: Report;
+      let files: { md: string; json: string; html: string; checkpoint: string };
+      if (flags.nats !== undefined) {
+        if (resumeArg !== undefined && flags.runId !== undefined && resumeArg !== flags.runId) {
+          throw new RefusedError(`--resume ${resumeArg} and --run-id ${flags.runId} name different runs; give one of them`);
+        }
+        const outDir = resolve(io.cwd, flags.out ?? outName);
+        say(`maspo: ${file}: ${summarizeSpec(spec)}; coordinating workers over NATS; writing the report to ${outDir}`);
+        const runId = resumeArg ?? flags.runId;
+        ({ report, files } = await runCluster({
+          spec,
+          specDir: dirname(specPath),
+          outDir,
+          ...(runId !== undefined ? { runId } : {}),
+          resume: flags.resume !== undefined,
+          ablations,
+          nats: natsAuthOf({ ...flags, nats: flags.nats }),
+          ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+          progress,
+          log: say,
+        }));
+      } else {
+        if (flags.runId !== undefined || flags.metricsPort !== undefined) {
+          throw new RefusedError("--run-id and --metrics-port are for cluster mode: add --nats <url>, or drop them");
+        }
+        const outDir = resolve(io.cwd, resumeArg ?? flags.out ?? outName);
+        say(`maspo: ${file}: ${summarizeSpec(spec)}; writing to ${outDir}`);
+        ({ report, files } = await runEmbedded({
+          spec,
+          specDir: dirname(specPath),
+          outDir,
+          resume: flags.resume !== undefined,
+          ablations,
+          env: io.env,
+          progress,
+        }));
       }
+      const h = report.delta.heldOut;
+      say(
+        `maspo: held-out ${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}`,
+      );
       io.out(`report: ${files.md}\n        ${files.json}\n        ${files.html}\n`);
     });
 }

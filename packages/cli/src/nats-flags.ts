@@ -1,0 +1,83 @@
+/**
+ * The NATS connection flags every cluster process takes (`maspo run --nats`, `maspo worker`), and
+ * `--metrics-port`. Secrets are named, never given: a password or token comes from an environment
+ * variable or a file, an NKey seed and a creds file by path, so no secret shows in `ps` or shell history.
+ */
+import { type NatsAuthOptions } from "@maspo/core";
+import { type Command, InvalidArgumentError } from "commander";
+
+export interface NatsFlags {
+  nats?: string;
+  user?: string;
+  passwordEnv?: string;
+  passwordFile?: string;
+  tokenEnv?: string;
+  tokenFile?: string;
+  creds?: string;
+  nkey?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+export function natsUrl(raw: string): string {
+  for (const server of raw.split(",")) {
+    let url: URL;
+    try {
+      url = new URL(server.trim());
+    } catch {
+      throw new InvalidArgumentError(`expected a NATS URL like nats://127.0.0.1:4222, found "${server.replace(/\/\/[^@/]*@/, "//***@")}"`);
+    }
+    if (!["nats:", "tls:", "ws:", "wss:"].includes(url.protocol)) {
+      throw new InvalidArgumentError(`expected a nats://, tls://, ws:// or wss:// URL, found "${url.protocol}//${url.host}"`);
+    }
+  }
+  return raw;
+}
+
+/** Adds the auth and TLS flags (not --nats itself, whose wording differs per command). */
+export function addNatsAuthOptions(command: Command): Command {
+  return command
+    .option("--user <name>", "NATS user (with --password-env or --password-file)")
+    .option("--password-env <VAR>", "environment variable holding the NATS password")
+    .option("--password-file <file>", "file holding the NATS password")
+    .option("--token-env <VAR>", "environment variable holding the NATS token")
+    .option("--token-file <file>", "file holding the NATS token")
+    .option("--creds <file>", "NATS .creds file (JWT and NKey seed, as issued by nsc)")
+    .option("--nkey <seedfile>", "file holding an NKey user seed (SU...)")
+    .option("--tls-ca <file>", "CA certificate to verify the NATS server with")
+    .option("--tls-cert <file>", "client certificate for mutual TLS (with --tls-key)")
+    .option("--tls-key <file>", "client certificate key for mutual TLS (with --tls-cert)");
+}
+
+export function natsAuthOf(flags: NatsFlags & { nats: string }): NatsAuthOptions {
+  const pick = <K extends keyof NatsAuthOptions>(key: K, value: NatsAuthOptions[K] | undefined) =>
+    value === undefined ? {} : { [key]: value };
+  return {
+    servers: flags.nats,
+    ...pick("user", flags.user),
+    ...pick("passwordEnv", flags.passwordEnv),
+    ...pick("passwordFile", flags.passwordFile),
+    ...pick("tokenEnv", flags.tokenEnv),
+    ...pick("tokenFile", flags.tokenFile),
+    ...pick("credsFile", flags.creds),
+    ...pick("nkeySeedFile", flags.nkey),
+    ...pick("tlsCaFile", flags.tlsCa),
+    ...pick("tlsCertFile", flags.tlsCert),
+    ...pick("tlsKeyFile", flags.tlsKey),
+  };
+}
+
+/** `--metrics-port`: 0 (the default) serves no metrics, `auto` a free port, else that port. */
+export type MetricsPort = number | "auto";
+
+export function metricsPort(raw: string): MetricsPort {
+  if (raw === "auto") return "auto";
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(`expected a port number (0 for none, or "auto" for a free one), found "${raw}"`);
+  }
+  return port;
+}
+
+export const METRICS_PORT_HELP = 'serve Prometheus metrics on this port at /metrics (0: off, the default; "auto": a free port, printed)';

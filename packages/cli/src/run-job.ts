@@ -1,0 +1,275 @@
+/**
+ * What a `maspo run` is, whichever way its work is done: the spec's data and metric resolved, the
+ * optimizer's configuration, the LLM client a worker uses (simlm worlds through simlm's in-process
+ * fetch, so the real openai SDK is exercised), the worker context, and the end of a run — the
+ * held-out split run twice and the report written. The embedded mode (embedded-run.ts) and the
+ * cluster mode (cluster-run.ts, cluster-worker.ts) differ only in how EngineWorkers are provided.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type Example,
+  LlmAccounting,
+  LlmClient,
+  type LlmEndpoint,
+  type LlmEventListener,
+  MaspoError,
+  type ResponseCache,
+  type RunSpec,
+  agentGraphOf,
+  canonicalJson,
+  evaluationModelsOf,
+  initialPromptTexts,
+  isLabelMetric,
+  listModelEndpoints,
+  loadDataset,
+  parseDuration,
+  scoreFinalOutput,
+  servingModelOf,
+  simlmWorldOf,
+} from "@maspo/core";
+import {
+  type Ablations,
+  type EngineWorkers,
+  type OptimizeConfig,
+  type OptimizeResult,
+  type Report,
+  type UsageTotals,
+  type WorkerContext,
+  buildReport,
+  finish,
+  renderHtml,
+  renderMarkdown,
+} from "@maspo/coordinator";
+import { type World, createSimFetch, generateDataset, loadWorld, scoreWorldFinal } from "@maspo/simlm";
+
+export class RunRefusedError extends MaspoError {}
+
+export const ABLATION_FLAGS: Record<keyof Ablations, string> = {
+  noLookahead: "--no-lookahead",
+  noMisalignment: "--no-misalignment",
+  noRefresh: "--no-refresh",
+  globalOnly: "--global-only",
+  independent: "--independent",
+  noTraces: "--no-traces",
+};
+
+export function ablationNames(a: Ablations): string[] {
+  return (Object.keys(ABLATION_FLAGS) as (keyof Ablations)[]).filter((k) => a[k]).map((k) => ABLATION_FLAGS[k]);
+}
+
+/** A stable fingerprint of what the run was asked to do (no secrets: a spec only names key variables). */
+export function specHash(spec: RunSpec): string {
+  return createHash("sha256").update(canonicalJson(spec)).digest("hex").slice(0, 16);
+}
+
+export interface ResolvedData {
+  train: Example[];
+  heldOut: Example[];
+  world: World | undefined;
+}
+
+/** The simlm world of a spec's simlm dataset, sized as the spec asks; undefined for file datasets. */
+export function worldOfSpec(spec: RunSpec): World | undefined {
+  const source = spec.dataset.source;
+  if (source.kind !== "simlm") return undefined;
+  const world = loadWorld(source.world);
+  return {
+    ...world,
+    data: {
+      ...world.data,
+      ...(source.train !== undefined ? { train: source.train } : {}),
+      ...(source.heldOut !== undefined ? { heldOut: source.heldOut } : {}),
+    },
+  };
+}
+
+export async function resolveData(spec: RunSpec, specDir: string): Promise<ResolvedData> {
+  const world = worldOfSpec(spec);
+  if (world) {
+    const ds = generateDataset(world);
+    return { train: ds.train, heldOut: ds.heldOut, world };
+  }
+  const source = spec.dataset.source;
+  if (source.kind === "simlm") throw new RunRefusedError("E_SPEC_DATASET", "a simlm dataset without its world");
+  const ds = await loadDataset(source, { baseDir: specDir });
+  return { train: ds.train, heldOut: ds.heldOut, world: undefined };
+}
+
+export function scorerFor(spec: RunSpec, world: World | undefined): ((out: string, ex: Example) => number | undefined) | undefined {
+  const metric = spec.task.metric;
+  if (metric.kind === "world") {
+    if (!world) throw new RunRefusedError("E_SPEC_METRIC", 'task.metric "world" needs a simlm dataset (dataset.source.kind: simlm)');
+    return (out, ex) => (ex.label === undefined ? undefined : scoreWorldFinal(world, { label: ex.label }, out));
+  }
+  if (isLabelMetric(metric)) return (out, ex) => (ex.label === undefined ? undefined : scoreFinalOutput(metric, out, ex.label));
+  return undefined;
+}
+
+export function optimizeConfigOf(spec: RunSpec, data: ResolvedData, ablations: Ablations, startedAt: number): OptimizeConfig {
+  const graph = agentGraphOf(spec);
+  return {
+    graph,
+    initialPrompts: initialPromptTexts(spec),
+    train: data.train,
+    seed: spec.seed,
+    search: {
+      beamSize: spec.search.beamSize,
+      rounds: spec.search.rounds,
+      epochs: spec.search.epochs,
+      childrenPerParent: spec.search.childrenPerParent,
+      minibatchSize: Math.min(spec.search.minibatchSize, data.train.length),
+      stepsPerAgent: spec.search.stepsPerAgent,
+      operators: [...spec.search.operators],
+    },
+    misalignment: { bufferBudget: spec.misalignment.bufferBudget, casesPerStep: spec.misalignment.casesPerStep },
+    weights: { local: spec.weights.local, lookahead: spec.weights.lookahead, global: spec.weights.global },
+    guards: {
+      finalMetricFloor: spec.guards.finalMetricFloor ?? null,
+      localValidityFloor: spec.guards.localValidityFloor ?? null,
+      tokensPerRoundMax: spec.guards.tokensPerRoundMax ?? null,
+    },
+    stop: {
+      targetMetric: spec.stop.targetMetric ?? null,
+      patience: spec.stop.patience,
+      // The schema only admits valid durations, so this is always a number of milliseconds.
+      deadlineAt: startedAt + (parseDuration(spec.stop.deadline) ?? 0),
+      budgetUsd: spec.stop.budgetUsd ?? null,
+    },
+    ablations,
+  };
+}
+
+export function usageOf(accounting: LlmAccounting): UsageTotals {
+  const totals = { calls: 0, tokens: 0, usd: 0, cacheHits: 0 };
+  for (const r of accounting.snapshot().rows) {
+    totals.calls += r.calls;
+    totals.tokens += r.promptTokens + r.completionTokens;
+    totals.usd += r.costUsd;
+    totals.cacheHits += r.cacheHits;
+  }
+  return totals;
+}
+
+export interface RunLlmClientOptions {
+  spec: RunSpec;
+  /** Where API keys are read (each endpoint's `apiKeyEnv`): the process's own environment. */
+  env: Record<string, string | undefined>;
+  cache: ResponseCache;
+  /** The sized world of the spec's simlm dataset, if any: its simlm endpoints answer from it. */
+  world: World | undefined;
+  accounting?: LlmAccounting;
+  onEvent?: LlmEventListener;
+}
+
+/** The LLM client for a spec's endpoints; `simlm://<world>` endpoints are answered in process. */
+export function createRunLlmClient(options: RunLlmClientOptions): LlmClient {
+  const worlds = new Map<string, typeof fetch>();
+  const { world } = options;
+  return new LlmClient({
+    endpoints: runEndpoints(options.spec),
+    env: options.env,
+    cache: options.cache,
+    ...(options.accounting ? { accounting: options.accounting } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    fetchFor: (endpoint) => {
+      const name = simlmWorldOf(endpoint);
+      if (name === undefined) return undefined;
+      let f = worlds.get(name);
+      if (!f) {
+        f = createSimFetch({ world: world && world.name === name ? world : loadWorld(name) }) as typeof fetch;
+        worlds.set(name, f);
+      }
+      return f;
+    },
+  });
+}
+
+export function runEndpoints(spec: RunSpec): LlmEndpoint[] {
+  return listModelEndpoints(spec);
+}
+
+/** What the executor, evaluator and mutator need to answer the coordinator's requests for this spec. */
+export function workerContextOf(spec: RunSpec, world: World | undefined, llm: WorkerContext["llm"]): WorkerContext {
+  const scoreFinal = scorerFor(spec, world);
+  return {
+    graph: agentGraphOf(spec),
+    llm,
+    seed: spec.seed,
+    judgeModels: evaluationModelsOf(spec),
+    optimizer: { model: spec.optimizer.model, temperature: spec.optimizer.temperature },
+    ...(scoreFinal ? { scoreFinal } : {}),
+  };
+}
+
+export interface RunFiles {
+  md: string;
+  json: string;
+  html: string;
+  checkpoint: string;
+}
+
+export interface FinishRunInput {
+  spec: RunSpec;
+  data: ResolvedData;
+  config: OptimizeConfig;
+  result: OptimizeResult;
+  workers: EngineWorkers;
+  ablations: string[];
+  specHash: string;
+  outDir: string;
+  /** Where the checkpoint lives, for the printed list of files. */
+  checkpointLocation: string;
+}
+
+/** Optimization is over: only now is the held-out split run, twice; then the report is written. */
+export async function finishRun(input: FinishRunInput): Promise<{ report: Report; files: RunFiles }> {
+  const { spec, data, config, result, workers } = input;
+  const graph = config.graph;
+  const finished = await finish(
+    {
+      graph,
+      initialPrompts: config.initialPrompts,
+      finalPrompts: result.finalPrompts,
+      train: data.train,
+      heldOut: data.heldOut,
+      state: result.state,
+      seed: spec.seed,
+      minibatchSize: config.search.minibatchSize,
+      weights: config.weights,
+    },
+    workers,
+  );
+  const stop = result.state.stopReason ?? "";
+  const report = buildReport({
+    title: `maspo report — ${spec.name ?? spec.task.name}`,
+    state: result.state,
+    initialPrompts: config.initialPrompts,
+    heldOut: finished.heldOut,
+    perAgent: finished.perAgent,
+    unrepaired: finished.unrepaired,
+    models: {
+      optimizer: spec.optimizer.model,
+      evaluator: evaluationModelsOf(spec),
+      serving: Object.fromEntries(graph.agents.map((a) => [a.id, servingModelOf(spec, a.id)])),
+    },
+    ablations: input.ablations,
+    cost: workers.usage(),
+    seed: spec.seed,
+    specHash: input.specHash,
+    ...(data.world ? { world: data.world.name } : {}),
+    budgetBound: /deadline|budget|all rounds/.test(stop),
+  });
+  await mkdir(input.outDir, { recursive: true });
+  const files: RunFiles = {
+    md: join(input.outDir, "report.md"),
+    json: join(input.outDir, "report.json"),
+    html: join(input.outDir, "report.html"),
+    checkpoint: input.checkpointLocation,
+  };
+  await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(files.md, renderMarkdown(report));
+  await writeFile(files.html, renderHtml(report));
+  return { report, files };
+}

@@ -1,0 +1,92 @@
+/**
+ * The cluster's task protocol: the coordinator's three worker requests as JetStream tasks. Each kind
+ * goes to one worker role, its payload and its result are validated by a zod schema on both sides of
+ * the bus, and its task id is the hash of what it asks, so the same work always has the same id: a
+ * resubmission, a redelivery or a resumed coordinator can never make it count twice.
+ */
+import { createHash } from "node:crypto";
+import { canonicalJson, llmAccountingSnapshotSchema, type WorkerRole } from "@maspo/core";
+import { MisalignmentCaseSchema } from "@maspo/evaluator";
+import { ExampleSchema, TraceSchema } from "@maspo/executor";
+import { z } from "zod";
+import { LensScoresSchema } from "../beam.js";
+import type { EvaluateRequest, Evaluation, MutateRequest, Proposal, RunGraphRequest } from "../engine-workers.js";
+
+export const RunGraphRequestSchema: z.ZodType<RunGraphRequest> = z.object({
+  prompts: z.record(z.string(), z.string()),
+  example: ExampleSchema,
+  base: TraceSchema.optional(),
+  rerunFrom: z.string().optional(),
+});
+
+const JointWeightsSchema = z.object({ local: z.number(), lookahead: z.number(), global: z.number() });
+
+export const EvaluateRequestSchema: z.ZodType<EvaluateRequest> = z.object({
+  agentId: z.string(),
+  candidate: z.string(),
+  reference: z.string(),
+  prompts: z.record(z.string(), z.string()),
+  minibatch: z.array(ExampleSchema),
+  baseTraces: z.array(TraceSchema),
+  weights: JointWeightsSchema,
+  lookahead: z.boolean(),
+});
+
+export const MutateRequestSchema: z.ZodType<MutateRequest> = z.object({
+  agentId: z.string(),
+  parent: z.string(),
+  operator: z.string(),
+  traces: z.array(TraceSchema),
+  hardNegatives: z.array(MisalignmentCaseSchema),
+  children: z.int().min(0),
+  existingPrompts: z.array(z.string()),
+  seed: z.number(),
+  noTraces: z.boolean(),
+});
+
+export const EvaluationSchema: z.ZodType<Evaluation> = z.object({
+  R: z.number(),
+  lenses: LensScoresSchema,
+  finalMetric: z.number().nullable(),
+  cases: z.array(MisalignmentCaseSchema),
+  malformedVerdicts: z.int().min(0),
+});
+
+export const ProposalsSchema: z.ZodType<Proposal[]> = z.array(
+  z.object({
+    prompt: z.string(),
+    operator: z.string(),
+    traceIds: z.array(z.string()),
+    hardNegativeIds: z.array(z.string()),
+  }),
+);
+
+/** Each kind: the role that runs it, and the schemas of its request and its result value. */
+export const TASK_KINDS = {
+  runGraph: { role: "executor", request: RunGraphRequestSchema, value: TraceSchema },
+  evaluate: { role: "evaluator", request: EvaluateRequestSchema, value: EvaluationSchema },
+  mutate: { role: "mutator", request: MutateRequestSchema, value: ProposalsSchema },
+} as const satisfies Record<string, { role: WorkerRole; request: z.ZodType; value: z.ZodType }>;
+
+export type TaskKind = keyof typeof TASK_KINDS;
+export const TaskKindSchema = z.enum(Object.keys(TASK_KINDS) as [TaskKind, ...TaskKind[]]);
+
+/**
+ * What a worker sends back for a task: the value, and the LLM use the task caused (network calls and
+ * cache hits per endpoint, model and role), which the coordinator adds up once per task id.
+ */
+export const TaskOutputSchema = z.object({
+  value: z.unknown(),
+  usage: llmAccountingSnapshotSchema,
+});
+export type TaskOutput = z.infer<typeof TaskOutputSchema>;
+
+/**
+ * `<kind>.<sha256 of the canonical request>`, plus `.r<n>` for the n-th attempt after an error result
+ * (a new id, since the first one's result is already in the log). The run id is not part of it: the
+ * streams are per run already.
+ */
+export function taskIdFor(kind: TaskKind, request: unknown, attempt = 1): string {
+  const digest = createHash("sha256").update(kind).update("\u0000").update(canonicalJson(request)).digest("hex").slice(0, 40);
+  return attempt <= 1 ? `${kind}.${digest}` : `${kind}.${digest}.r${attempt}`;
+}

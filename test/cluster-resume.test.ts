@@ -1,0 +1,83 @@
+/**
+ * A cluster coordinator killed with SIGKILL mid-run and resumed from its checkpoint in JetStream KV:
+ * the same final prompts as the embedded run, and no LLM request repeated — the workers' shared
+ * response cache and the run's results log answer everything done before the kill.
+ */
+import { readRunRecord } from "@maspo/coordinator";
+import { connectNats } from "@maspo/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type NatsServer, startNatsServer } from "./helpers/nats-server.js";
+import {
+  type CountingSimServer,
+  type MaspoProcess,
+  type ReportJson,
+  SMALL_SPEC,
+  embeddedReport,
+  httpSpec,
+  outputs,
+  readReport,
+  removeTempDirs,
+  spawnMaspo,
+  startCountingSim,
+  startWorkers,
+  stopAll,
+  tempDir,
+  waitForStep,
+} from "./fixtures/cluster-processes.js";
+
+const RUN = "resume-test";
+const KEY_ENV = { MASPO_TEST_KEY: "test-key-not-secret" };
+let server: NatsServer;
+let sim: CountingSimServer;
+let reference: ReportJson;
+let workers: MaspoProcess[] = [];
+
+beforeAll(async () => {
+  [server, sim, reference] = await Promise.all([startNatsServer(), startCountingSim({ latencyMs: 2 }), embeddedReport(SMALL_SPEC)]);
+}, 60_000);
+
+afterAll(async () => {
+  await stopAll(workers);
+  await sim?.close();
+  await server?.dispose();
+  await removeTempDirs();
+});
+
+describe("a killed cluster coordinator, resumed", () => {
+  it("refuses --resume for a run that was never started", async () => {
+    const proc = spawnMaspo("resume-unknown", ["run", SMALL_SPEC, "--nats", server.url, "--resume", "never-started", "--out", await tempDir()]);
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.output()).toContain('run "never-started" is not on this NATS: nothing to resume');
+  });
+
+  it("finishes with the embedded run's final prompts and repeats no LLM request", async () => {
+    const spec = await httpSpec(sim.url, "MASPO_TEST_KEY");
+    // One replica per role: within a process identical requests in flight are one call, so every
+    // request body reaching the LLM twice would be a repetition, not a race between replicas.
+    workers = startWorkers(server.url, RUN, { executor: 1, evaluator: 1, mutator: 1 }, [], KEY_ENV);
+    const out = await tempDir();
+    const args = ["run", spec, "--nats", server.url, "--run-id", RUN, "--out", out, "--json-logs"];
+    const first = spawnMaspo("coordinator", args, KEY_ENV);
+    await waitForStep(first, 5);
+    first.child.kill("SIGKILL");
+    expect((await first.exited).signal).toBe("SIGKILL");
+    const { nc } = await connectNats({ servers: server.url });
+    const record = await readRunRecord(nc, RUN);
+    await nc.close();
+    expect(record?.checkpoint?.state.nextStep).toBeGreaterThanOrEqual(5);
+    expect(record?.status).toBe("running");
+    const callsBeforeResume = sim.total();
+
+    const resumed = spawnMaspo("resumed-coordinator", [...args, "--resume"], KEY_ENV);
+    const { code } = await resumed.exited;
+    expect(code, outputs([first, resumed, ...workers])).toBe(0);
+    expect(resumed.output()).toMatch(/resuming run resume-test at step [5-9]/);
+
+    const report = await readReport(out);
+    expect(report.finalPrompts).toEqual(reference.finalPrompts);
+    expect(report.delta.heldOut).toEqual(reference.delta.heldOut);
+    expect(sim.total()).toBeGreaterThan(callsBeforeResume);
+    const repeated = [...sim.requests.values()].filter((n) => n > 1);
+    expect(repeated, `${repeated.length} request bodies reached the LLM more than once`).toEqual([]);
+  }, 120_000);
+});
