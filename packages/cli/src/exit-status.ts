@@ -1,24 +1,17 @@
 /**
  * The `maspo` command's exit statuses, and the errors that choose them. Scripts rely on these:
- * 0 done, 1 failed, 2 refused (invalid spec or arguments; nothing was started), 3 not built yet.
+ * 0 done, 1 failed, 2 refused (invalid spec or arguments; nothing was started).
  */
 import { MaspoError, ValidationError } from "@maspo/core";
 import { CommanderError } from "commander";
 
-export const ExitStatus = { ok: 0, failed: 1, refused: 2, notBuilt: 3 } as const;
+export const ExitStatus = { ok: 0, failed: 1, refused: 2 } as const;
 export type ExitStatus = (typeof ExitStatus)[keyof typeof ExitStatus];
 
 /** The user asked for something maspo will not do as asked (e.g. overwrite files without --force). */
 export class RefusedError extends MaspoError {
   constructor(message: string) {
     super("E_REFUSED", message);
-  }
-}
-
-/** A command whose engine does not exist yet: said plainly, never faked. */
-export class NotBuiltError extends MaspoError {
-  constructor(message: string) {
-    super("E_NOT_BUILT", message);
   }
 }
 
@@ -39,6 +32,5 @@ export function exitStatusOf(error: unknown): ExitStatus {
     return ExitStatus.refused;
   }
   if (error instanceof ValidationError || error instanceof RefusedError) return ExitStatus.refused;
-  if (error instanceof NotBuiltError) return ExitStatus.notBuilt;
   return ExitStatus.failed;
 }
