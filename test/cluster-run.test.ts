@@ -92,6 +92,14 @@ describe("maspo run --nats with worker processes", () => {
     expect(second.output()).toMatch(/run "cluster-run-test" already exists on this NATS.*--resume/);
   });
 
+  it("a worker started with --exit-when-done for a finished run exits 0 by itself", async () => {
+    const [late] = startWorkers(server.url, RUN, { executor: 1, evaluator: 0, mutator: 0 }, ["--exit-when-done"]);
+    if (!late) throw new Error("no worker started");
+    const { code } = await late.exited;
+    expect(code, late.output()).toBe(0);
+    expect(late.output()).toContain('"event":"run-done"');
+  });
+
   it("drains every worker on SIGTERM: each stops taking work and exits 0", async () => {
     await stopAll(workers);
     for (const w of workers) {

@@ -40,6 +40,11 @@ export interface WorkerOptions {
   metricsPort?: MetricsPort;
   /** In-flight tasks may finish for this long after a stop is asked; then they are released. */
   graceMs: number;
+  /**
+   * Exit once the coordinator marks the run done (a worker run as a batch job). Off by default:
+   * under a Deployment, a worker that exits on its own is restarted, so it idles until SIGTERM.
+   */
+  exitWhenDone?: boolean;
   /** Where API keys are read: this process's environment. */
   env: Record<string, string | undefined>;
   log: Logger;
@@ -92,10 +97,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     taskMetrics.trackInFlight(role, () => processor.inFlight);
     log.info({ event: "ready", concurrency: options.concurrency }, `${role} ready for run ${runId} (concurrency ${options.concurrency})`);
 
-    await new Promise<void>((resolve) => {
-      if (stop.aborted) resolve();
-      else stop.addEventListener("abort", () => resolve(), { once: true });
-    });
+    // Work until told to stop, or until the coordinator marks the run done: a finished run needs no workers.
+    const finished = options.exitWhenDone === true ? await untilStoppedOrDone(session, runId, stop) : await untilStopped(stop);
+    if (finished) log.info({ event: "run-done" }, `run ${runId} is done; stopping`);
     log.info({ event: "draining", inFlight: processor.inFlight }, `draining: ${processor.inFlight} task(s) in flight`);
   } finally {
     // The documented order: stop taking work and finish (or release) in-flight tasks, then close.
@@ -105,6 +109,28 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await metricsServer?.close();
     log.info({ event: "stopped" }, `${role} stopped`);
   }
+}
+
+function untilStopped(stop: AbortSignal): Promise<false> {
+  return new Promise((resolve) => {
+    if (stop.aborted) resolve(false);
+    else stop.addEventListener("abort", () => resolve(false), { once: true });
+  });
+}
+
+/** Resolves true when the run record says "done", false when `stop` aborts first. */
+async function untilStoppedOrDone(session: NatsSession, runId: string, stop: AbortSignal): Promise<boolean> {
+  while (!stop.aborted) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, RUN_POLL_MS);
+      stop.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    if (stop.aborted) return false;
+    // A read that fails (e.g. during a NATS outage) is simply tried again at the next poll.
+    const record = await readRunRecord(session.nc, runId).catch(() => undefined);
+    if (record?.status === "done") return true;
+  }
+  return false;
 }
 
 async function waitForRun(session: NatsSession, runId: string, stop: AbortSignal, log: Logger): Promise<RunRecord | undefined> {

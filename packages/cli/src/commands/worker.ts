@@ -15,6 +15,7 @@ interface WorkerFlags extends NatsFlags {
   concurrency: number;
   metricsPort?: MetricsPort;
   graceMs: number;
+  exitWhenDone?: boolean;
 }
 
 function workerRole(raw: string): WorkerRole {
@@ -61,7 +62,8 @@ export function registerWorkerCommand(program: Command, io: WorkerCommandIo): vo
     .requiredOption("--run <id>", "the run to work for (printed by `maspo run --nats`)", runIdArg)
     .option("--concurrency <n>", "tasks worked on at once in this process", positiveInt("--concurrency"), 4)
     .option("--metrics-port <port>", METRICS_PORT_HELP, metricsPort)
-    .option("--grace-ms <ms>", "on SIGTERM, how long in-flight tasks may finish before they are released to another worker", nonNegativeInt("--grace-ms"), 20_000);
+    .option("--grace-ms <ms>", "on SIGTERM, how long in-flight tasks may finish before they are released to another worker", nonNegativeInt("--grace-ms"), 20_000)
+    .option("--exit-when-done", "exit (status 0) once the run is done, e.g. for a worker run as a batch job; by default a worker idles until SIGTERM");
   addNatsAuthOptions(command);
   command.action(async (role: WorkerRole, flags: WorkerFlags) => {
     const log = pino({ base: { role, run: flags.run } }, pino.destination({ fd: 2, sync: true }));
@@ -81,6 +83,7 @@ export function registerWorkerCommand(program: Command, io: WorkerCommandIo): vo
         concurrency: flags.concurrency,
         ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
         graceMs: flags.graceMs,
+        exitWhenDone: flags.exitWhenDone === true,
         env: io.env,
         log,
         stop: stopper.signal,
