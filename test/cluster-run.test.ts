@@ -60,6 +60,8 @@ describe("maspo run --nats with worker processes", () => {
     const report = await readReport(out);
     expect(report.finalPrompts).toEqual(reference.finalPrompts);
     expect(report.delta.heldOut).toEqual(reference.delta.heldOut);
+    // The replicas share one response cache and claim each request before paying for it.
+    expect(report.cost.calls).toBe(reference.cost.calls);
   });
 
   it("spreads the tasks over every replica, which report tasks and LLM calls per role and model on /metrics", () => {

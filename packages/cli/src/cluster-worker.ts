@@ -80,6 +80,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const world = worldOfSpec(spec);
     const cache = await KvResponseCache.open(nc, {
       onCorrupt: (key, reason) => log.warn({ event: "cache-corrupt", key, reason }, `unreadable LLM cache entry ${key} (${reason}); treated as a miss`),
+      onClaimTrouble: (key, reason) =>
+        log.warn({ event: "cache-claim-trouble", key, reason }, `could not renew or release the claim on LLM cache entry ${key} (${reason}); it expires by itself`),
     });
     const llm = createRunLlmClient({ spec, env: options.env, cache, world, onEvent: llmMetrics.listener });
     const observe = (event: WorkQueueEvent): void => {

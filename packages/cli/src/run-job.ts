@@ -171,6 +171,8 @@ export function createRunLlmClient(options: RunLlmClientOptions): LlmClient {
     endpoints: runEndpoints(options.spec),
     env: options.env,
     cache: options.cache,
+    // A claim must lapse before a dead worker's tasks are redelivered, or redelivery waits on it.
+    claimTtlMs: Math.min(10_000, options.spec.cluster.ackWaitMs),
     ...(options.accounting ? { accounting: options.accounting } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     fetchFor: (endpoint) => {

@@ -82,7 +82,14 @@ export {
   type LlmEndpoint,
 } from "./llm/llm-endpoint.js";
 export { apiSeed, completionCacheKey, type LlmCompletion, type LlmCompletionRequest } from "./llm/completion-request.js";
-export { MemoryResponseCache, cachedCompletionSchema, type CachedCompletion, type ResponseCache } from "./llm/response-cache.js";
+export {
+  MAX_CLAIM_TTL_MS,
+  MemoryResponseCache,
+  cachedCompletionSchema,
+  type CacheClaim,
+  type CachedCompletion,
+  type ResponseCache,
+} from "./llm/response-cache.js";
 export { FileResponseCache } from "./llm/file-response-cache.js";
 export {
   LlmAccounting,

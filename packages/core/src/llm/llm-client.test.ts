@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ValidationError } from "../errors.js";
 import type { ChatMessage } from "../agent-messages.js";
+import { completionCacheKey } from "./completion-request.js";
 import { FileResponseCache } from "./file-response-cache.js";
 import { LlmClient, type LlmClientOptions } from "./llm-client.js";
 import type { LlmEndpoint } from "./llm-endpoint.js";
 import { LlmError } from "./llm-error.js";
 import type { LlmEvent } from "./llm-events.js";
-import { MemoryResponseCache } from "./response-cache.js";
+import { MemoryResponseCache, type CacheClaim, type ResponseCache } from "./response-cache.js";
 
 /** What the scripted server answers to one request. */
 interface Reply {
@@ -425,6 +426,113 @@ describe("LlmClient cache", () => {
   });
 });
 
+/** A memory cache that offers claims, answering each claim() from a script: what another process would be doing. */
+function claimingCache(script: (call: number) => CacheClaim) {
+  const memory = new MemoryResponseCache();
+  const log = { claims: [] as number[], releases: 0 };
+  const cache: ResponseCache = {
+    get: (key) => memory.get(key),
+    set: (key, value) => memory.set(key, value),
+    claim: (_key, ttlMs) => {
+      log.claims.push(ttlMs);
+      return Promise.resolve(script(log.claims.length - 1));
+    },
+  };
+  return { cache, memory, log };
+}
+
+const owned = (log: { releases: number }): CacheClaim => ({
+  owner: true,
+  release: () => {
+    log.releases++;
+    return Promise.resolve();
+  },
+});
+
+const stored = { content: "the other process's answer", finishReason: "stop", usage: { promptTokens: 1000, completionTokens: 500 } };
+
+describe("LlmClient with a cache that offers cross-process claims", () => {
+  it("answers from another process's claimed call as a cache hit, with no call and no cost", async () => {
+    const fake = fakeOpenAI();
+    const events: LlmEvent[] = [];
+    const { cache } = claimingCache(() => ({ owner: false, wait: () => Promise.resolve(stored) }));
+    const c = client(fake, { cache, events });
+    const result = await c.complete(request());
+    expect(fake.seen).toHaveLength(0);
+    expect(result).toMatchObject({ content: stored.content, cached: true });
+    expect(c.accounting.totals()).toMatchObject({ calls: 0, cacheHits: 1, promptTokens: 0, costUsd: 0 });
+    expect(events).toEqual([expect.objectContaining({ type: "cache-hit", source: "cache" })]);
+  });
+
+  it("starts over when a claim ends without a value, then owns the claim, calls, stores and releases", async () => {
+    const fake = fakeOpenAI();
+    const { cache, memory, log } = claimingCache((i) =>
+      i === 0 ? { owner: false, wait: () => Promise.resolve(undefined) } : owned(log),
+    );
+    const c = client(fake, { cache, claimTtlMs: 1234 });
+    const result = await c.complete(request());
+    expect(fake.seen).toHaveLength(1);
+    expect(result.cached).toBe(false);
+    expect(log).toEqual({ claims: [1234, 1234], releases: 1 });
+    expect(await memory.get(result.cacheKey)).toMatchObject({ content: result.content });
+  });
+
+  it("does not call when the value was stored between its miss and its claim", async () => {
+    const fake = fakeOpenAI();
+    const key = completionCacheKey("test-model", request());
+    const { cache, memory, log } = claimingCache(() => {
+      // Another process stored its value and released just before this claim.
+      void memory.set(key, stored);
+      return owned(log);
+    });
+    const c = client(fake, { cache });
+    const result = await c.complete(request());
+    expect(fake.seen).toHaveLength(0);
+    expect(result).toMatchObject({ content: stored.content, cached: true });
+    expect(log.releases).toBe(1);
+  });
+
+  it("releases its claim when the call fails, stores nothing and reports the call's error", async () => {
+    const fake = fakeOpenAI(() => ({ status: 400 }));
+    const { cache, memory, log } = claimingCache(() => owned(log));
+    const err = await client(fake, { cache }).complete(request()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "E_LLM_HTTP" });
+    expect(log.releases).toBe(1);
+    expect(memory.size).toBe(0);
+  });
+
+  it("keeps the caller's deadline while waiting for another process: E_LLM_DEADLINE saying what it waited for", async () => {
+    const fake = fakeOpenAI();
+    const seenSignals: AbortSignal[] = [];
+    const { cache } = claimingCache(() => ({
+      owner: false,
+      wait: (signal) => {
+        seenSignals.push(signal);
+        return new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
+      },
+    }));
+    const err = await client(fake, { cache, deadlineMs: 30 }).complete(request()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "E_LLM_DEADLINE", details: { attempts: 0 } });
+    expect((err as Error).message).toContain("while waiting for another process's identical call");
+    expect(seenSignals[0]?.aborted).toBe(true);
+    expect(fake.seen).toHaveLength(0);
+  });
+
+  it("claims once for concurrent identical requests in one process", async () => {
+    const fake = fakeOpenAI(() => ({}), 10);
+    const { cache, log } = claimingCache(() => owned(log));
+    const c = client(fake, { cache });
+    await Promise.all([1, 2, 3].map(() => c.complete(request())));
+    expect(log.claims).toHaveLength(1);
+    expect(fake.seen).toHaveLength(1);
+  });
+
+  it("leaves the in-process caches without claims, so they work exactly as before", () => {
+    expect("claim" in new MemoryResponseCache()).toBe(false);
+    expect("claim" in new FileResponseCache(tmpdir())).toBe(false);
+  });
+});
+
 describe("LlmClient limits and accounting", () => {
   it("never has more requests in flight to an endpoint than its concurrency", async () => {
     const fake = fakeOpenAI(() => ({}), 5);
@@ -509,13 +617,13 @@ describe("LlmClient endpoints", () => {
     }
   });
 
-  it("rejects a non-positive deadline and negative backoff naming each option", () => {
-    const make = () => client(fakeOpenAI(), { deadlineMs: 0, backoff: { baseMs: -1, maxMs: 10 } });
+  it("rejects a non-positive deadline, negative backoff and a fractional claim ttl naming each option", () => {
+    const make = () => client(fakeOpenAI(), { deadlineMs: 0, backoff: { baseMs: -1, maxMs: 10 }, claimTtlMs: 2.5 });
     expect(make).toThrow(ValidationError);
     try {
       make();
     } catch (err) {
-      expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual(["backoff.baseMs", "deadlineMs"]);
+      expect((err as ValidationError).issues.map((i) => i.path).sort()).toEqual(["backoff.baseMs", "claimTtlMs", "deadlineMs"]);
     }
   });
 

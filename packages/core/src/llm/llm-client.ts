@@ -2,7 +2,8 @@
  * The LLM client every maspo process uses: one `openai` SDK client per declared endpoint, with a
  * concurrency limit per endpoint, our own retries (the SDK's are off, so backoff is seeded and every
  * retry is counted), a per-attempt timeout and an overall deadline per call, a content-addressed
- * response cache with single-flight, and accounting per model and role.
+ * response cache with single-flight (within the process, and across processes when the cache offers
+ * claims), and accounting per model and role.
  */
 import OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
@@ -23,7 +24,7 @@ import { callCostUsd, LlmAccounting } from "./llm-accounting.js";
 import { parseLlmEndpoints, resolveConnections, type Env, type FetchFor, type LlmEndpoint } from "./llm-endpoint.js";
 import { LlmError, ResponseCacheError, type LlmErrorCode } from "./llm-error.js";
 import type { LlmEvent, LlmEventListener } from "./llm-events.js";
-import { MemoryResponseCache, type CachedCompletion, type ResponseCache } from "./response-cache.js";
+import { MAX_CLAIM_TTL_MS, MemoryResponseCache, type CachedCompletion, type ResponseCache } from "./response-cache.js";
 import { DEFAULT_BACKOFF, maxRetryAfterMs, retryAfterTooLong, retryDelayMs, type BackoffPolicy } from "./retry-policy.js";
 import { FlightLeft, SingleFlight } from "./single-flight.js";
 import { issuesFromZod } from "../zod-issues.js";
@@ -49,7 +50,16 @@ export interface LlmClientOptions {
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Wall clock, only used to read an HTTP-date Retry-After. */
   now?: () => number;
+  /**
+   * How long a cross-process claim on a request outlives its owner's last renewal, for caches that
+   * offer claims: a replica that dies mid-call delays the others' identical request by at most this.
+   * Default 10 s: below the work queue's default ack wait (30 s), so a dead worker's claims are gone
+   * before its tasks are redelivered, and long enough that a busy owner renews in time (every third).
+   */
+  claimTtlMs?: number;
 }
+
+const DEFAULT_CLAIM_TTL_MS = 10_000;
 
 interface EndpointRuntime {
   endpoint: LlmEndpoint;
@@ -63,6 +73,8 @@ interface EndpointRuntime {
 interface FlightState {
   attempts: number;
   lastFailure: AttemptFailure | undefined;
+  /** Whether the flight was waiting for another process's identical call. */
+  waitingOnClaim: boolean;
 }
 
 interface FlightOutcome {
@@ -97,6 +109,7 @@ const tuningSchema = z.object({
     .object({ baseMs: z.number().nonnegative(), maxMs: z.number().nonnegative(), maxRetryAfterMs: z.number().nonnegative().optional() })
     .optional(),
   deadlineMs: z.int().positive().optional(),
+  claimTtlMs: z.int().positive().max(MAX_CLAIM_TTL_MS).optional(),
 });
 
 export class LlmClient implements LlmCaller {
@@ -109,9 +122,10 @@ export class LlmClient implements LlmCaller {
   private readonly deadlineMs: number | undefined;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly now: () => number;
+  private readonly claimTtlMs: number;
 
   constructor(options: LlmClientOptions) {
-    const tuningInput = { backoff: options.backoff, deadlineMs: options.deadlineMs };
+    const tuningInput = { backoff: options.backoff, deadlineMs: options.deadlineMs, claimTtlMs: options.claimTtlMs };
     const tuning = tuningSchema.safeParse(tuningInput);
     if (!tuning.success) throw new ValidationError("LLM client options", issuesFromZod(tuning.error, tuningInput));
     const endpoints = parseLlmEndpoints(options.endpoints);
@@ -141,6 +155,7 @@ export class LlmClient implements LlmCaller {
     this.deadlineMs = options.deadlineMs;
     this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
+    this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
   }
 
   /** Endpoint ids this client serves, in declaration order. */
@@ -163,7 +178,7 @@ export class LlmClient implements LlmCaller {
     try {
       const { value, joined } = await this.flights.run(
         key,
-        (): FlightState => ({ attempts: 0, lastFailure: undefined }),
+        (): FlightState => ({ attempts: 0, lastFailure: undefined, waitingOnClaim: false }),
         (state, signal) => this.lookupOrCall(rt, request, key, state, signal),
         waiter.signal,
       );
@@ -209,8 +224,36 @@ export class LlmClient implements LlmCaller {
     state: FlightState,
     signal: AbortSignal,
   ): Promise<FlightOutcome> {
-    const hit = await this.cache.get(key);
-    if (hit) return { source: "cache", completion: hit };
+    for (;;) {
+      const hit = await this.cache.get(key);
+      if (hit) return { source: "cache", completion: hit };
+      if (!this.cache.claim) return this.callAndStore(rt, request, key, state, signal);
+      const claim = await this.cache.claim(key, this.claimTtlMs);
+      if (claim.owner) {
+        try {
+          // Another process may have stored the value between our miss and our claim.
+          const late = await this.cache.get(key);
+          if (late) return { source: "cache", completion: late };
+          return await this.callAndStore(rt, request, key, state, signal);
+        } finally {
+          await claim.release();
+        }
+      }
+      state.waitingOnClaim = true;
+      const value = await claim.wait(signal);
+      state.waitingOnClaim = false;
+      if (value) return { source: "cache", completion: value };
+      // The claim ended without a value (its owner failed or died): start over from the lookup.
+    }
+  }
+
+  private async callAndStore(
+    rt: EndpointRuntime,
+    request: LlmCompletionRequest,
+    key: string,
+    state: FlightState,
+    signal: AbortSignal,
+  ): Promise<FlightOutcome> {
     const completion = await this.callWithRetries(rt, request, key, state, signal);
     await this.cache.set(key, completion);
     return { source: "network", completion };
@@ -335,8 +378,10 @@ export class LlmClient implements LlmCaller {
 
   private leftError(rt: EndpointRuntime, left: FlightLeft<FlightState>): LlmError {
     const { endpoint } = rt;
-    const { attempts, lastFailure } = left.state;
-    const progress = `after ${attempts} attempt${attempts === 1 ? "" : "s"}${lastFailure ? `; last cause: ${describeFailure(lastFailure)}` : ""}`;
+    const { attempts, lastFailure, waitingOnClaim } = left.state;
+    const progress = waitingOnClaim
+      ? `while waiting for another process's identical call`
+      : `after ${attempts} attempt${attempts === 1 ? "" : "s"}${lastFailure ? `; last cause: ${describeFailure(lastFailure)}` : ""}`;
     const details = { endpointId: endpoint.id, model: endpoint.model, attempts, status: lastFailure?.status };
     if (left.reason instanceof DeadlinePassed) {
       return new LlmError(
