@@ -40,9 +40,22 @@ export function compareMembers(a: BeamMember, b: BeamMember): number {
   return a.version < b.version ? -1 : a.version > b.version ? 1 : 0;
 }
 
-/** The top K by J, duplicates (same version) collapsed to the better-scored copy. */
-export function selectTopK(members: readonly BeamMember[], k: number): BeamMember[] {
+/** J values closer than this are a tie: sums of the same win rates in another order differ in the last bits. */
+const J_TIE = 1e-9;
+
+/**
+ * The top K by J, duplicates (same version) collapsed to the better-scored copy. When the current
+ * best (`incumbent`) ties the top score it stays first: a child that only matches it (a paraphrase
+ * scores exactly its parent's J) is no improvement, and promoting it would move every other agent's
+ * context — and trigger their Beam Refresh — for nothing.
+ */
+export function selectTopK(members: readonly BeamMember[], k: number, incumbent?: string): BeamMember[] {
   const byVersion = new Map<string, BeamMember>();
   for (const m of [...members].sort(compareMembers)) if (!byVersion.has(m.version)) byVersion.set(m.version, m);
-  return [...byVersion.values()].sort(compareMembers).slice(0, k);
+  const sorted = [...byVersion.values()].sort(compareMembers);
+  const at = incumbent === undefined ? -1 : sorted.findIndex((m) => m.version === incumbent);
+  const held = sorted[at];
+  const top = sorted[0];
+  if (at > 0 && held && top && held.J >= top.J - J_TIE) sorted.unshift(...sorted.splice(at, 1));
+  return sorted.slice(0, k);
 }

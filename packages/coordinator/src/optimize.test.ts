@@ -159,6 +159,15 @@ describe("optimize", () => {
     for (const e of aRefreshes) expect({ candidate: e.candidate, reference: e.reference }).toEqual({ candidate: "A-worse", reference: "A" });
   });
 
+  it("keeps each agent's best when its children only tie it, so no other agent's context moves", async () => {
+    // Every proposal is a paraphrase (same quality): it scores exactly its parent's J.
+    const workers = toyWorkers();
+    workers.mutate = async (req) => [{ prompt: `${req.parent} (rephrased ${req.seed % 1000})`, operator: req.operator, traceIds: [], hardNegativeIds: [] }];
+    const result = await optimize(config({ search: { ...config().search, rounds: 3 } }), workers);
+    expect(result.state.prompts).toEqual({ a: "A", b: "B", c: "C" });
+    expect(result.state.trajectory.some((r) => r.best_changed || r.beam_refresh_triggered)).toBe(false);
+  });
+
   it("never refreshes under the no-refresh ablation", async () => {
     const result = await optimize(config({ ablations: { ...NO_ABLATIONS, noRefresh: true } }), toyWorkers());
     expect(result.state.trajectory.every((r) => !r.beam_refresh_triggered)).toBe(true);

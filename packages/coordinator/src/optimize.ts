@@ -205,7 +205,7 @@ export async function optimize(
   };
 
   const setBeam = (agentId: string, members: BeamMember[]): boolean => {
-    const beam = selectTopK(members, config.search.beamSize);
+    const beam = selectTopK(members, config.search.beamSize, state.best[agentId]);
     state.beams[agentId] = beam;
     const top = beam[0];
     if (top && top.version !== state.best[agentId]) {

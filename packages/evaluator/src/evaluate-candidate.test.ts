@@ -140,6 +140,52 @@ describe("evaluateCandidate", () => {
     expect(ev.examples[0]?.local?.note).toBe("candidate step empty");
   });
 
+  it("calls two final answers that both fail the task metric a tie, without asking a judge that would prefer one", async () => {
+    // A judge swayed by surface prefers a non-answer (nothing checkably wrong) over a wrong number.
+    const base = scriptedChainLlm({
+      judgeOverride: (req) => {
+        if (!(req.messages[0]?.content ?? "").includes("Global Alignment")) return undefined;
+        const user = req.messages[1]?.content ?? "";
+        const a = user.split("## Response A\n")[1]?.split("\n\n")[0] ?? "";
+        return JSON.stringify({ winner: a.includes("could not") ? "A" : "B", reason: "it claims nothing false" });
+      },
+    });
+    const llm = {
+      calls: base.calls,
+      async complete(req: Parameters<typeof base.complete>[0]) {
+        const system = req.messages[0]?.content ?? "";
+        if (req.role === "serving" && system.includes("NONANSWER")) return { content: "I could not find the total.", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
+        if (req.role === "serving" && system.includes("WRONG")) return { content: "Final: 999", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
+        return base.complete(req);
+      },
+    };
+    const formatter = { agentId: "formatter", candidate: "You are the formatter. NONANSWER", reference: "You are the formatter. WRONG" };
+    const prompts = { ...chainPrompts, formatter: formatter.reference };
+    const labelled = await evaluateCandidate(input({ ...formatter, prompts, llm }));
+    expect(labelled.examples.map((e) => [e.global.method, e.global.score])).toEqual(minibatch.map(() => ["metric", 0.5]));
+    expect(labelled.examples[0]?.global.note).toMatch(/both final answers fail the task metric/);
+    expect(base.calls.some((c) => (c.messages[0]?.content ?? "").includes("Global Alignment"))).toBe(false);
+    // Without labels the judge decides, and it would have handed the non-answer the win.
+    const unlabelled = await evaluateCandidate(input({ ...formatter, prompts, llm, minibatch: minibatch.map(({ label: _l, ...e }) => e) }));
+    expect(unlabelled.scores.global).toBe(1);
+  });
+
+  it("still lets a final step that broke lose to a wrong answer when both fail the task metric", async () => {
+    const base = scriptedChainLlm();
+    const llm = {
+      calls: base.calls,
+      async complete(req: Parameters<typeof base.complete>[0]) {
+        const system = req.messages[0]?.content ?? "";
+        if (req.role === "serving" && system.includes("BROKEN")) return { content: "", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 0 }, cached: false };
+        if (req.role === "serving" && system.includes("WRONG")) return { content: "Final: 999", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
+        return base.complete(req);
+      },
+    };
+    const reference = "You are the formatter. WRONG";
+    const ev = await evaluateCandidate(input({ agentId: "formatter", candidate: "You are the formatter. BROKEN", reference, prompts: { ...chainPrompts, formatter: reference }, llm }));
+    expect(ev.examples.map((e) => [e.global.method, e.global.score])).toEqual(minibatch.map(() => ["failure", 0]));
+  });
+
   it("rejects a bad request listing every problem at once", async () => {
     const bad = input({
       agentId: "nobody",

@@ -6,6 +6,13 @@
  * outputs, averaged), Global Alignment (the final outputs: the task metric when it tells them apart,
  * the judge otherwise). Every judge question is asked in both orders.
  *
+ * Global, when the example is labelled and both final outputs fail the task metric equally, is a tie
+ * decided by the metric, not a judge call: the judge has no better view of the truth than the label,
+ * so between two wrong answers it can only prefer surface (a confident sentence, or a non-answer that
+ * states nothing checkable over a wrong number) — exactly the bias traps exploit, and one that let a
+ * role-less prompt "win" globally in a graph whose final answers were all wrong. Two equally correct
+ * final outputs that differ still go to the judge: which correct answer is better is its question.
+ *
  * The local judge sees the REFERENCE prompt as the role instruction: one fixed yardstick for both
  * outputs, so a candidate cannot win by rewriting the standard it is judged against; what a
  * candidate legitimately changes beyond that is what lookahead and global measure.
@@ -35,8 +42,9 @@ export interface LensOutcome {
   /** The candidate's score in [0, 1]: 1 win, 0.5 tie, 0 loss (averaged over judge orders). */
   score: number;
   /**
-   * judge: pairwise judge, both orders; metric: the task metric told them apart; identical: the two
-   * outputs are the same text; failure: one or both sides' step failed (error, empty, refusal).
+   * judge: pairwise judge, both orders; metric: the task metric decided (it told them apart, or both
+   * fail it: a tie); identical: the two outputs are the same text; failure: one or both sides' step
+   * failed (error, empty, refusal).
    */
   method: "judge" | "metric" | "identical" | "failure";
   /** The agent whose outputs were compared. */
@@ -286,27 +294,25 @@ function judgeNote(orders: readonly OrderOutcome[], score: number): string {
   return (against ?? orders[0])?.reason ?? "";
 }
 
+/** A task metric score at which a final answer is fully correct. */
+const FULL_MARKS = 1;
+
 async function globalOutcome(
   example: Example,
   candidateTrace: Trace,
   referenceTrace: Trace,
   judgeFinal: (sides: Sides) => Promise<LensOutcome>,
 ): Promise<LensOutcome> {
+  const sides: Sides = { candidate: stepOf(candidateTrace, candidateTrace.finalAgent), reference: stepOf(referenceTrace, referenceTrace.finalAgent) };
   const c = candidateTrace.finalScore;
   const r = referenceTrace.finalScore;
-  if (example.label !== undefined && c !== undefined && r !== undefined && c !== r) {
-    return {
-      lens: "global",
-      agentId: candidateTrace.finalAgent,
-      score: c > r ? 1 : 0,
-      method: "metric",
-      orders: [],
-      malformed: 0,
-      note: `task metric ${c} (candidate) vs ${r} (reference)`,
-      tally: EMPTY_TALLY,
-    };
-  }
-  return judgeFinal({ candidate: stepOf(candidateTrace, candidateTrace.finalAgent), reference: stepOf(referenceTrace, referenceTrace.finalAgent) });
+  if (example.label === undefined || c === undefined || r === undefined || (c === r && c >= FULL_MARKS)) return judgeFinal(sides);
+  const base = { lens: "global" as const, agentId: candidateTrace.finalAgent, orders: [], malformed: 0, tally: EMPTY_TALLY };
+  if (c !== r) return { ...base, score: c > r ? 1 : 0, method: "metric", note: `task metric ${c} (candidate) vs ${r} (reference)` };
+  // Both fail the metric: a final step that broke (error, empty, refusal) still loses to one that answered.
+  const failed = failureOutcome(sides);
+  if (failed && failed.score !== 0.5) return { ...base, score: failed.score, method: "failure", note: failed.note };
+  return { ...base, score: 0.5, method: "metric", note: `both final answers fail the task metric (${c}): a tie` };
 }
 
 function servingTally(trace: Trace): CallTally {

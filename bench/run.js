@@ -1,0 +1,57 @@
+/**
+ * `npm run bench` (= `tsc -b && node bench/run.js`): the benchmarks, run in process against the built
+ * packages. Each suite is one module; with no suite flag every suite runs.
+ *
+ *   node bench/run.js                      every suite
+ *   node bench/run.js --quality            the quality benchmark only (bench/quality.js)
+ *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,independent
+ *   node bench/run.js --cluster            the cluster benchmark only (bench/cluster.js)
+ */
+import { parseArgs } from "node:util";
+import { runClusterBench } from "./cluster.js";
+import { CONFIGS, runQualityBench } from "./quality.js";
+
+const SUITES = {
+  quality: async (flags) => {
+    const list = (v) => (v === undefined ? undefined : v.split(",").map((s) => s.trim()).filter(Boolean));
+    const seeds = list(flags.seeds)?.map((s) => {
+      const n = Number(s);
+      if (!Number.isInteger(n)) throw new Error(`--seeds: expected integers separated by commas, found "${flags.seeds}"`);
+      return n;
+    });
+    const configs = list(flags.configs);
+    const unknown = (configs ?? []).filter((c) => !CONFIGS.some((k) => k.name === c));
+    if (unknown.length > 0) throw new Error(`--configs: unknown ${unknown.join(", ")}; expected some of ${CONFIGS.map((c) => c.name).join(", ")}`);
+    const result = await runQualityBench({
+      ...(flags.only !== undefined ? { worlds: list(flags.only) } : {}),
+      ...(seeds ? { seeds } : {}),
+      ...(configs ? { configs } : {}),
+      command: ["node bench/run.js", ...process.argv.slice(2)].join(" "),
+    });
+    const t = result.summary.targets;
+    console.log(
+      `quality: gap target ${t.gapClosed.met ? "met" : `NOT met (${t.gapClosed.failing.join(", ")})`}; ` +
+        `beats every ablation ${t.beatsEveryAblation.met ? "met" : `NOT met (${t.beatsEveryAblation.notBeaten.join(", ") || "no ablation ran"})`}; ` +
+        "bench/results/quality.md",
+    );
+  },
+};
+
+SUITES.cluster = async () => {
+  await runClusterBench({ command: ["node bench/run.js", ...process.argv.slice(2)].join(" ") });
+  console.log("cluster: bench/results/cluster.md");
+};
+
+const { values: flags } = parseArgs({
+  options: {
+    quality: { type: "boolean" },
+    cluster: { type: "boolean" },
+    only: { type: "string" },
+    seeds: { type: "string" },
+    configs: { type: "string" },
+  },
+  strict: true,
+});
+
+const chosen = Object.keys(SUITES).filter((name) => flags[name] === true);
+for (const name of chosen.length > 0 ? chosen : Object.keys(SUITES)) await SUITES[name](flags);
