@@ -4,14 +4,13 @@
  * bias toward Response A; a lookahead run re-executes only the successors; malformed verdicts are
  * survived; and a repeated evaluation through the real LLM client's cache costs no new call.
  */
-import { DEFAULT_WEIGHTS, LlmClient, renderAgentPrompt, type AgentGraph } from "@maspo/core";
+import { DEFAULT_WEIGHTS, LlmClient, promptVersion, renderAgentPrompt, type AgentGraph } from "@maspo/core";
 import {
   askJudge,
   buildJudgeMessages,
   comparePairwise,
   evaluateCandidate,
   findMisalignments,
-  promptVersion,
   type EvaluateCandidateInput,
 } from "@maspo/evaluator";
 import { executeGraph, type Example } from "@maspo/executor";

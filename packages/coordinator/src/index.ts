@@ -26,7 +26,6 @@ export {
   type OptimizeResult,
   type StepEvent,
 } from "./optimize.js";
-export { promptVersion } from "./prompt-version.js";
 export { RunStateSchema, type GuardEvent, type RoundSummary, type RunState, type TrajectoryRow } from "./run-state.js";
 export { describeStep, globalRound, planSteps, type Step } from "./step-plan.js";
 export { buildReport, categoryTrends, type BuildReportInput, type UnrepairedCase } from "./report/build-report.js";

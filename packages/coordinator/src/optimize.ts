@@ -5,14 +5,13 @@
  * are injected, so the embedded mode and the cluster run exactly this code. The held-out split
  * never reaches it.
  */
-import { type AgentGraph, Rng, deriveSeed, successorsOf } from "@maspo/core";
+import { type AgentGraph, Rng, deriveSeed, successorsOf, promptVersion } from "@maspo/core";
 import type { Example, Trace } from "@maspo/executor";
 import { type BeamMember, type LensScores, selectTopK } from "./beam.js";
 import type { EngineWorkers, Evaluation, HardNegative, JointWeights, Proposal } from "./engine-workers.js";
 import { contextSignature, gaussSeidelOrder, isBeamStale } from "./gauss-seidel.js";
 import { drawMinibatch } from "./minibatch.js";
 import { MisalignmentBuffer } from "./misalignment-buffer.js";
-import { promptVersion } from "./prompt-version.js";
 import type { GuardEvent, RunState, StoredCase, TrajectoryRow } from "./run-state.js";
 import { type Step, describeStep, globalRound, planSteps } from "./step-plan.js";
 

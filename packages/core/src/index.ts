@@ -1,6 +1,7 @@
 /** @maspo/core: what every maspo process shares. */
 export { MaspoError, ValidationError, formatIssue, type Issue } from "./errors.js";
 export { Rng, deriveSeed } from "./rng.js";
+export { promptVersion } from "./prompt-version.js";
 export {
   buildAgentMessages,
   buildAgentUserMessage,

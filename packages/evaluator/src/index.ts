@@ -42,7 +42,6 @@ export {
   type TraceMisalignmentInput,
 } from "./misalignment.js";
 export { candidateScore, comparePairwise, type OrderOutcome, type PairwiseInput, type PairwiseOutcome } from "./pairwise.js";
-export { promptVersion } from "./prompt-version.js";
 export { excerpt } from "./text-excerpt.js";
 export {
   DEFAULT_JUDGE_ATTEMPTS,

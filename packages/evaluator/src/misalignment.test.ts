@@ -1,4 +1,4 @@
-import { DEFAULT_WEIGHTS } from "@maspo/core";
+import { DEFAULT_WEIGHTS, promptVersion } from "@maspo/core";
 import { executeGraph } from "@maspo/executor";
 import { describe, expect, it } from "vitest";
 import { evaluateCandidate } from "./evaluate-candidate.js";
@@ -11,7 +11,6 @@ import {
   reasonSignature,
   strongestPerAgent,
 } from "./misalignment.js";
-import { promptVersion } from "./prompt-version.js";
 import { GOOD_PLANNER, TRAP_PLANNER, chainGraph, chainPrompts, minibatch, scoreFinal, scriptedChainLlm } from "./scripted-chain.fixture.js";
 
 const evaluate = (candidate: string) =>

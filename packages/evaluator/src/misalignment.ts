@@ -9,12 +9,11 @@
  */
 import { createHash } from "node:crypto";
 import type { AgentGraph } from "@maspo/core";
-import { successorsOf } from "@maspo/core";
+import { successorsOf, promptVersion } from "@maspo/core";
 import type { AgentStep, Trace } from "@maspo/executor";
 import { z } from "zod";
 import { splitAgentContext } from "./agent-context.js";
 import type { Evaluation, ExampleEvaluation, LensOutcome } from "./evaluate-candidate.js";
-import { promptVersion } from "./prompt-version.js";
 import { excerpt } from "./text-excerpt.js";
 
 export const MisalignmentCaseSchema = z.object({

@@ -1,5 +1,5 @@
 import { type LlmCallRequest, type LlmCaller, ValidationError, buildAgentUserMessage } from "@maspo/core";
-import { promptVersion } from "@maspo/evaluator";
+import { promptVersion } from "@maspo/core";
 import type { Trace } from "@maspo/executor";
 import { describe, expect, it } from "vitest";
 import { type MutateInput, ProposalSchema, mutate } from "./mutate.js";

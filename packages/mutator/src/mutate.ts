@@ -5,13 +5,12 @@
  * existing prompt are dropped; every kept one carries its lineage (parent, operator, the traces and
  * hard negatives it was shown). Results are folded in child order, whatever order calls finish in.
  */
-import { type Issue, type LlmCaller, MUTATION_OPERATORS, ValidationError, issuesFromZod } from "@maspo/core";
+import { type Issue, type LlmCaller, MUTATION_OPERATORS, ValidationError, issuesFromZod, promptVersion } from "@maspo/core";
 import {
   type CallTally,
   MisalignmentCaseSchema,
   addTallies,
   excerpt,
-  promptVersion,
   tallyOf,
 } from "@maspo/evaluator";
 import { TraceSchema } from "@maspo/executor";

@@ -1,9 +1,0 @@
-/**
- * A prompt's version: a short content hash of its text. Lineage, misalignment cases and reports name
- * prompts by it, so two processes that hold the same text agree on its name without coordination.
- */
-import { createHash } from "node:crypto";
-
-export function promptVersion(promptText: string): string {
-  return createHash("sha256").update(promptText, "utf8").digest("hex").slice(0, 12);
-}
