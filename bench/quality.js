@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { performance } from "node:perf_hooks";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { NO_ABLATIONS } from "@maspo/coordinator";
 import { loadSpecFile } from "@maspo/core";
 import { bundledWorldNames, detectDirectives, expectedScore, loadWorld, oracle } from "@maspo/simlm";
 import { runEmbedded } from "../packages/cli/dist/embedded-run.js";
@@ -30,14 +31,6 @@ export const CONFIGS = [
   { name: "no-traces", flag: "--no-traces", ablations: { noTraces: true } },
 ];
 
-const NO_ABLATIONS = {
-  noLookahead: false,
-  noMisalignment: false,
-  noRefresh: false,
-  globalOnly: false,
-  independent: false,
-  noTraces: false,
-};
 
 const SILENT_PROGRESS = { step() {}, round() {}, message() {}, stop() {} };
 

@@ -5,7 +5,7 @@
  * in the oracle's best graph, then end to end through the loop: a solver handed the trap as its only
  * child keeps its prompt under full MASPO and adopts the trap under --independent.
  */
-import { apiSeed, type AgentGraph, type LlmCaller } from "@maspo/core";
+import type { AgentGraph } from "@maspo/core";
 import {
   NO_ABLATIONS,
   createEmbeddedWorkers,
@@ -17,33 +17,10 @@ import {
   type WorkerContext,
 } from "@maspo/coordinator";
 import type { Example } from "@maspo/executor";
-import { bundledWorldNames, generateDataset, loadWorld, oracle, promptForDirectives, scoreWorldFinal, simulateChat, type World } from "@maspo/simlm";
+import { bundledWorldNames, generateDataset, loadWorld, oracle, promptForDirectives, scoreWorldFinal, simCaller, type World } from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
 
 const WEIGHTS = { local: 0.25, lookahead: 0.35, global: 0.4 };
-
-/** simlm as an LlmCaller, the sample index mapped to the API seed as the LLM client maps it. */
-function simlmCaller(world: World): LlmCaller {
-  return {
-    async complete(req) {
-      const out = simulateChat(world, {
-        model: world.name,
-        messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-        temperature: req.temperature,
-        seed: apiSeed(req.seed, req.sampleIndex ?? 0),
-        n: 1,
-        ...(req.json ? { response_format: { type: "json_object" as const } } : {}),
-      });
-      const choice = out.choices[0];
-      return {
-        content: choice?.content ?? "",
-        finishReason: choice?.finishReason ?? "stop",
-        usage: { promptTokens: out.usage.prompt_tokens, completionTokens: out.usage.completion_tokens },
-        cached: false,
-      };
-    },
-  };
-}
 
 function workerContext(world: World): WorkerContext {
   const graph: AgentGraph = {
@@ -52,7 +29,7 @@ function workerContext(world: World): WorkerContext {
   };
   return {
     graph,
-    llm: simlmCaller(world),
+    llm: simCaller(world),
     seed: 1,
     judgeModels: { local: "judge", lookahead: "judge", global: "judge" },
     optimizer: { model: "optimizer", temperature: 0.7 },

@@ -28,7 +28,6 @@ import {
 import {
   type Ablations,
   CheckpointMismatchError,
-  type Checkpoint,
   type Report,
   RunRecordStore,
   type RunState,
@@ -41,7 +40,7 @@ import {
 } from "@maspo/coordinator";
 import type { MetricsPort } from "./nats-flags.js";
 import type { RunProgress } from "./run-progress.js";
-import { type RunFiles, ablationNames, finishRun, optimizeConfigOf, resolveData, specHash } from "./run-job.js";
+import { type RunFiles, ablationNames, checkpointSaver, finishRun, optimizeConfigOf, resolveData, specHash } from "./run-job.js";
 
 export interface ClusterRunOptions {
   spec: RunSpec;
@@ -145,10 +144,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     }
 
     const config = optimizeConfigOf(spec, data, options.ablations, Date.now());
-    const save = (state: RunState): Promise<void> => {
-      const checkpoint: Checkpoint = { v: 1, specHash: hash, seed: spec.seed, ablations, savedAt: new Date().toISOString(), state };
-      return store.save(checkpoint);
-    };
+    const save = checkpointSaver(store, { specHash: hash, seed: spec.seed, ablations });
     const result = await optimize(
       config,
       clusterWorkers,

@@ -7,7 +7,6 @@ import { mkdir } from "node:fs/promises";
 import { FileResponseCache, LlmAccounting, type LlmCaller, type RunSpec } from "@maspo/core";
 import {
   type Ablations,
-  type Checkpoint,
   FileCheckpointStore,
   NO_ABLATIONS,
   type Report,
@@ -21,6 +20,7 @@ import type { RunProgress } from "./run-progress.js";
 import {
   RunRefusedError,
   ablationNames,
+  checkpointSaver,
   createRunLlmClient,
   finishRun,
   optimizeConfigOf,
@@ -81,10 +81,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<Embedded
   const workers = createEmbeddedWorkers(workerContextOf(spec, data.world, llm), () => usageOf(accounting));
   const config = optimizeConfigOf(spec, data, options.ablations, Date.now());
 
-  const save = (state: RunState): Promise<void> => {
-    const checkpoint: Checkpoint = { v: 1, specHash: hash, seed: spec.seed, ablations, savedAt: new Date().toISOString(), state };
-    return store.save(checkpoint);
-  };
+  const save = checkpointSaver(store, { specHash: hash, seed: spec.seed, ablations });
   const result = await optimize(
     config,
     workers,

@@ -31,10 +31,12 @@ import {
 } from "@maspo/core";
 import {
   type Ablations,
+  type CheckpointStore,
   type EngineWorkers,
   type OptimizeConfig,
   type OptimizeResult,
   type Report,
+  type RunState,
   type UsageTotals,
   type WorkerContext,
   buildReport,
@@ -274,4 +276,12 @@ export async function finishRun(input: FinishRunInput): Promise<{ report: Report
   await writeFile(files.md, renderMarkdown(report));
   await writeFile(files.html, renderHtml(report));
   return { report, files };
+}
+
+/** Saves the loop's state after every step as a checkpoint of this run (spec hash, seed and ablations name it). */
+export function checkpointSaver(
+  store: CheckpointStore,
+  run: { specHash: string; seed: number; ablations: string[] },
+): (state: RunState) => Promise<void> {
+  return (state) => store.save({ v: 1, ...run, savedAt: new Date().toISOString(), state });
 }
