@@ -168,6 +168,26 @@ describe("optimize", () => {
     expect(result.state.trajectory.some((r) => r.best_changed || r.beam_refresh_triggered)).toBe(false);
   });
 
+  it("does not make a candidate the global best when it wins only locally in a graph whose final answers are all wrong, unless scoring is local-only", async () => {
+    // Every better-looking child wins its own output and ties every successor and final answer, all wrong: a trap in a collapsed graph.
+    const localWins = (workers: ReturnType<typeof toyWorkers>) => {
+      const evaluate = workers.evaluate.bind(workers);
+      workers.evaluate = async (req) => {
+        const e = await evaluate(req);
+        return { ...e, R: 0.25 * e.lenses.local + 0.75 * 0.5, finalMetric: 0, lenses: { ...e.lenses, lookahead: e.lenses.lookahead === null ? null : 0.5, global: 0.5 } };
+      };
+      return workers;
+    };
+    const joint = await optimize(config({ search: { ...config().search, rounds: 3 } }), localWins(toyWorkers()));
+    expect(joint.state.prompts).toEqual({ a: "A", b: "B", c: "C" });
+    expect(Object.values(joint.state.beams).some((beam) => beam.some((m) => m.J > 0))).toBe(true);
+    const alone = await optimize(
+      config({ search: { ...config().search, rounds: 3 }, ablations: { ...NO_ABLATIONS, independent: true } }),
+      localWins(toyWorkers()),
+    );
+    expect(alone.state.prompts).not.toEqual({ a: "A", b: "B", c: "C" });
+  });
+
   it("never refreshes under the no-refresh ablation", async () => {
     const result = await optimize(config({ ablations: { ...NO_ABLATIONS, noRefresh: true } }), toyWorkers());
     expect(result.state.trajectory.every((r) => !r.beam_refresh_triggered)).toBe(true);

@@ -7,7 +7,7 @@
  */
 import { type AgentGraph, Rng, deriveSeed, successorsOf, promptVersion } from "@maspo/core";
 import type { Example, Trace } from "@maspo/executor";
-import { type BeamMember, type LensScores, selectTopK } from "./beam.js";
+import { type BeamMember, type LensScores, mayLead, selectTopK } from "./beam.js";
 import type { EngineWorkers, Evaluation, HardNegative, JointWeights, Proposal } from "./engine-workers.js";
 import { contextSignature, gaussSeidelOrder, isBeamStale } from "./gauss-seidel.js";
 import { drawMinibatch } from "./minibatch.js";
@@ -203,8 +203,9 @@ export async function optimize(
     return events.length === 0;
   };
 
+  /** Keep the top K; the first place — the agent's global best — only to a member whose graph lenses may lead (beam.ts `mayLead`). */
   const setBeam = (agentId: string, members: BeamMember[]): boolean => {
-    const beam = selectTopK(members, config.search.beamSize, state.best[agentId]);
+    const beam = selectTopK(members, config.search.beamSize, state.best[agentId], (m) => mayLead(m, weights));
     state.beams[agentId] = beam;
     const top = beam[0];
     if (top && top.version !== state.best[agentId]) {
