@@ -9,7 +9,7 @@ import type { AgentGraph } from "@maspo/core";
 import {
   NO_ABLATIONS,
   createEmbeddedWorkers,
-  effectiveWeights,
+  ablatedWeights,
   evaluateTask,
   optimize,
   type Ablations,
@@ -64,7 +64,7 @@ describe.each(bundledWorldNames())("world %s", (name) => {
       const workers = createEmbeddedWorkers(ctx, () => ({ calls: 0, tokens: 0, usd: 0, cacheHits: 0 }));
       const baseTraces = await Promise.all(train.map((example) => workers.runGraph({ prompts: best, example })));
       const score = async (ablations: Ablations) => {
-        const weights = effectiveWeights(WEIGHTS, ablations);
+        const weights = ablatedWeights(WEIGHTS, ablations);
         const e = await evaluateTask(ctx, {
           agentId: trap.agentId,
           candidate: trap.candidate,

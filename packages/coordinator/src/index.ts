@@ -16,7 +16,7 @@ export { drawMinibatch } from "./minibatch.js";
 export { MisalignmentBuffer, type BufferedCase } from "./misalignment-buffer.js";
 export {
   NO_ABLATIONS,
-  effectiveWeights,
+  ablatedWeights,
   initialState,
   normalizePrompt,
   optimize,

@@ -105,7 +105,7 @@ export function initialState(config: OptimizeConfig): RunState {
 }
 
 /** The weights a candidate is actually scored with, after the ablations. */
-export function effectiveWeights(weights: JointWeights, ablations: Ablations): JointWeights {
+export function ablatedWeights(weights: JointWeights, ablations: Ablations): JointWeights {
   if (ablations.independent) return { local: 1, lookahead: 0, global: 0 };
   if (ablations.globalOnly) return { local: 0, lookahead: 0, global: 1 };
   if (ablations.noLookahead) {
@@ -134,7 +134,7 @@ export async function optimize(
   const now = hooks.now ?? Date.now;
   const state: RunState = resumeFrom ? structuredClone(resumeFrom) : initialState(config);
   const buffer = MisalignmentBuffer.fromJSON<StoredCase>(config.misalignment.bufferBudget, state.buffer);
-  const weights = effectiveWeights(config.weights, config.ablations);
+  const weights = ablatedWeights(config.weights, config.ablations);
   const useLookahead = weights.lookahead > 0;
 
   /** Prompts of every agent as agent `agentId` is scored: current bests, or the initial set when optimizing alone. */
