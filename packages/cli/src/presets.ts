@@ -7,14 +7,12 @@ import type { RunSpec } from "@maspo/core";
 export function applyPreset(spec: RunSpec, preset: "paper"): RunSpec {
   switch (preset) {
     case "paper": {
-      const next: RunSpec = {
+      return {
         ...spec,
         weights: { local: 0.4, lookahead: 0.4, global: 0.2, reason: "paper preset: the paper's best weights in its sweep" },
-        search: { ...spec.search, beamSize: 2, childrenPerParent: 2, stepsPerAgent: 3, rounds: 3, epochs: 1, minibatchSize: 10 },
+        search: { ...spec.search, beamSize: 2, childrenPerParent: 2, stepsPerAgent: 3, rounds: 3, epochs: 1, minibatchSize: 10, trainPool: 50 },
         misalignment: { ...spec.misalignment, casesPerStep: 3 },
       };
-      if (next.dataset.source.kind === "simlm") next.dataset = { ...next.dataset, source: { ...next.dataset.source, train: 50 } };
-      return next;
     }
   }
 }

@@ -15,6 +15,7 @@ import {
   type LlmEndpoint,
   type LlmEventListener,
   MaspoError,
+  Rng,
   type ResponseCache,
   type RunSpec,
   agentGraphOf,
@@ -109,12 +110,19 @@ export function scorerFor(spec: RunSpec, world: World | undefined): ((out: strin
   return undefined;
 }
 
+/** The train pool the loop sees: the whole train split, or a seeded sample of `size` from it (in split order). */
+export function trainPoolOf(train: readonly Example[], size: number | undefined, seed: number): Example[] {
+  if (size === undefined || size >= train.length) return [...train];
+  const keep = new Set(Rng.derive(seed, "train-pool").sample(train.map((e) => e.id), size));
+  return train.filter((e) => keep.has(e.id));
+}
+
 export function optimizeConfigOf(spec: RunSpec, data: ResolvedData, ablations: Ablations, startedAt: number): OptimizeConfig {
   const graph = agentGraphOf(spec);
   return {
     graph,
     initialPrompts: initialPromptTexts(spec),
-    train: data.train,
+    train: trainPoolOf(data.train, spec.search.trainPool, spec.seed),
     seed: spec.seed,
     search: {
       beamSize: spec.search.beamSize,

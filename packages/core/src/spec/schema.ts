@@ -208,6 +208,11 @@ export const SearchSchema = z
     childrenPerParent: z.int().min(1).default(2),
     minibatchSize: z.int().min(1).default(10),
     stepsPerAgent: z.int().min(1).default(1),
+    trainPool: z
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "Optimize on a seeded sample of this many train examples (the paper used 50); default: the whole train split." }),
   })
   .prefault({});
 export type SearchSettings = z.output<typeof SearchSchema>;
