@@ -16,8 +16,10 @@ export interface BufferedCase {
   round: number;
 }
 
+/** Strongest first; among equally strong cases the more recent, so a full buffer keeps learning instead of freezing in id order. */
 function compareCases(a: BufferedCase, b: BufferedCase): number {
   if (b.strength !== a.strength) return b.strength - a.strength;
+  if (b.round !== a.round) return b.round - a.round;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 

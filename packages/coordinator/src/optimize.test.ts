@@ -242,6 +242,39 @@ describe("optimize", () => {
     expect(late.state.stopReason).toBe("deadline reached");
   });
 
+  it("mines only a step's strongest casesPerStep cases of the agent into the buffer, not every case the step saw", async () => {
+    // Every evaluation reports a misalignment case on each example of its minibatch (4), with strengths
+    // 0.1–0.4; a step sees more cases than casesPerStep (2), and the buffer budget (100) never binds.
+    const workers = toyWorkers();
+    const evaluate = workers.evaluate.bind(workers);
+    workers.evaluate = async (req) => {
+      const e = await evaluate(req);
+      const cases = req.minibatch.map((ex, i) => ({
+        id: `${req.agentId}|${req.candidate}|${ex.id}`,
+        agentId: req.agentId,
+        promptVersion: req.candidate,
+        exampleId: ex.id,
+        source: "evaluation" as const,
+        lostOn: "global" as const,
+        traceExcerpt: { input: ex.input, output: "o", downstream: "d" },
+        failureCaused: "wrong",
+        category: "global:wrong-final-answer",
+        strength: (i + 1) / 10,
+      }));
+      return { ...e, cases };
+    };
+    const result = await optimize(config({ misalignment: { bufferBudget: 100, casesPerStep: 2 } }), workers);
+    for (const agent of ["a", "b", "c"]) {
+      // Beam initialisation is one mining step: its single child's 4 cases yield the 2 strongest.
+      const init = result.state.buffer.filter((c) => c.agentId === agent && c.round === 0);
+      expect(init.map((c) => c.strength).sort()).toEqual([0.3, 0.4]);
+      // A later round mines at most three times per agent (refresh, the step, the round-end refresh).
+      for (const round of [1, 2]) {
+        expect(result.state.buffer.filter((c) => c.agentId === agent && c.round === round).length).toBeLessThanOrEqual(6);
+      }
+    }
+  });
+
   it("does not promote a candidate that breaks the final-metric floor, and records the guard", async () => {
     const result = await optimize(config({ guards: { finalMetricFloor: 1.01, localValidityFloor: null, tokensPerRoundMax: null } }), toyWorkers());
     expect(result.finalPrompts).toEqual({ a: "A", b: "B", c: "C" });

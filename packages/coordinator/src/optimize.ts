@@ -6,6 +6,7 @@
  * never reaches it.
  */
 import { type AgentGraph, Rng, deriveSeed, successorsOf, promptVersion } from "@maspo/core";
+import { strongestPerAgent } from "@maspo/evaluator";
 import type { Example, Trace } from "@maspo/executor";
 import { type BeamMember, type LensScores, mayLead, selectTopK } from "./beam.js";
 import type { EngineWorkers, Evaluation, HardNegative, JointWeights, Proposal } from "./engine-workers.js";
@@ -169,12 +170,11 @@ export async function optimize(
       lookahead: useLookahead,
     });
 
+  /** Misalignment mining: the step's strongest `casesPerStep` cases of this agent enter the buffer, not every case seen. */
   const mine = (agentId: string, evaluations: readonly Evaluation[], round: number): void => {
     if (config.ablations.noMisalignment) return;
-    const cases: StoredCase[] = evaluations
-      .flatMap((e) => e.cases)
-      .filter((c) => c.agentId === agentId)
-      .map((c) => ({ ...c, round }));
+    const own = evaluations.flatMap((e) => e.cases).filter((c) => c.agentId === agentId);
+    const cases: StoredCase[] = strongestPerAgent(own, config.misalignment.casesPerStep).map((c) => ({ ...c, round }));
     buffer.add(cases);
     state.buffer = buffer.toJSON();
   };
