@@ -21,7 +21,8 @@ import {
   type LlmCompletionRequest,
 } from "./completion-request.js";
 import { callCostUsd, LlmAccounting } from "./llm-accounting.js";
-import { parseLlmEndpoints, resolveConnections, type Env, type FetchFor, type LlmEndpoint } from "./llm-endpoint.js";
+import type { Env } from "../spec/model-checks.js";
+import { parseLlmEndpoints, resolveConnections, type FetchFor, type LlmEndpoint } from "./llm-endpoint.js";
 import { LlmError, ResponseCacheError, type LlmErrorCode } from "./llm-error.js";
 import type { LlmEvent, LlmEventListener } from "./llm-events.js";
 import { MAX_CLAIM_TTL_MS, MemoryResponseCache, type CachedCompletion, type ResponseCache } from "./response-cache.js";

@@ -1,15 +1,17 @@
 /**
- * A model endpoint as the client sees it, and how it becomes an `openai` SDK connection: base URL,
- * API key from the environment, and the fetch to use (simlm's in-process fetch for `simlm://` URLs).
- * Structurally the same as the run spec's `ModelEndpoint`, kept separate so the client does not
- * depend on the spec module.
+ * A model endpoint as the client sees it — the run spec's model entry with its id — and how it
+ * becomes an `openai` SDK connection: base URL, API key from the environment, and the fetch to use
+ * (simlm's in-process fetch for `simlm://` URLs).
  */
 import { z } from "zod";
 import { ValidationError, type Issue } from "../errors.js";
-import { LlmError } from "./llm-error.js";
+import type { ModelEndpoint } from "../spec/endpoints.js";
+import { simlmWorldOf } from "../spec/endpoints.js";
+import type { Env } from "../spec/model-checks.js";
+import { ModelEntrySchema } from "../spec/schema.js";
 import { issuesFromZod } from "../zod-issues.js";
+import { LlmError } from "./llm-error.js";
 
-const SIMLM_SCHEME = "simlm:";
 /** The SDK needs an http URL; requests to it never leave the process because the injected fetch answers them. */
 export const SIMLM_SDK_BASE_URL = "http://simlm.invalid/v1";
 /** simlm ignores credentials; the SDK insists on a non-empty key. */
@@ -17,27 +19,13 @@ const SIMLM_API_KEY = "simlm-no-key";
 /** Sent to endpoints that declare no `apiKeyEnv` (local servers without auth); the SDK insists on a key. */
 const NO_API_KEY = "no-key";
 
-export const llmEndpointSchema = z.object({
-  id: z.string().min(1),
-  baseURL: z
-    .string()
-    .refine((u) => URL.canParse(u) && ["http:", "https:", SIMLM_SCHEME].includes(new URL(u).protocol), {
-      message: "an http(s):// URL or simlm://<world>",
-    }),
-  model: z.string().min(1),
-  apiKeyEnv: z.string().min(1).optional(),
-  price: z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() }),
-  concurrency: z.int().positive(),
-  timeoutMs: z.int().positive(),
-  maxRetries: z.int().nonnegative(),
-});
+/** The spec's model entry plus its id: one schema for an endpoint, wherever it is read. */
+export const llmEndpointSchema = ModelEntrySchema.extend({ id: z.string().min(1) });
 
-export type LlmEndpoint = z.infer<typeof llmEndpointSchema>;
+export type LlmEndpoint = ModelEndpoint;
 
 /** Supplies a fetch for an endpoint (simlm's in-process one), or undefined to use the global fetch. */
 export type FetchFor = (endpoint: LlmEndpoint) => typeof fetch | undefined;
-
-export type Env = Readonly<Record<string, string | undefined>>;
 
 /** What the SDK client for one endpoint is built from. */
 export interface SdkConnection {
@@ -47,7 +35,7 @@ export interface SdkConnection {
 }
 
 export function isSimlmEndpoint(endpoint: LlmEndpoint): boolean {
-  return new URL(endpoint.baseURL).protocol === SIMLM_SCHEME;
+  return simlmWorldOf(endpoint) !== undefined;
 }
 
 /** Validate endpoint declarations, reporting every problem at once (shape problems and duplicate ids alike). */
