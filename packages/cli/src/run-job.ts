@@ -183,6 +183,7 @@ export function createRunLlmClient(options: RunLlmClientOptions): LlmClient {
     cache: options.cache,
     // A claim must lapse before a dead worker's tasks are redelivered, or redelivery waits on it.
     claimTtlMs: Math.min(10_000, options.spec.cluster.ackWaitMs),
+    maxInFlight: options.spec.concurrency.maxInFlight,
     ...(options.accounting ? { accounting: options.accounting } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     fetchFor: (endpoint) => {

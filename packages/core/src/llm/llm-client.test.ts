@@ -542,6 +542,19 @@ describe("LlmClient limits and accounting", () => {
     expect(fake.state.maxInFlight).toBe(3);
   });
 
+  it("never has more requests in flight over all endpoints than maxInFlight", async () => {
+    const fake = fakeOpenAI(() => ({}), 5);
+    const c = client(fake, {
+      endpoints: [endpoint({ id: "a", concurrency: 3 }), endpoint({ id: "b", concurrency: 3 })],
+      maxInFlight: 4,
+    });
+    await Promise.all(
+      Array.from({ length: 16 }, (_, i) => c.complete(request({ seed: i, endpointId: i % 2 === 0 ? "a" : "b" }))),
+    );
+    expect(fake.seen).toHaveLength(16);
+    expect(fake.state.maxInFlight).toBe(4);
+  });
+
   it("sums calls, tokens and cost per model and role, and cache hits cost nothing", async () => {
     const fake = fakeOpenAI();
     const c = client(fake, {

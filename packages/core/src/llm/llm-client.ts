@@ -58,6 +58,8 @@ export interface LlmClientOptions {
    * before its tasks are redelivered, and long enough that a busy owner renews in time (every third).
    */
   claimTtlMs?: number;
+  /** Calls in flight at once over all endpoints of this client (the spec's `concurrency.maxInFlight`); unbounded by default. */
+  maxInFlight?: number;
 }
 
 const DEFAULT_CLAIM_TTL_MS = 10_000;
@@ -111,6 +113,7 @@ const tuningSchema = z.object({
     .optional(),
   deadlineMs: z.int().positive().optional(),
   claimTtlMs: z.int().positive().max(MAX_CLAIM_TTL_MS).optional(),
+  maxInFlight: z.int().positive().optional(),
 });
 
 export class LlmClient implements LlmCaller {
@@ -124,9 +127,11 @@ export class LlmClient implements LlmCaller {
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly claimTtlMs: number;
+  /** Over all endpoints; taken inside an endpoint's own slot, so a saturated endpoint never holds it while queueing. */
+  private readonly inFlight: LimitFunction;
 
   constructor(options: LlmClientOptions) {
-    const tuningInput = { backoff: options.backoff, deadlineMs: options.deadlineMs, claimTtlMs: options.claimTtlMs };
+    const tuningInput = { backoff: options.backoff, deadlineMs: options.deadlineMs, claimTtlMs: options.claimTtlMs, maxInFlight: options.maxInFlight };
     const tuning = tuningSchema.safeParse(tuningInput);
     if (!tuning.success) throw new ValidationError("LLM client options", issuesFromZod(tuning.error, tuningInput));
     const endpoints = parseLlmEndpoints(options.endpoints);
@@ -157,6 +162,7 @@ export class LlmClient implements LlmCaller {
     this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
     this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
+    this.inFlight = pLimit(options.maxInFlight ?? Number.POSITIVE_INFINITY);
   }
 
   /** Endpoint ids this client serves, in declaration order. */
@@ -272,13 +278,15 @@ export class LlmClient implements LlmCaller {
     const base = { endpointId: endpoint.id, model: endpoint.model, role, cacheKey: key };
     const body = chatCompletionBody(endpoint.model, request);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await rt.limit(() => {
-        // A waiter may have left while this attempt queued for a slot.
-        if (signal.aborted) throw signal.reason;
-        state.attempts = attempt;
-        this.emit({ ...base, type: "call-started", attempt });
-        return this.attemptOnce(rt, body, attempt, signal);
-      });
+      const outcome = await rt.limit(() =>
+        this.inFlight(() => {
+          // A waiter may have left while this attempt queued for a slot.
+          if (signal.aborted) throw signal.reason;
+          state.attempts = attempt;
+          this.emit({ ...base, type: "call-started", attempt });
+          return this.attemptOnce(rt, body, attempt, signal);
+        }),
+      );
       if (outcome.ok) {
         const { usage, finishReason } = outcome.completion;
         this.accounting.recordCall(endpoint, role, usage);
