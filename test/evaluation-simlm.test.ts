@@ -4,7 +4,7 @@
  * bias toward Response A; a lookahead run re-executes only the successors; malformed verdicts are
  * survived; and a repeated evaluation through the real LLM client's cache costs no new call.
  */
-import { DEFAULT_WEIGHTS, LlmClient, promptVersion, renderAgentPrompt, type AgentGraph } from "@maspo/core";
+import { DEFAULT_WEIGHTS, LlmClient, promptVersion, renderAgentPrompt } from "@maspo/core";
 import {
   askJudge,
   buildJudgeMessages,
@@ -14,16 +14,13 @@ import {
   type EvaluateCandidateInput,
 } from "@maspo/evaluator";
 import { executeGraph, type Example } from "@maspo/executor";
-import { createWorldService, generateDataset, loadWorld, promptForDirectives, scoreWorldFinal, simCaller, simFetch, type World } from "@maspo/simlm";
+import { createWorldService, generateDataset, loadWorld, promptForDirectives, simCaller, simFetch, worldGraph, worldScorer, type World } from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
 
 const world = loadWorld("math-chain");
-const graph: AgentGraph = {
-  final: world.final,
-  agents: world.agents.map((a) => ({ id: a.id, role: a.role, predecessors: a.predecessors, model: "serve" })),
-};
+const graph = worldGraph(world, "serve");
 const examples: Example[] = generateDataset(world).train.slice(0, 20);
-const scoreFinal = (out: string, ex: Example) => (ex.label === undefined ? undefined : scoreWorldFinal(world, { label: ex.label }, out));
+const scoreFinal = worldScorer(world);
 
 /** Each agent with the helpful directives the method should find; the planner's trap is added on top for the candidate. */
 const goodPrompts: Record<string, string> = {

@@ -4,20 +4,17 @@
  * proposals — and does much worse when the no-traces ablation hides them; hard negatives from a
  * misalignment evaluation lead it to take the trap out again.
  */
-import { DEFAULT_WEIGHTS, renderAgentPrompt, type AgentGraph, type LlmCaller } from "@maspo/core";
+import { DEFAULT_WEIGHTS, renderAgentPrompt, type LlmCaller } from "@maspo/core";
 import { evaluateCandidate, findMisalignments } from "@maspo/evaluator";
 import { executeGraph, type Example } from "@maspo/executor";
 import { buildMetaPrompt, mutate, parseProposal } from "@maspo/mutator";
-import { detectDirectives, generateDataset, loadWorld, promptForDirectives, scoreWorldFinal, simCaller } from "@maspo/simlm";
+import { detectDirectives, generateDataset, loadWorld, promptForDirectives, simCaller, worldGraph, worldScorer } from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
 
 const world = loadWorld("math-chain");
-const graph: AgentGraph = {
-  final: world.final,
-  agents: world.agents.map((a) => ({ id: a.id, role: a.role, predecessors: a.predecessors, model: "serve" })),
-};
+const graph = worldGraph(world, "serve");
 const examples: Example[] = generateDataset(world).train.slice(0, 20);
-const scoreFinal = (out: string, ex: Example) => (ex.label === undefined ? undefined : scoreWorldFinal(world, { label: ex.label }, out));
+const scoreFinal = worldScorer(world);
 const agentOf = (id: string) => {
   const a = world.agents.find((x) => x.id === id);
   if (!a) throw new Error(`math-chain has no agent ${id}`);

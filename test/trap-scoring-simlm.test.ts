@@ -5,7 +5,6 @@
  * in the oracle's best graph, then end to end through the loop: a solver handed the trap as its only
  * child keeps its prompt under full MASPO and adopts the trap under --independent.
  */
-import type { AgentGraph } from "@maspo/core";
 import {
   NO_ABLATIONS,
   createEmbeddedWorkers,
@@ -16,24 +15,19 @@ import {
   type EngineWorkers,
   type WorkerContext,
 } from "@maspo/coordinator";
-import type { Example } from "@maspo/executor";
-import { bundledWorldNames, generateDataset, loadWorld, oracle, promptForDirectives, scoreWorldFinal, simCaller, type World } from "@maspo/simlm";
+import { bundledWorldNames, generateDataset, loadWorld, oracle, promptForDirectives, simCaller, worldGraph, worldScorer, type World } from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
 
 const WEIGHTS = { local: 0.25, lookahead: 0.35, global: 0.4 };
 
 function workerContext(world: World): WorkerContext {
-  const graph: AgentGraph = {
-    final: world.final,
-    agents: world.agents.map((a) => ({ id: a.id, role: a.role, predecessors: a.predecessors, model: "serve" })),
-  };
   return {
-    graph,
+    graph: worldGraph(world, "serve"),
     llm: simCaller(world),
     seed: 1,
     judgeModels: { local: "judge", lookahead: "judge", global: "judge" },
     optimizer: { model: "optimizer", temperature: 0.7 },
-    scoreFinal: (out: string, ex: Example) => (ex.label === undefined ? undefined : scoreWorldFinal(world, { label: ex.label }, out)),
+    scoreFinal: worldScorer(world),
   };
 }
 

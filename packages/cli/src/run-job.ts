@@ -45,7 +45,7 @@ import {
   renderHtml,
   renderMarkdown,
 } from "@maspo/coordinator";
-import { type World, createSimFetch, generateDataset, loadWorld, scoreWorldFinal } from "@maspo/simlm";
+import { type World, createSimFetch, generateDataset, loadWorld, worldScorer } from "@maspo/simlm";
 
 export class RunRefusedError extends MaspoError {}
 
@@ -104,7 +104,7 @@ export function scorerFor(spec: RunSpec, world: World | undefined): ((out: strin
   const metric = spec.task.metric;
   if (metric.kind === "world") {
     if (!world) throw new RunRefusedError("E_SPEC_METRIC", 'task.metric "world" needs a simlm dataset (dataset.source.kind: simlm)');
-    return (out, ex) => (ex.label === undefined ? undefined : scoreWorldFinal(world, { label: ex.label }, out));
+    return worldScorer(world);
   }
   if (isLabelMetric(metric)) return (out, ex) => (ex.label === undefined ? undefined : scoreFinalOutput(metric, out, ex.label));
   return undefined;

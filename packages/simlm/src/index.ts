@@ -25,4 +25,5 @@ export {
 } from "./oracle.js";
 export { detectDirectives } from "./prompt-reading.js";
 export { simCaller, type RecordingSimCaller } from "./sim-caller.js";
+export { worldGraph, worldScorer } from "./world-graph.js";
 export * from "./serve/index.js";
