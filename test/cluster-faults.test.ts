@@ -24,7 +24,7 @@ import {
   stopAll,
   tempDir,
   waitForStep,
-} from "./fixtures/cluster-processes.js";
+} from "./fixtures/maspo-processes.js";
 
 const KEY_ENV = { MASPO_TEST_KEY: "test-key-not-secret" };
 let reference: ReportJson;

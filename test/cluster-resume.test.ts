@@ -23,7 +23,7 @@ import {
   stopAll,
   tempDir,
   waitForStep,
-} from "./fixtures/cluster-processes.js";
+} from "./fixtures/maspo-processes.js";
 
 const RUN = "resume-test";
 const KEY_ENV = { MASPO_TEST_KEY: "test-key-not-secret" };

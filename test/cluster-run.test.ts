@@ -20,7 +20,7 @@ import {
   stopAll,
   tempDir,
   waitForStep,
-} from "./fixtures/cluster-processes.js";
+} from "./fixtures/maspo-processes.js";
 
 const RUN = "cluster-run-test";
 let server: NatsServer;

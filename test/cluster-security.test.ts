@@ -23,7 +23,7 @@ import {
   stopAll,
   tempDir,
   waitForStep,
-} from "./fixtures/cluster-processes.js";
+} from "./fixtures/maspo-processes.js";
 
 // Distinctive values, so any copy of them anywhere is found.
 const API_KEY = "sk-maspo-test-7f3a9c1e5b2d4k8q";

@@ -4,38 +4,17 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { type LlmCaller, loadSpecFile } from "@maspo/core";
 import { generateDataset, loadWorld } from "@maspo/simlm";
 import { afterAll, describe, expect, it } from "vitest";
 import { NO_ABLATIONS, runEmbedded } from "../packages/cli/src/embedded-run.js";
 import { createRunProgress } from "../packages/cli/src/run-progress.js";
+import { BIN, ROOT, SMALL_SPEC, readReport, removeTempDirs, tempDir } from "./fixtures/maspo-processes.js";
 
-const ROOT = resolve(import.meta.dirname, "..");
-const BIN = join(ROOT, "packages/cli/bin/maspo.js");
-const SPEC = join(ROOT, "test/fixtures/math-chain-small.yaml");
-const dirs: string[] = [];
-const tempDir = async () => {
-  const d = await mkdtemp(join(tmpdir(), "maspo-run-"));
-  dirs.push(d);
-  return d;
-};
-afterAll(async () => {
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-interface ReportJson {
-  finalPrompts: Record<string, string>;
-  cost: { calls: number; cacheHits: number };
-  delta: { heldOut: { baseline: number; final: number; hash: string } };
-  world?: string;
-  seed: number;
-  specHash: string;
-}
-
-const readReport = async (dir: string) => JSON.parse(await readFile(join(dir, "report.json"), "utf8")) as ReportJson;
+const SPEC = SMALL_SPEC;
+afterAll(removeTempDirs);
 
 async function countCacheEntries(dir: string): Promise<number> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
