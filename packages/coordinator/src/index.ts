@@ -1,15 +1,22 @@
 /** @maspo/coordinator: the MASPO loop, its state, and the report. */
 export { BeamMemberSchema, compareMembers, selectTopK, type BeamMember, type LensScores, type Lineage } from "./beam.js";
-export type {
-  EngineWorkers,
-  EvaluateRequest,
-  Evaluation,
-  HardNegative,
-  JointWeights,
-  MutateRequest,
-  Proposal,
-  RunGraphRequest,
-  UsageTotals,
+export {
+  EvaluateRequestSchema,
+  EvaluationSchema,
+  JointWeightsSchema,
+  MutateRequestSchema,
+  ProposalSchema,
+  ProposalsSchema,
+  RunGraphRequestSchema,
+  type EngineWorkers,
+  type EvaluateRequest,
+  type Evaluation,
+  type HardNegative,
+  type JointWeights,
+  type MutateRequest,
+  type Proposal,
+  type RunGraphRequest,
+  type UsageTotals,
 } from "./engine-workers.js";
 export { contextSignature, gaussSeidelOrder, isBeamStale } from "./gauss-seidel.js";
 export { drawMinibatch } from "./minibatch.js";
@@ -45,11 +52,6 @@ export {
 // Cluster mode: the task protocol, the coordinator's JetStream-backed workers, the worker processes'
 // task handler, and the run record (spec + checkpoint) in JetStream KV.
 export {
-  EvaluateRequestSchema,
-  EvaluationSchema,
-  MutateRequestSchema,
-  ProposalsSchema,
-  RunGraphRequestSchema,
   TASK_KINDS,
   TaskKindSchema,
   TaskOutputSchema,

@@ -6,60 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import { canonicalJson, llmAccountingSnapshotSchema, type WorkerRole } from "@maspo/core";
-import { MisalignmentCaseSchema } from "@maspo/evaluator";
-import { ExampleSchema, TraceSchema } from "@maspo/executor";
+import { TraceSchema } from "@maspo/executor";
 import { z } from "zod";
-import { LensScoresSchema } from "../beam.js";
-import type { EvaluateRequest, Evaluation, MutateRequest, Proposal, RunGraphRequest } from "../engine-workers.js";
-
-export const RunGraphRequestSchema: z.ZodType<RunGraphRequest> = z.object({
-  prompts: z.record(z.string(), z.string()),
-  example: ExampleSchema,
-  base: TraceSchema.optional(),
-  rerunFrom: z.string().optional(),
-});
-
-const JointWeightsSchema = z.object({ local: z.number(), lookahead: z.number(), global: z.number() });
-
-export const EvaluateRequestSchema: z.ZodType<EvaluateRequest> = z.object({
-  agentId: z.string(),
-  candidate: z.string(),
-  reference: z.string(),
-  prompts: z.record(z.string(), z.string()),
-  minibatch: z.array(ExampleSchema),
-  baseTraces: z.array(TraceSchema),
-  weights: JointWeightsSchema,
-  lookahead: z.boolean(),
-});
-
-export const MutateRequestSchema: z.ZodType<MutateRequest> = z.object({
-  agentId: z.string(),
-  parent: z.string(),
-  operator: z.string(),
-  traces: z.array(TraceSchema),
-  hardNegatives: z.array(MisalignmentCaseSchema),
-  children: z.int().min(0),
-  existingPrompts: z.array(z.string()),
-  seed: z.number(),
-  noTraces: z.boolean(),
-});
-
-export const EvaluationSchema: z.ZodType<Evaluation> = z.object({
-  R: z.number(),
-  lenses: LensScoresSchema,
-  finalMetric: z.number().nullable(),
-  cases: z.array(MisalignmentCaseSchema),
-  malformedVerdicts: z.int().min(0),
-});
-
-export const ProposalsSchema: z.ZodType<Proposal[]> = z.array(
-  z.object({
-    prompt: z.string(),
-    operator: z.string(),
-    traceIds: z.array(z.string()),
-    hardNegativeIds: z.array(z.string()),
-  }),
-);
+import { EvaluateRequestSchema, EvaluationSchema, MutateRequestSchema, ProposalsSchema, RunGraphRequestSchema } from "../engine-workers.js";
 
 /** Each kind: the role that runs it, and the schemas of its request and its result value. */
 export const TASK_KINDS = {
