@@ -2,16 +2,13 @@
  * A world's data: train and held-out examples generated from its templates with a seed, and the
  * final metric that scores a final output against an example's label.
  */
-import { Rng } from "@maspo/core";
+import { type Example as SpecExample, Rng } from "@maspo/core";
 import { compileWorld } from "./compiled-world.js";
 import { generateProblem } from "./problem.js";
 import type { World } from "./world-schema.js";
 
-export interface Example {
-  id: string;
-  input: string;
-  label: string;
-}
+/** maspo's example, always labelled: a world knows the answer to every problem it generates. */
+export type Example = SpecExample & { label: string };
 
 export interface Dataset {
   train: Example[];
