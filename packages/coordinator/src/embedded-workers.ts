@@ -5,7 +5,7 @@
  */
 import type { AgentGraph, LlmCaller } from "@maspo/core";
 import { evaluateCandidate, findMisalignments } from "@maspo/evaluator";
-import { type Example, executeGraph } from "@maspo/executor";
+import { type Example, executeGraph, meanFinalScore } from "@maspo/executor";
 import { mutate } from "@maspo/mutator";
 import type { EngineWorkers, Evaluation, EvaluateRequest, MutateRequest, Proposal, RunGraphRequest, UsageTotals } from "./engine-workers.js";
 
@@ -48,11 +48,10 @@ export async function evaluateTask(ctx: WorkerContext, req: EvaluateRequest): Pr
     seed: ctx.seed,
     ablations: { noLookahead: !req.lookahead, globalOnly },
   });
-  const finals = e.examples.flatMap((x) => (x.candidateTrace.finalScore === undefined ? [] : [x.candidateTrace.finalScore]));
   return {
     R: e.reward,
     lenses: { local: e.scores.local ?? 0.5, lookahead: e.scores.lookahead, global: e.scores.global ?? 0.5 },
-    finalMetric: finals.length === 0 ? null : finals.reduce((a, b) => a + b, 0) / finals.length,
+    finalMetric: meanFinalScore(e.examples.map((x) => x.candidateTrace)),
     cases: findMisalignments(e),
     malformedVerdicts: e.malformedVerdicts,
   };

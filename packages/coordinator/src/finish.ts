@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { type AgentGraph, Rng, successorsOf } from "@maspo/core";
-import type { Example, Trace } from "@maspo/executor";
+import { type Example, type Trace, meanFinalScore } from "@maspo/executor";
 import type { EngineWorkers, JointWeights } from "./engine-workers.js";
 import { drawMinibatch } from "./minibatch.js";
 import type { UnrepairedCase } from "./report/build-report.js";
@@ -37,11 +37,6 @@ export function splitHash(examples: readonly Example[]): string {
   const h = createHash("sha256");
   for (const e of examples) h.update(`${e.id}\u0000${e.input}\u0000${e.label ?? ""}\u0001`);
   return h.digest("hex").slice(0, 16);
-}
-
-function meanScore(traces: readonly Trace[]): number {
-  const scores = traces.flatMap((t) => (t.finalScore === undefined ? [] : [t.finalScore]));
-  return scores.length === 0 ? 0 : scores.reduce((a, b) => a + b, 0) / scores.length;
 }
 
 export async function finish(input: FinishInput, workers: EngineWorkers): Promise<FinishResult> {
@@ -101,8 +96,8 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
 
   return {
     heldOut: {
-      baseline: meanScore(baselineTraces),
-      final: meanScore(finalTraces),
+      baseline: meanFinalScore(baselineTraces) ?? 0,
+      final: meanFinalScore(finalTraces) ?? 0,
       examples: input.heldOut.length,
       hash: splitHash(input.heldOut),
     },

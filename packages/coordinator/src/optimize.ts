@@ -7,7 +7,7 @@
  */
 import { type AgentGraph, Rng, deriveSeed, successorsOf, promptVersion } from "@maspo/core";
 import { strongestPerAgent } from "@maspo/evaluator";
-import type { Example, Trace } from "@maspo/executor";
+import { type Example, type Trace, meanFinalScore } from "@maspo/executor";
 import { type BeamMember, type LensScores, mayLead, selectTopK } from "./beam.js";
 import type { EngineWorkers, Evaluation, HardNegative, JointWeights, Proposal } from "./engine-workers.js";
 import { contextSignature, gaussSeidelOrder, isBeamStale } from "./gauss-seidel.js";
@@ -120,9 +120,6 @@ function mean(xs: readonly number[]): number | null {
   return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-function finalMetricOf(traces: readonly Trace[]): number | null {
-  return mean(traces.flatMap((t) => (t.finalScore === undefined ? [] : [t.finalScore])));
-}
 
 export async function optimize(
   config: OptimizeConfig,
@@ -270,7 +267,7 @@ export async function optimize(
     const rescored = await Promise.all(
       beam.map(async (m): Promise<{ member: BeamMember; evaluation: Evaluation | null }> => {
         if (m.prompt === bestPrompt) {
-          return { member: { ...m, J: 0, lenses: NEUTRAL, finalMetric: finalMetricOf(base), scoredIn }, evaluation: null };
+          return { member: { ...m, J: 0, lenses: NEUTRAL, finalMetric: meanFinalScore(base), scoredIn }, evaluation: null };
         }
         const evaluation = await evaluate(agentId, m.prompt, bestPrompt, minibatch, base);
         state.malformedVerdicts += evaluation.malformedVerdicts;
@@ -302,7 +299,7 @@ export async function optimize(
         const failingAgents: Record<string, number> = {};
         for (const id of order) failingAgents[id] = traces.filter((t) => t.steps[id]?.status !== "ok").length;
         state.orientation = {
-          trainMetric: finalMetricOf(traces) ?? 0,
+          trainMetric: meanFinalScore(traces) ?? 0,
           failingAgents,
           weakestLens: null,
           constrainingAgent: null,
@@ -322,7 +319,7 @@ export async function optimize(
           prompt: initial,
           J: 0,
           lenses: NEUTRAL,
-          finalMetric: finalMetricOf(base),
+          finalMetric: meanFinalScore(base),
           lineage: { parent: null, operator: null, traceIds: [], hardNegativeIds: [] },
           scoredIn,
           bornRound: 0,
@@ -468,7 +465,7 @@ export async function optimize(
           }
         }
         const traces = await runAll(state.prompts, config.train);
-        const trainMetric = finalMetricOf(traces) ?? 0;
+        const trainMetric = meanFinalScore(traces) ?? 0;
         if (trainMetric > state.bestTrainMetric + 1e-9) {
           state.bestTrainMetric = trainMetric;
           // The run returns the best graph it measured, not merely the last: a later round may regress.

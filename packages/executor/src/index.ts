@@ -4,6 +4,7 @@ export {
   AgentStepSchema,
   ExampleSchema,
   TraceSchema,
+  meanFinalScore,
   type AgentStep,
   type AgentStepStatus,
   type Example,

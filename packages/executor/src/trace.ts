@@ -40,3 +40,9 @@ export const TraceSchema = z.object({
   finalScore: z.number().optional(),
 });
 export type Trace = z.infer<typeof TraceSchema>;
+
+/** The mean task metric over the traces that have one (labelled examples), or null when none has. */
+export function meanFinalScore(traces: readonly Trace[]): number | null {
+  const scores = traces.flatMap((t) => (t.finalScore === undefined ? [] : [t.finalScore]));
+  return scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length;
+}
