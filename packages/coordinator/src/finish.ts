@@ -90,7 +90,7 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
       category: c.category,
       finalScore: t?.finalScore ?? null,
       upstreamFailed,
-      lastR: null,
+      strength: c.strength,
     };
   });
 

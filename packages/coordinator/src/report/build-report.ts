@@ -6,6 +6,13 @@
 import type { RunState } from "../run-state.js";
 import type { Report } from "./report-schema.js";
 
+/**
+ * A case at or below this strength only just passed the detector (local ≥ 0.75 against downstream
+ * ≤ 0.25 is 0.5; trace-only cases count half): the lenses barely told the prompts apart, so it is
+ * reported as ambiguous rather than as a budget problem.
+ */
+const AMBIGUOUS_STRENGTH = 0.5;
+
 export interface UnrepairedCase {
   agentId: string;
   exampleId: string;
@@ -14,8 +21,8 @@ export interface UnrepairedCase {
   finalScore: number | null;
   /** Whether the agent's predecessors gave it an empty or failed input on that example. */
   upstreamFailed: boolean;
-  /** The last joint reward the case's candidate got (near 0.5 = the judge could not tell). */
-  lastR: number | null;
+  /** The case's strength: its local margin minus its downstream margin, in [0, 1]. */
+  strength: number;
 }
 
 export interface BuildReportInput {
@@ -67,14 +74,14 @@ export function buildReport(input: BuildReportInput): Report {
     .map((c) => {
       const why = c.upstreamFailed
         ? "missing context"
-        : c.lastR !== null && Math.abs(c.lastR - 0.5) < 0.1
+        : c.strength <= AMBIGUOUS_STRENGTH
           ? "ambiguity"
           : "budget";
       const detail =
         why === "missing context"
           ? `${c.agentId} got an empty or failed input from its predecessors on ${c.exampleId}`
           : why === "ambiguity"
-            ? `the judge could not separate candidates on ${c.exampleId} (R ≈ 0.5)`
+            ? `the evidence on ${c.exampleId} is as weak as a case can be (strength ${c.strength.toFixed(2)}): the lenses barely told the prompts apart`
             : `not repaired within the run's budget (${state.stopReason ?? "rounds"})`;
       return { agentId: c.agentId, exampleId: c.exampleId, category: c.category, why, detail };
     });

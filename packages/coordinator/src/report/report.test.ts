@@ -26,14 +26,13 @@ function state(): RunState {
   return s;
 }
 
-const report = () =>
-  buildReport({
+const inputs = (): Parameters<typeof buildReport>[0] => ({
     title: "maspo report — demo",
     state: state(),
     initialPrompts: { planner: "P0", solver: "S0" },
     heldOut: { baseline: 0.4, final: 0.6, examples: 50, hash: "abc" },
     perAgent: { planner: { local: 0.2, lookahead: 0.1, global: 0.15 }, solver: { local: 0, lookahead: null, global: 0 } },
-    unrepaired: [{ agentId: "planner", exampleId: "t1", category: "global: wrong answer", finalScore: 0, upstreamFailed: false, lastR: null }],
+    unrepaired: [{ agentId: "planner", exampleId: "t1", category: "global: wrong answer", finalScore: 0, upstreamFailed: false, strength: 1 }],
     models: { optimizer: "opt", evaluator: { local: "judge", lookahead: "judge", global: "judge" }, serving: { planner: "m", solver: "m" } },
     ablations: [],
     cost: { calls: 10, tokens: 100, usd: 0, cacheHits: 3 },
@@ -42,6 +41,7 @@ const report = () =>
     world: "math-chain",
     budgetBound: false,
   });
+const report = () => buildReport(inputs());
 
 describe("report", () => {
   it("holds the held-out delta absolute and relative, and validates against its schema", () => {
@@ -50,6 +50,24 @@ describe("report", () => {
     expect(r.delta.heldOut.relative).toBeCloseTo(0.5);
     expect(r.misalignment.topCategories).toEqual([{ category: "global: wrong answer", count: 2, trend: "unchanged" }]);
     expect(r.remainingFailures[0]?.why).toBe("budget");
+  });
+
+  it("says why each unrepaired case was not repaired: missing context, ambiguity or budget", () => {
+    const base = { agentId: "planner", category: "global: wrong answer", finalScore: 0 };
+    const r = buildReport({
+      ...inputs(),
+      unrepaired: [
+        { ...base, exampleId: "a", upstreamFailed: true, strength: 1 },
+        { ...base, exampleId: "b", upstreamFailed: false, strength: 0.5 },
+        { ...base, exampleId: "c", upstreamFailed: false, strength: 0.9 },
+        { ...base, exampleId: "d", upstreamFailed: false, strength: 0.9, finalScore: 1 },
+      ],
+    });
+    expect(r.remainingFailures.map((f) => [f.exampleId, f.why])).toEqual([
+      ["a", "missing context"],
+      ["b", "ambiguity"],
+      ["c", "budget"],
+    ]);
   });
 
   it("renders exactly the method's six sections, in order, with the prompts verbatim", () => {
