@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import { generateDataset, type Example } from "./dataset.js";
 import { runGraphDirect, scorePromptSet } from "./graph-run.js";
 import { bundledWorldNames, loadWorld } from "./world-load.js";
-import { expectedScore, initialDirectives, oracle, type OracleResult } from "./oracle.js";
+import { compileWorld } from "./compiled-world.js";
+import { expectedScore, initialDirectives, oracle, promptForDirectives, type OracleResult } from "./oracle.js";
 import { addDirective } from "./prompt-edit.js";
-import { detectDirectives } from "./prompt-reading.js";
+import { detectDirectives, recogniseAgent } from "./prompt-reading.js";
 import { simulateChat } from "./simulate-chat.js";
 import type { World, WorldAgent } from "./world-schema.js";
 
@@ -37,7 +38,7 @@ interface Trace {
   downstream: string;
 }
 
-function metaPrompt(agent: WorldAgent, prompt: string, traces: readonly Trace[]): ReturnType<typeof judgeMessages> {
+function metaPrompt(agent: WorldAgent, prompt: string, traces: readonly Trace[], hardNegatives: readonly Trace[] = []): ReturnType<typeof judgeMessages> {
   const parts = [
     `## Agent\n${agent.id} — ${agent.role}`,
     `## Current prompt\n<<<\n${prompt}\n>>>`,
@@ -48,6 +49,14 @@ function metaPrompt(agent: WorldAgent, prompt: string, traces: readonly Trace[])
       "## Execution traces\n" +
         traces
           .map((t, i) => `### Trace ${i + 1} (outcome: failure — final answer wrong)\nInput: ${t.input}\nContext: ${t.context}\nOutput: ${t.output}\nDownstream: ${t.downstream} (incorrect)`)
+          .join("\n"),
+    );
+  }
+  if (hardNegatives.length > 0) {
+    parts.push(
+      "## Hard negatives (cases that looked good locally but failed downstream)\n" +
+        hardNegatives
+          .map((t, i) => `### Case ${i + 1} (category: lookahead)\nInput: ${t.input}\nOutput: ${t.output}\nDownstream: ${t.downstream}\nFailure caused: the final answer was wrong`)
           .join("\n"),
     );
   }
@@ -67,11 +76,11 @@ function proposedPrompt(world: World, messages: ReturnType<typeof judgeMessages>
   }
 }
 
-/** Failing traces of one agent under the initial prompts, from real graph runs. */
-function failingTraces(world: World, o: OracleResult, agent: WorldAgent, examples: readonly Example[], count: number): Trace[] {
+/** Failing traces of one agent under a prompt set (default: the initial prompts), from real graph runs. */
+function failingTraces(world: World, o: OracleResult, agent: WorldAgent, examples: readonly Example[], count: number, prompts = o.initial): Trace[] {
   const out: Trace[] = [];
   for (const e of examples) {
-    const run = runGraphDirect(world, o.initial, e, { seed: 3 });
+    const run = runGraphDirect(world, prompts, e, { seed: 3 });
     if (run.score === 1) continue;
     out.push({
       input: e.input,
@@ -204,6 +213,48 @@ describe.each(bundledWorldNames())("bundled world %s", (name) => {
     expect(grounded).toBeGreaterThan(0.55);
     expect(blind).toBeLessThan(0.25);
     expect(grounded).toBeGreaterThan(3 * blind);
+  });
+
+  it("restores the role of a named agent whose prompt lost it when shown failing traces, and only then", () => {
+    const g = GROUNDED[name];
+    if (!g) throw new Error(`no grounded case for ${name}`);
+    const agent = world.agents.find((a) => a.id === g.agent) as WorldAgent;
+    const roleless = "You are a helpful assistant. Read the task and answer it clearly and concisely.";
+    const traces = failingTraces(world, o, agent, train, 3, { ...o.initial, [agent.id]: roleless });
+    expect(traces.length).toBe(3);
+    const rate = (withTraces: boolean) => {
+      let restored = 0;
+      for (let seed = 0; seed < 60; seed++) {
+        const p = proposedPrompt(world, metaPrompt(agent, roleless, withTraces ? traces : []), seed);
+        if (p !== undefined && recogniseAgent(compileWorld(world), p)?.id === agent.id) restored++;
+      }
+      return restored / 60;
+    };
+    expect(rate(true)).toBeGreaterThan(0.55);
+    expect(rate(false)).toBeLessThan(0.1);
+  });
+
+  it("never proposes a trap that its hard negatives showed failing downstream, though it does without them", () => {
+    // The agent whose trap has a failure signature that names it: that is what a hard negative can show.
+    const found = world.agents.flatMap((a) =>
+      a.directives.filter((d) => d.trap && a.failures.some((f) => "remove" in f.fix && f.fix.remove === d.id)).map((d) => ({ agent: a, trap: d.id })),
+    )[0];
+    if (!found) throw new Error(`${name} has no trap with a failure signature`);
+    const { agent, trap } = found;
+    const clean = o.best[agent.id] ?? "";
+    const trapped = promptForDirectives(world, agent.id, new Set([...(o.bestDirectives[agent.id] ?? []), trap]));
+    const negatives = failingTraces(world, o, agent, train, 3, { ...o.best, [agent.id]: trapped });
+    expect(negatives.length).toBe(3);
+    const trapRate = (shown: readonly Trace[]) => {
+      let hits = 0;
+      for (let seed = 0; seed < 200; seed++) {
+        const p = proposedPrompt(world, metaPrompt(agent, clean, [], shown), seed);
+        if (p !== undefined && detectDirectives(agent, p).has(trap)) hits++;
+      }
+      return hits / 200;
+    };
+    expect(trapRate([])).toBeGreaterThan(0.03);
+    expect(trapRate(negatives)).toBe(0);
   });
 
   it("still understands a paraphrased meta-prompt with differently worded headings", () => {

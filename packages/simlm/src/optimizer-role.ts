@@ -3,9 +3,10 @@
  * agent's prompt however it is worded, reads the current prompt, the execution traces and the hard
  * negatives, spots the world's failure signatures in the failing ones, and proposes a new prompt.
  * With the world's grounding probability it fixes a failure it was shown; otherwise — and always
- * when it was shown none — it guesses: a paraphrase, a random directive or a harmful edit.
+ * when it was shown none — it guesses: a paraphrase, a random directive or a harmful edit, never
+ * adding a directive whose failure it was shown (what labelled hard negatives teach).
  */
-import type { Rng } from "@maspo/core";
+import { renderAgentPrompt, type Rng } from "@maspo/core";
 import { contextRng, jsonReply, textDigest, type ChatContext } from "./chat-context.js";
 import { splitSections, type Section } from "./message-sections.js";
 import { normalize } from "./phrase-match.js";
@@ -128,11 +129,39 @@ function applyFix(agent: WorldAgent, prompt: string, failure: FailureSignature, 
   };
 }
 
+/** The agent's own role prompt back, keeping the directives the role-less prompt carried. */
+function restoreRole(agent: WorldAgent, current: string): Proposal {
+  let prompt = renderAgentPrompt(agent.prompt);
+  const present = detectDirectives(agent, prompt);
+  for (const d of agent.directives) if (!present.has(d.id) && detectDirectives(agent, current).has(d.id)) prompt = addDirective(prompt, d);
+  return {
+    analysis: `The prompt no longer tells the agent that it is the ${agent.role}, so it answers as a generic assistant and its successors get nothing they can use.`,
+    modification: `Restored the ${agent.role} role and its instructions.`,
+    prompt,
+  };
+}
+
 const GENERIC_PROMPT = "You are a helpful assistant. Read the task and answer it clearly and concisely.";
 
-function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, rng: Rng): Proposal {
+/**
+ * Directives the failing records show to be harmful: those a shown failure's fix would remove. A hard
+ * negative is a candidate's output, so it can show a trap the current prompt does not have; an
+ * optimizer told that this looked good locally and failed downstream does not propose it again.
+ */
+function refutedDirectives(cw: CompiledWorld, agent: WorldAgent, records: readonly TraceRecord[]): Set<string> {
+  const refuted = new Set<string>();
+  for (const record of records) {
+    if (!record.failing) continue;
+    for (const failure of agent.failures) {
+      if ("remove" in failure.fix && signatureShown(cw, failure, record)) refuted.add(failure.fix.remove);
+    }
+  }
+  return refuted;
+}
+
+function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, refuted: ReadonlySet<string>, rng: Rng): Proposal {
   const present = detectDirectives(agent, prompt);
-  const absent = agent.directives.filter((d) => !present.has(d.id));
+  const absent = agent.directives.filter((d) => !present.has(d.id) && !refuted.has(d.id));
   const presentList = agent.directives.filter((d) => present.has(d.id));
   const w = cw.world.optimizer.ungrounded;
   const total = w.paraphrase + w.randomDirective + w.harmful;
@@ -194,11 +223,17 @@ export function optimizerReply(ctx: ChatContext): string | undefined {
   if (!agent) {
     proposal = { analysis: "The role of this agent is unclear.", modification: "Tightened the wording.", prompt: current };
   } else {
-    const fixes = groundedFixes(ctx.cw, agent, current, readTraces(ctx.cw, split.sections));
+    const records = readTraces(ctx.cw, split.sections);
+    const fixes = groundedFixes(ctx.cw, agent, current, records);
     const first = fixes[0];
-    if (first && rng.next() < ctx.cw.world.optimizer.grounding) {
+    // A prompt that no longer names the agent's role makes it a generic assistant; failing traces of
+    // a named agent show that, and restoring the role is the grounded fix a real optimizer makes first.
+    const roleLost = named !== undefined && recogniseAgent(ctx.cw, current)?.id !== named.id;
+    if (roleLost && records.some((r) => r.failing) && rng.next() < ctx.cw.world.optimizer.grounding) {
+      proposal = restoreRole(agent, current);
+    } else if (first && rng.next() < ctx.cw.world.optimizer.grounding) {
       proposal = applyFix(agent, current, fixes.length > 1 && rng.bool(0.3) ? (fixes[1] ?? first) : first, rng);
-    } else proposal = guess(ctx.cw, agent, current, rng);
+    } else proposal = guess(ctx.cw, agent, current, refutedDirectives(ctx.cw, agent, records), rng);
   }
   if (rng.next() < ctx.cw.world.optimizer.malformedRate) {
     const json = JSON.stringify(proposal);
