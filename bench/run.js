@@ -4,7 +4,7 @@
  *
  *   node bench/run.js                      every suite
  *   node bench/run.js --quality            the quality benchmark only (bench/quality.js)
- *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,independent
+ *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,independent --jobs 1
  *   node bench/run.js --cluster            the cluster benchmark only (bench/cluster.js)
  */
 import { parseArgs } from "node:util";
@@ -19,6 +19,8 @@ const SUITES = {
       if (!Number.isInteger(n)) throw new Error(`--seeds: expected integers separated by commas, found "${flags.seeds}"`);
       return n;
     });
+    const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
+    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new Error(`--jobs: expected a whole number ≥ 1, found "${flags.jobs}"`);
     const configs = list(flags.configs);
     const unknown = (configs ?? []).filter((c) => !CONFIGS.some((k) => k.name === c));
     if (unknown.length > 0) throw new Error(`--configs: unknown ${unknown.join(", ")}; expected some of ${CONFIGS.map((c) => c.name).join(", ")}`);
@@ -26,6 +28,7 @@ const SUITES = {
       ...(flags.only !== undefined ? { worlds: list(flags.only) } : {}),
       ...(seeds ? { seeds } : {}),
       ...(configs ? { configs } : {}),
+      ...(jobs ? { jobs } : {}),
       command: ["node bench/run.js", ...process.argv.slice(2)].join(" "),
     });
     const t = result.summary.targets;
@@ -49,6 +52,7 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     seeds: { type: "string" },
     configs: { type: "string" },
+    jobs: { type: "string" },
   },
   strict: true,
 });

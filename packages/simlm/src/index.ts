@@ -23,7 +23,8 @@ export {
   type OracleResult,
   type DirectiveAssignment,
 } from "./oracle.js";
-export { detectDirectives } from "./prompt-reading.js";
+export { detectDirectives, recogniseAgent } from "./prompt-reading.js";
+export { compileWorld, type CompiledWorld } from "./compiled-world.js";
 export { simCaller, type RecordingSimCaller } from "./sim-caller.js";
 export { worldGraph, worldScorer } from "./world-graph.js";
 export * from "./serve/index.js";
