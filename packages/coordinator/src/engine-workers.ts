@@ -4,7 +4,7 @@
  * and the cluster mode (the same calls as JetStream tasks, validated with these schemas on both sides
  * of the bus) run the very same optimization.
  */
-import { MisalignmentCaseSchema } from "@maspo/evaluator";
+import { MisalignmentCaseSchema } from "@maspo/core";
 import { ExampleSchema, type Trace, TraceSchema } from "@maspo/executor";
 import { z } from "zod";
 import { LensScoresSchema } from "./beam.js";

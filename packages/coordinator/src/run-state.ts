@@ -3,7 +3,7 @@
  * step. A run resumed from it continues with the next step and — with the response cache — pays
  * for no call twice.
  */
-import { MisalignmentCaseSchema } from "@maspo/evaluator";
+import { MisalignmentCaseSchema } from "@maspo/core";
 import { z } from "zod";
 import { BeamMemberSchema } from "./beam.js";
 

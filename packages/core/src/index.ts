@@ -10,6 +10,11 @@ export {
   type PromptParts,
   type UpstreamOutput,
 } from "./agent-messages.js";
+export { splitAgentContext, renderUpstream, type AgentContextParts } from "./agent-context.js";
+export { excerpt } from "./text-excerpt.js";
+export { fieldOf, jsonValuesIn } from "./json-in-text.js";
+export { MisalignmentCaseSchema, type MisalignmentCase } from "./misalignment-case.js";
+export { addTallies, EMPTY_TALLY, tallyOf, type CallTally } from "./llm/call-tally.js";
 export {
   agentById,
   descendantsOf,

@@ -20,10 +20,21 @@
  * All independent work is in flight at once (the LLM client bounds concurrency); results are folded
  * in minibatch order, so they do not depend on completion order.
  */
-import { type AgentGraph, type Lens, type LlmCaller, MaspoError, successorsOf, promptVersion } from "@maspo/core";
+import {
+  type AgentGraph,
+  type CallTally,
+  EMPTY_TALLY,
+  type Lens,
+  type LlmCaller,
+  MaspoError,
+  addTallies,
+  promptVersion,
+  renderUpstream,
+  splitAgentContext,
+  successorsOf,
+  tallyOf,
+} from "@maspo/core";
 import { type AgentStep, type Example, type Trace, executeGraph } from "@maspo/executor";
-import { renderUpstream, splitAgentContext } from "./agent-context.js";
-import { type CallTally, EMPTY_TALLY, addTallies, tallyOf } from "./call-tally.js";
 import { type EvaluationRequest, validateEvaluationRequest } from "./evaluation-request.js";
 import { type Ablations, type LensScores, type LensWeights, effectiveWeights, jointReward } from "./joint-reward.js";
 import { type OrderOutcome, comparePairwise } from "./pairwise.js";

@@ -1,10 +1,8 @@
-import { DEFAULT_WEIGHTS, promptVersion } from "@maspo/core";
+import { DEFAULT_WEIGHTS, type MisalignmentCase, MisalignmentCaseSchema, promptVersion } from "@maspo/core";
 import { executeGraph } from "@maspo/executor";
 import { describe, expect, it } from "vitest";
 import { evaluateCandidate } from "./evaluate-candidate.js";
 import {
-  type MisalignmentCase,
-  MisalignmentCaseSchema,
   countByCategory,
   findMisalignments,
   findTraceMisalignments,

@@ -8,37 +8,9 @@
  * metric (`global:wrong-final-answer`), or the first content words of the judge's reason against it.
  */
 import { createHash } from "node:crypto";
-import type { AgentGraph } from "@maspo/core";
-import { successorsOf, promptVersion } from "@maspo/core";
+import { type AgentGraph, type MisalignmentCase, excerpt, promptVersion, splitAgentContext, successorsOf } from "@maspo/core";
 import type { AgentStep, Trace } from "@maspo/executor";
-import { z } from "zod";
-import { splitAgentContext } from "./agent-context.js";
 import type { Evaluation, ExampleEvaluation, LensOutcome } from "./evaluate-candidate.js";
-import { excerpt } from "./text-excerpt.js";
-
-export const MisalignmentCaseSchema = z.object({
-  /** Stable id: the same agent, prompt, example and lost lens always give the same id. */
-  id: z.string(),
-  agentId: z.string(),
-  promptVersion: z.string(),
-  exampleId: z.string(),
-  /** evaluation: a pairwise evaluation showed it; trace: a plain trace whose system outcome failed. */
-  source: z.enum(["evaluation", "trace"]),
-  lostOn: z.enum(["lookahead", "global"]),
-  traceExcerpt: z.object({
-    /** The task input. */
-    input: z.string(),
-    /** The agent's output that looked good locally. */
-    output: z.string(),
-    /** What it led to: the successor's output or the final answer. */
-    downstream: z.string(),
-  }),
-  failureCaused: z.string(),
-  category: z.string(),
-  /** How clear the case is, in [0, 1]: the local margin minus the downstream margin. */
-  strength: z.number().min(0).max(1),
-});
-export type MisalignmentCase = z.infer<typeof MisalignmentCaseSchema>;
 
 export interface MisalignmentThresholds {
   /** The candidate's local score at or above which it "wins locally". Default 0.75. */

@@ -4,9 +4,9 @@
  * loss 0 per order). A judge that always prefers A then contributes exactly ½, whatever it prefers.
  */
 import type { LlmCaller } from "@maspo/core";
-import { type CallTally, EMPTY_TALLY, addTallies } from "./call-tally.js";
 import { type JudgeQuestion, buildJudgeMessages } from "./judge-prompts.js";
 import { type JudgeOutcome, type Winner, askJudge } from "./verdict.js";
+import { addTallies, EMPTY_TALLY, type CallTally } from "@maspo/core";
 
 export interface OrderOutcome {
   /** Where the candidate was shown in this order. */

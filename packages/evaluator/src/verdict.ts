@@ -6,9 +6,7 @@
  * must fail the task so it is redelivered, not quietly turn every comparison into a tie.
  */
 import type { ChatMessage, LlmCaller } from "@maspo/core";
-import { type CallTally, addTallies, tallyOf } from "./call-tally.js";
-import { fieldOf, jsonValuesIn } from "./json-in-text.js";
-import { excerpt } from "./text-excerpt.js";
+import { addTallies, excerpt, fieldOf, jsonValuesIn, tallyOf, type CallTally } from "@maspo/core";
 
 export type Winner = "A" | "B" | "tie";
 

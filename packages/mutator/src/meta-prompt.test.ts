@@ -1,5 +1,5 @@
 import { MUTATION_OPERATORS, buildAgentUserMessage } from "@maspo/core";
-import type { MisalignmentCase } from "@maspo/evaluator";
+import type { MisalignmentCase } from "@maspo/core";
 import type { AgentStep, Trace } from "@maspo/executor";
 import { describe, expect, it } from "vitest";
 import { buildMetaPrompt } from "./meta-prompt.js";

@@ -8,8 +8,7 @@
  * Field values that span lines continue on lines indented by four spaces, so an output's own
  * markdown cannot open a new section of the meta-prompt.
  */
-import type { ChatMessage, MutationOperator } from "@maspo/core";
-import { type MisalignmentCase, excerpt, splitAgentContext } from "@maspo/evaluator";
+import { type ChatMessage, type MisalignmentCase, type MutationOperator, excerpt, splitAgentContext } from "@maspo/core";
 import type { Trace } from "@maspo/executor";
 import { OPERATORS } from "./operators.js";
 import { type TraceOutcome, successorStepsOf, traceOutcome } from "./trace-outcome.js";

@@ -5,14 +5,19 @@
  * existing prompt are dropped; every kept one carries its lineage (parent, operator, the traces and
  * hard negatives it was shown). Results are folded in child order, whatever order calls finish in.
  */
-import { type Issue, type LlmCaller, MUTATION_OPERATORS, ValidationError, issuesFromZod, promptVersion } from "@maspo/core";
 import {
   type CallTally,
+  type Issue,
+  type LlmCaller,
+  MUTATION_OPERATORS,
   MisalignmentCaseSchema,
+  ValidationError,
   addTallies,
   excerpt,
+  issuesFromZod,
+  promptVersion,
   tallyOf,
-} from "@maspo/evaluator";
+} from "@maspo/core";
 import { TraceSchema } from "@maspo/executor";
 import { z } from "zod";
 import { buildMetaPrompt } from "./meta-prompt.js";

@@ -4,7 +4,7 @@
  * proposals against each other and against prompts that already exist, compared normalised
  * (whitespace and case), so the beam never spends an evaluation on a prompt it already holds.
  */
-import { fieldOf, jsonValuesIn } from "@maspo/evaluator";
+import { fieldOf, jsonValuesIn } from "@maspo/core";
 
 export interface ParsedProposal {
   prompt: string;

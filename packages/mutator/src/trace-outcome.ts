@@ -3,8 +3,8 @@
  * its own step, a successor's step, or the final answer by the task metric. The optimizer is shown
  * this outcome next to the agent's output, so it can tie a failure to the output that caused it.
  */
+import { splitAgentContext } from "@maspo/core";
 import type { AgentStep, Trace } from "@maspo/executor";
-import { splitAgentContext } from "@maspo/evaluator";
 
 export interface TraceOutcome {
   kind: "success" | "failure" | "unknown";

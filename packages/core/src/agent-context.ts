@@ -3,7 +3,7 @@
  * It inverts `buildAgentUserMessage` (@maspo/core), so a trace's recorded context can be shown to the
  * judge and the optimizer section by section without keeping a second copy of the inputs.
  */
-import type { UpstreamOutput } from "@maspo/core";
+import type { UpstreamOutput } from "./agent-messages.js";
 
 export interface AgentContextParts {
   task: string;

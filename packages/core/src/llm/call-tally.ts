@@ -2,7 +2,7 @@
  * Counting what an evaluation spent: LLM calls, cache hits and tokens, kept apart for the serving
  * re-runs and the judge so a run's report (and its budget guard) can say where the cost went.
  */
-import type { LlmCallResult } from "@maspo/core";
+import type { LlmCallResult } from "../llm-caller.js";
 
 export interface CallTally {
   /** Calls answered, including cache hits. */
