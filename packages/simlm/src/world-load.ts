@@ -37,7 +37,7 @@ export function bundledWorldPath(name: string): string {
 /** Validate a parsed world document; `source` names it in the error. */
 export function validateWorld(doc: unknown, source: string): World {
   const parsed = WorldSchema.safeParse(doc);
-  if (!parsed.success) throw new ValidationError(source, issuesFromZod(parsed.error, doc, "", "no such field (see the world format in packages/simlm/README.md)"));
+  if (!parsed.success) throw new ValidationError(source, issuesFromZod(parsed.error, doc, "no such field (see the world format in packages/simlm/README.md)"));
   const issues = checkWorld(parsed.data);
   if (issues.length > 0) throw new ValidationError(source, issues);
   return parsed.data;

@@ -660,7 +660,7 @@ describe("LlmClient endpoints", () => {
     } catch (err) {
       const issues = (err as ValidationError).issues;
       expect(issues.map((i) => i.path).sort()).toEqual(["[0].baseURL", "[0].concurrency", "[1].id"]);
-      expect(issues.find((i) => i.path === "[0].concurrency")).toMatchObject({ expected: "number >= 1", found: "0" });
+      expect(issues.find((i) => i.path === "[0].concurrency")).toMatchObject({ expected: "a number ≥ 1", found: "0" });
     }
   });
 });

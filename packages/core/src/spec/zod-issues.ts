@@ -77,7 +77,21 @@ function withPrefix(prefix: readonly PathSegment[], issue: ZodIssue): PathSegmen
   return [...prefix, ...issue.path.map((p) => (typeof p === "number" ? p : String(p)))];
 }
 
-function fromUnknownKeys(path: PathSegment[], keys: readonly string[], message: string): Issue[] {
+/** How a parse that did not ask zod to report inputs is rendered: from its input, and what an unknown key breaks. */
+export interface RenderOptions {
+  /** The parsed input: what was found is read from it at each issue's path (zod's `reportInput` not set). */
+  root?: unknown;
+  /** Expected, for an unknown key when the allowed keys are not known (no `zodErrorMap` at parse time). */
+  unknownKey?: string;
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let v: unknown = root;
+  for (const p of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+function fromUnknownKeys(path: PathSegment[], keys: readonly string[], message: string, options: RenderOptions): Issue[] {
   const allowed = handoverOf(message).allowed ?? [];
   return keys.map((key): Issue => {
     const at = formatPath([...path, key]);
@@ -92,7 +106,7 @@ function fromUnknownKeys(path: PathSegment[], keys: readonly string[], message: 
     const hint = didYouMean(key, allowed);
     const issue: Issue = {
       path: at,
-      expected: allowed.length > 0 ? `one of the known keys: ${allowed.join(", ")}` : "no such key",
+      expected: allowed.length > 0 ? `one of the known keys: ${allowed.join(", ")}` : (options.unknownKey ?? "no such key"),
       found: `unknown key "${key}"`,
     };
     if (hint) issue.hint = hint;
@@ -124,15 +138,16 @@ function branchShape(issues: readonly ZodIssue[]): string {
   return "another shape";
 }
 
-function convert(issue: ZodIssue, prefix: readonly PathSegment[]): Issue[] {
+function convert(issue: ZodIssue, prefix: readonly PathSegment[], options: RenderOptions): Issue[] {
   const path = withPrefix(prefix, issue);
   const at = formatPath(path);
-  const found = describeFound(issue.input, path);
+  const input: unknown = issue.input !== undefined || !("root" in options) ? issue.input : valueAt(options.root, path);
+  const found = describeFound(input, path);
   switch (issue.code) {
     case "unrecognized_keys":
-      return fromUnknownKeys(path, issue.keys, issue.message);
+      return fromUnknownKeys(path, issue.keys, issue.message, options);
     case "invalid_type": {
-      if (issue.input === undefined) {
+      if (input === undefined) {
         const description = handoverOf(issue.message).description;
         const expected = `${typeWords(issue.expected)} (required${description ? `; ${description.replace(/\.$/, "")}` : ""})`;
         return [{ path: at, expected, found }];
@@ -149,24 +164,23 @@ function convert(issue: ZodIssue, prefix: readonly PathSegment[]): Issue[] {
       return [{ path: at, expected: issue.format === "regex" ? issue.message : `a valid ${issue.format}`, found }];
     case "invalid_union": {
       if (issue.discriminator !== undefined) {
-        const input: unknown = issue.input;
         const value = input !== null && typeof input === "object" ? (input as Record<string, unknown>)[issue.discriminator] : input;
         const options = "options" in issue && issue.options ? issue.options : [];
         return [{ path: at, expected: `one of ${quoteAll(options)}`, found: describeValue(value) }];
       }
       const branch = likelyBranch(issue.errors);
-      if (branch) return branch.flatMap((i) => convert(i, path));
+      if (branch) return branch.flatMap((i) => convert(i, path, options));
       const shapes = [...new Set(issue.errors.map(branchShape))];
       const expected = shapes.length > 0 ? shapes.join(" or ") : "exactly one of the allowed shapes";
-      return [{ path: at, expected: issue.input === undefined ? `${expected} (required)` : expected, found }];
+      return [{ path: at, expected: input === undefined ? `${expected} (required)` : expected, found }];
     }
     case "invalid_key": {
       const inner = issue.issues[0];
       const expected = inner?.code === "invalid_format" && inner.format === "regex" ? inner.message : "a valid key";
-      return [{ path: at, expected, found: `the key ${describeValue(issue.input)}` }];
+      return [{ path: at, expected, found: `the key ${describeValue(input)}` }];
     }
     case "invalid_element":
-      return issue.issues.flatMap((i) => convert(i, path));
+      return issue.issues.flatMap((i) => convert(i, path, options));
     case "not_multiple_of":
       return [{ path: at, expected: `a multiple of ${issue.divisor}`, found }];
     case "custom":
@@ -174,7 +188,11 @@ function convert(issue: ZodIssue, prefix: readonly PathSegment[]): Issue[] {
   }
 }
 
-/** zod issues (parsed with `reportInput` and `zodErrorMap`) as maspo issues, under an optional path prefix. */
-export function zodIssuesToIssues(issues: readonly ZodIssue[], prefix: readonly PathSegment[] = []): Issue[] {
-  return issues.flatMap((i) => convert(i, prefix));
+/**
+ * zod issues as maspo issues, under an optional path prefix. A spec parse passes `reportInput` and
+ * `zodErrorMap` to zod (found values, allowed keys, descriptions); other boundaries pass their input
+ * as `options.root` instead (core/src/zod-issues.ts).
+ */
+export function zodIssuesToIssues(issues: readonly ZodIssue[], prefix: readonly PathSegment[] = [], options: RenderOptions = {}): Issue[] {
+  return issues.flatMap((i) => convert(i, prefix, options));
 }
