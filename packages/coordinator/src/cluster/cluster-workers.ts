@@ -11,6 +11,7 @@
  */
 import {
   LlmAccounting,
+  type LlmAccountingSnapshot,
   MaspoError,
   formatIssue,
   issuesFromZod,
@@ -115,17 +116,29 @@ export function startClusterWorkers(options: ClusterWorkersOptions): ClusterWork
     rejectWaiters(waiters.keys(), error);
   });
 
+  /**
+   * A result used again for the same request: the embedded mode would have done the task again and had
+   * every LLM request of it answered by the response cache, so it counts them as cache hits (no cost).
+   */
+  const countReuse = (result: ResultEnvelope): ResultEnvelope => {
+    if (result.ok) {
+      const output = TaskOutputSchema.safeParse(result.payload);
+      if (output.success) accounting.merge(asCacheHits(output.data.usage));
+    }
+    return result;
+  };
+
   /** The result of one task id: known already, or awaited after submitting it (once per process). */
   const outcome = (kind: TaskKind, taskId: string, payload: unknown): Promise<ResultEnvelope> => {
     const known = results.get(taskId);
-    if (known) return Promise.resolve(known);
+    if (known) return Promise.resolve(countReuse(known));
     if (ended) return Promise.reject(ended);
     const role = TASK_KINDS[kind].role;
     return new Promise<ResultEnvelope>((resolve, reject) => {
       const pending = waiters.get(taskId);
       if (pending) {
         // The same request asked twice at once: one task, one result, both answered by it.
-        pending.push({ resolve, reject });
+        pending.push({ resolve: (result) => resolve(countReuse(result)), reject });
         return;
       }
       waiters.set(taskId, [{ resolve, reject }]);
@@ -174,6 +187,22 @@ export function startClusterWorkers(options: ClusterWorkersOptions): ClusterWork
       await queue.close();
       await reader;
     },
+  };
+}
+
+/** A task's LLM use as it reads when every request of it is answered from the response cache. */
+function asCacheHits(usage: LlmAccountingSnapshot): LlmAccountingSnapshot {
+  return {
+    rows: usage.rows.map((r) => ({
+      ...r,
+      calls: 0,
+      failedAttempts: 0,
+      retries: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      costUsd: 0,
+      cacheHits: r.calls + r.cacheHits,
+    })),
   };
 }
 
