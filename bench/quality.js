@@ -13,7 +13,7 @@ import { performance } from "node:perf_hooks";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NO_ABLATIONS } from "@maspo/coordinator";
-import { loadSpecFile } from "@maspo/core";
+import { Rng, loadSpecFile } from "@maspo/core";
 import { bundledWorldNames, compileWorld, detectDirectives, expectedScore, loadWorld, oracle, recogniseAgent } from "@maspo/simlm";
 import { runEmbedded } from "../packages/cli/dist/embedded-run.js";
 
@@ -158,18 +158,12 @@ function pairedComparison(rows, ablation) {
   const meanDiff = mean(diffs);
   let interval = null;
   if (diffs.length >= 2) {
-    let state = 0x9e3779b9;
-    const random = () => {
-      // xorshift32: a fixed-seed generator, so the interval is the same on every run of the same rows.
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 4294967296;
-    };
+    // A fixed seed: the interval is the same on every rendering of the same rows.
+    const rng = new Rng(20260421);
     const means = [];
     for (let b = 0; b < 4000; b++) {
       let sum = 0;
-      for (let i = 0; i < diffs.length; i++) sum += diffs[Math.floor(random() * diffs.length)];
+      for (let i = 0; i < diffs.length; i++) sum += diffs[rng.int(diffs.length)];
       means.push(sum / diffs.length);
     }
     means.sort((x, y) => x - y);
