@@ -296,9 +296,11 @@ async function runTasks(tasks, jobs, onRow) {
     return rows;
   }
   let next = 0;
+  const threads = [];
   const worker = () =>
     new Promise((resolve, reject) => {
       const thread = new Worker(new URL("./quality-worker.js", import.meta.url));
+      threads.push(thread);
       const feed = () => {
         if (next >= tasks.length) {
           void thread.terminate().then(() => resolve());
@@ -309,7 +311,6 @@ async function runTasks(tasks, jobs, onRow) {
       };
       thread.on("message", (msg) => {
         if (msg.error) {
-          void thread.terminate();
           reject(new Error(`bench run ${JSON.stringify(tasks[msg.index])} failed: ${msg.error}`));
           return;
         }
@@ -320,7 +321,13 @@ async function runTasks(tasks, jobs, onRow) {
       thread.on("error", reject);
       feed();
     });
-  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  } catch (err) {
+    // One failed run fails the bench; the other threads would keep the process alive, so they stop too.
+    await Promise.all(threads.map((t) => t.terminate()));
+    throw err;
+  }
   return rows;
 }
 
