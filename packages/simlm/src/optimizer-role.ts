@@ -133,7 +133,8 @@ function applyFix(agent: WorldAgent, prompt: string, failure: FailureSignature, 
 function restoreRole(agent: WorldAgent, current: string): Proposal {
   let prompt = renderAgentPrompt(agent.prompt);
   const present = detectDirectives(agent, prompt);
-  for (const d of agent.directives) if (!present.has(d.id) && detectDirectives(agent, current).has(d.id)) prompt = addDirective(prompt, d);
+  const carried = detectDirectives(agent, current);
+  for (const d of agent.directives) if (!present.has(d.id) && carried.has(d.id)) prompt = addDirective(prompt, d);
   return {
     analysis: `The prompt no longer tells the agent that it is the ${agent.role}, so it answers as a generic assistant and its successors get nothing they can use.`,
     modification: `Restored the ${agent.role} role and its instructions.`,
