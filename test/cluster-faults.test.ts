@@ -12,6 +12,7 @@ import {
   type ReportJson,
   SMALL_SPEC,
   embeddedReport,
+  exitedWithin,
   httpSpec,
   metricSum,
   outputs,
@@ -57,7 +58,7 @@ async function coordinate(spec: string, natsUrl: string, runId: string): Promise
 }
 
 async function expectSameAsEmbedded(coordinator: MaspoProcess, out: string): Promise<void> {
-  const { code } = await coordinator.exited;
+  const { code } = await exitedWithin(coordinator, 100_000, procs);
   expect(code, outputs(procs)).toBe(0);
   const report = await readReport(out);
   expect(report.finalPrompts).toEqual(reference.finalPrompts);

@@ -13,6 +13,7 @@ import {
   type ReportJson,
   SMALL_SPEC,
   embeddedReport,
+  exitedWithin,
   httpSpec,
   outputs,
   readReport,
@@ -69,7 +70,7 @@ describe("a killed cluster coordinator, resumed", () => {
     const callsBeforeResume = sim.total();
 
     const resumed = spawnMaspo("resumed-coordinator", [...args, "--resume"], KEY_ENV);
-    const { code } = await resumed.exited;
+    const { code } = await exitedWithin(resumed, 100_000, [first, resumed, ...workers]);
     expect(code, outputs([first, resumed, ...workers])).toBe(0);
     expect(resumed.output()).toMatch(/resuming run resume-test at step [5-9]/);
 

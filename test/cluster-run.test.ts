@@ -10,6 +10,7 @@ import {
   type ReportJson,
   SMALL_SPEC,
   embeddedReport,
+  exitedWithin,
   metricSum,
   outputs,
   readReport,
@@ -42,7 +43,7 @@ beforeAll(async () => {
   ]);
   await waitForStep(coordinator, 3);
   coordinatorMetrics = await scrapeMetrics(coordinator);
-  coordinatorExit = await coordinator.exited;
+  coordinatorExit = await exitedWithin(coordinator, 100_000, [coordinator, ...workers]);
   workerMetrics = await Promise.all(workers.map(scrapeMetrics));
   reference = await embedded;
 }, 120_000);

@@ -13,6 +13,7 @@ import {
   type CountingSimServer,
   type MaspoProcess,
   SMALL_SPEC,
+  exitedWithin,
   httpSpec,
   outputs,
   removeTempDirs,
@@ -96,7 +97,7 @@ describe("cluster security", () => {
     procs.push(coordinator);
     await waitForStep(coordinator, 2);
     const coordinatorMetrics = await scrapeMetrics(coordinator);
-    expect((await coordinator.exited).code, outputs(procs)).toBe(0);
+    expect((await exitedWithin(coordinator, 100_000, procs)).code, outputs(procs)).toBe(0);
     const workerMetrics = await Promise.all(procs.filter((p) => p !== coordinator).map(scrapeMetrics));
     await stopAll(procs);
     await nc.flush();
