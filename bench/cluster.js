@@ -192,7 +192,15 @@ async function specVariant(dir, name, edit) {
 async function wholeRunBench(dir) {
   const spec = await loadSpecFile(SMALL_SPEC, { env: {} });
   const embeddedStarted = performance.now();
-  await runEmbedded({ spec, specDir: dirname(SMALL_SPEC), outDir: join(dir, "embedded"), resume: false, ablations: NO_ABLATIONS, env: {}, progress: quiet });
+  await runEmbedded({
+    spec,
+    specDir: dirname(SMALL_SPEC),
+    outDir: join(dir, "embedded"),
+    resume: false,
+    ablations: NO_ABLATIONS,
+    env: {},
+    progress: quiet,
+  });
   const embeddedSeconds = (performance.now() - embeddedStarted) / 1000;
 
   const nats = await startNats();
@@ -201,8 +209,15 @@ async function wholeRunBench(dir) {
   await Promise.all(workers.map((w) => w.waiting));
   const started = performance.now();
   await runCluster({
-    spec, specDir: dirname(SMALL_SPEC), outDir: join(dir, "cluster"), runId, resume: false, ablations: NO_ABLATIONS,
-    nats: { servers: nats.url }, progress: quiet, log: () => undefined,
+    spec,
+    specDir: dirname(SMALL_SPEC),
+    outDir: join(dir, "cluster"),
+    runId,
+    resume: false,
+    ablations: NO_ABLATIONS,
+    nats: { servers: nats.url },
+    progress: quiet,
+    log: () => undefined,
   });
   const clusterSeconds = (performance.now() - started) / 1000;
   const counts = await taskCounts(nats.url, runId);
@@ -211,7 +226,13 @@ async function wholeRunBench(dir) {
   const tasks = counts.executor + counts.evaluator + counts.mutator;
   return [
     { mode: "embedded (direct calls)", tasks, seconds: embeddedSeconds, tasksPerSecond: tasks / embeddedSeconds },
-    { mode: "cluster (1 executor, 1 evaluator, 1 mutator)", tasks, seconds: clusterSeconds, tasksPerSecond: tasks / clusterSeconds, byRole: counts },
+    {
+      mode: "cluster (1 executor, 1 evaluator, 1 mutator)",
+      tasks,
+      seconds: clusterSeconds,
+      tasksPerSecond: tasks / clusterSeconds,
+      byRole: counts,
+    },
   ];
 }
 
@@ -243,8 +264,15 @@ async function scalingBench(dir, latencyMs, replicas) {
     judge.reset();
     const started = performance.now();
     await runCluster({
-      spec, specDir: dir, outDir: join(dir, `scale-${n}`), runId, resume: false, ablations: NO_ABLATIONS,
-      nats: { servers: nats.url }, progress: quiet, log: () => undefined,
+      spec,
+      specDir: dir,
+      outDir: join(dir, `scale-${n}`),
+      runId,
+      resume: false,
+      ablations: NO_ABLATIONS,
+      nats: { servers: nats.url },
+      progress: quiet,
+      log: () => undefined,
     });
     const seconds = (performance.now() - started) / 1000;
     const stats = judge.stats();

@@ -32,7 +32,6 @@ export const CONFIGS = [
   { name: "no-traces", flag: "--no-traces", ablations: { noTraces: true } },
 ];
 
-
 const SILENT_PROGRESS = { step() {}, round() {}, message() {}, stop() {} };
 
 function median(values) {
@@ -138,8 +137,16 @@ export function summarize(rows, worldsInfo) {
     perConfig,
     paired,
     targets: {
-      gapClosed: { target: GAP_TARGET, met: gapMet, failing: perWorld.filter((w) => !(w.fullMedianGapClosed >= GAP_TARGET)).map((w) => w.world) },
-      beatsEveryAblation: { met: full !== undefined && ablations.length > 0 && beatenBy.length === 0, notBeaten: beatenBy, compared: ablations.map((a) => a.config) },
+      gapClosed: {
+        target: GAP_TARGET,
+        met: gapMet,
+        failing: perWorld.filter((w) => !(w.fullMedianGapClosed >= GAP_TARGET)).map((w) => w.world),
+      },
+      beatsEveryAblation: {
+        met: full !== undefined && ablations.length > 0 && beatenBy.length === 0,
+        notBeaten: beatenBy,
+        compared: ablations.map((a) => a.config),
+      },
     },
   };
 }
@@ -152,9 +159,7 @@ export function summarize(rows, worldsInfo) {
 function pairedComparison(rows, ablation) {
   const key = (r) => `${r.world}\u0000${r.seed}`;
   const fullBy = new Map(rows.filter((r) => r.config === "full").map((r) => [key(r), r]));
-  const diffs = rows
-    .filter((r) => r.config === ablation && fullBy.has(key(r)))
-    .map((r) => fullBy.get(key(r)).gapClosed - r.gapClosed);
+  const diffs = rows.filter((r) => r.config === ablation && fullBy.has(key(r))).map((r) => fullBy.get(key(r)).gapClosed - r.gapClosed);
   const meanDiff = mean(diffs);
   let interval = null;
   if (diffs.length >= 2) {
@@ -233,7 +238,9 @@ export function renderMarkdown(result) {
   lines.push("| world | floor | ceiling | median gap closed | median gap closed (expected) |");
   lines.push("| --- | --- | --- | --- | --- |");
   for (const w of summary.perWorld) {
-    lines.push(`| ${w.world} | ${pct(w.floor)} | ${pct(w.ceiling)} | ${pct(w.fullMedianGapClosed)} | ${pct(w.fullMedianExpectedGapClosed)} |`);
+    lines.push(
+      `| ${w.world} | ${pct(w.floor)} | ${pct(w.ceiling)} | ${pct(w.fullMedianGapClosed)} | ${pct(w.fullMedianExpectedGapClosed)} |`,
+    );
   }
   lines.push("");
   lines.push("## Per configuration (mean over worlds and seeds)");
@@ -368,7 +375,14 @@ export async function runQualityBench(options = {}) {
   const result = {
     generatedAt: new Date().toISOString(),
     wallSeconds: (performance.now() - started) / 1000,
-    settings: { worlds, seeds, configs: configs.map((c) => c.name), jobs, command: options.command ?? "npm run bench", partial: partial || null },
+    settings: {
+      worlds,
+      seeds,
+      configs: configs.map((c) => c.name),
+      jobs,
+      command: options.command ?? "npm run bench",
+      partial: partial || null,
+    },
     worlds: worldsInfo,
     summary: summarize(rows, worldsInfo),
     rows,

@@ -13,17 +13,25 @@ import { CONFIGS, runQualityBench } from "./quality.js";
 
 const SUITES = {
   quality: async (flags) => {
-    const list = (v) => (v === undefined ? undefined : v.split(",").map((s) => s.trim()).filter(Boolean));
+    const list = (v) =>
+      v === undefined
+        ? undefined
+        : v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean);
     const seeds = list(flags.seeds)?.map((s) => {
       const n = Number(s);
       if (!Number.isInteger(n)) throw new Error(`--seeds: expected integers separated by commas, found "${flags.seeds}"`);
       return n;
     });
     const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
-    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new Error(`--jobs: expected a whole number ≥ 1, found "${flags.jobs}"`);
+    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1))
+      throw new Error(`--jobs: expected a whole number ≥ 1, found "${flags.jobs}"`);
     const configs = list(flags.configs);
     const unknown = (configs ?? []).filter((c) => !CONFIGS.some((k) => k.name === c));
-    if (unknown.length > 0) throw new Error(`--configs: unknown ${unknown.join(", ")}; expected some of ${CONFIGS.map((c) => c.name).join(", ")}`);
+    if (unknown.length > 0)
+      throw new Error(`--configs: unknown ${unknown.join(", ")}; expected some of ${CONFIGS.map((c) => c.name).join(", ")}`);
     const result = await runQualityBench({
       ...(flags.only !== undefined ? { worlds: list(flags.only) } : {}),
       ...(seeds ? { seeds } : {}),

@@ -44,7 +44,7 @@ describe("bin/maspo.js as a process", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("weights: expected local + lookahead + global = 1, found 0.5 + 0.5 + 0.5 = 1.5");
     expect(result.stderr).toContain("weights.reason: expected a reason for overriding the default weights");
-    expect(result.stderr).toContain('sede: expected one of the known keys');
+    expect(result.stderr).toContain("sede: expected one of the known keys");
     expect(result.stderr).toContain('did you mean "seed"?');
   });
 

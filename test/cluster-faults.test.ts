@@ -118,7 +118,9 @@ describe("cluster mode under faults", () => {
       await expectSameAsEmbedded(coordinator, out);
       const dead = runStreamNames("poison").dead;
       expect((await jsm.streams.info(dead)).state.messages).toBe(2);
-      const reasons = await Promise.all([1, 2].map(async (seq) => (await jsm.streams.getMessage(dead, { seq }))?.header.get(DeadLetterHeaders.reason)));
+      const reasons = await Promise.all(
+        [1, 2].map(async (seq) => (await jsm.streams.getMessage(dead, { seq }))?.header.get(DeadLetterHeaders.reason)),
+      );
       expect(reasons.some((r) => r?.includes("not msgpack"))).toBe(true);
       expect(reasons.some((r) => r?.includes("taskId"))).toBe(true);
     } finally {

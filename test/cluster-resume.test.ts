@@ -46,7 +46,16 @@ afterAll(async () => {
 
 describe("a killed cluster coordinator, resumed", () => {
   it("refuses --resume for a run that was never started", async () => {
-    const proc = spawnMaspo("resume-unknown", ["run", SMALL_SPEC, "--nats", server.url, "--resume", "never-started", "--out", await tempDir()]);
+    const proc = spawnMaspo("resume-unknown", [
+      "run",
+      SMALL_SPEC,
+      "--nats",
+      server.url,
+      "--resume",
+      "never-started",
+      "--out",
+      await tempDir(),
+    ]);
     expect((await proc.exited).code).toBe(1);
     expect(proc.output()).toContain('run "never-started" is not on this NATS: nothing to resume');
   });

@@ -39,7 +39,17 @@ beforeAll(async () => {
   const embedded = embeddedReport(SMALL_SPEC);
   workers = startWorkers(server.url, RUN, { executor: 2, evaluator: 2, mutator: 1 });
   coordinator = spawnMaspo("coordinator", [
-    "run", SMALL_SPEC, "--nats", server.url, "--run-id", RUN, "--out", out, "--json-logs", "--metrics-port", "auto",
+    "run",
+    SMALL_SPEC,
+    "--nats",
+    server.url,
+    "--run-id",
+    RUN,
+    "--out",
+    out,
+    "--json-logs",
+    "--metrics-port",
+    "auto",
   ]);
   await waitForStep(coordinator, 3);
   coordinatorMetrics = await scrapeMetrics(coordinator);

@@ -71,10 +71,13 @@ describe("cluster security", () => {
     const runId = "secrets";
     const spec = await httpSpec(sim.url, "MASPO_TEST_API_KEY");
     // Everything published on the account: work, results, KV writes (checkpoint, cache), API traffic.
-    const { nc } = await connectNats({ servers: server.url, user: "maspo", passwordEnv: "P" }, {
-      env: { P: NATS_PASSWORD },
-      readFile: () => Promise.reject(new Error("no files")),
-    });
+    const { nc } = await connectNats(
+      { servers: server.url, user: "maspo", passwordEnv: "P" },
+      {
+        env: { P: NATS_PASSWORD },
+        readFile: () => Promise.reject(new Error("no files")),
+      },
+    );
     const busLeaks: string[] = [];
     let messages = 0;
     let sawSpec = false;
@@ -86,14 +89,19 @@ describe("cluster security", () => {
         if (data.includes("MASPO_TEST_API_KEY")) sawSpec = true;
         const headers = msg.headers ? Buffer.from(encode([...msg.headers].map(([k, v]) => [k, v]))) : Buffer.alloc(0);
         secretBytes.forEach((s, i) => {
-          if (data.includes(s) || headers.includes(s) || msg.subject.includes(SECRETS[i] as string)) busLeaks.push(`${msg.subject} carries secret ${i}`);
+          if (data.includes(s) || headers.includes(s) || msg.subject.includes(SECRETS[i] as string))
+            busLeaks.push(`${msg.subject} carries secret ${i}`);
         });
       },
     });
 
     procs = startWorkers(server.url, runId, { executor: 1, evaluator: 1, mutator: 1 }, AUTH, ENV);
     const out = await tempDir();
-    const coordinator = spawnMaspo("coordinator", ["run", spec, "--nats", server.url, "--run-id", runId, "--out", out, "--json-logs", "--metrics-port", "auto", ...AUTH], ENV);
+    const coordinator = spawnMaspo(
+      "coordinator",
+      ["run", spec, "--nats", server.url, "--run-id", runId, "--out", out, "--json-logs", "--metrics-port", "auto", ...AUTH],
+      ENV,
+    );
     procs.push(coordinator);
     await waitForStep(coordinator, 2);
     const coordinatorMetrics = await scrapeMetrics(coordinator);

@@ -14,7 +14,17 @@ import {
   type EvaluateCandidateInput,
 } from "@maspo/evaluator";
 import { executeGraph, type Example } from "@maspo/executor";
-import { createWorldService, generateDataset, loadWorld, promptForDirectives, simCaller, simFetch, worldGraph, worldScorer, type World } from "@maspo/simlm";
+import {
+  createWorldService,
+  generateDataset,
+  loadWorld,
+  promptForDirectives,
+  simCaller,
+  simFetch,
+  worldGraph,
+  worldScorer,
+  type World,
+} from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
 
 const world = loadWorld("math-chain");
@@ -74,7 +84,9 @@ describe("evaluation against simlm (math-chain)", () => {
 
   it("does not flag a helpful prompt change as misalignment", async () => {
     const initial = renderAgentPrompt(planner?.prompt ?? { role: "?", instructions: "?" });
-    const ev = await evaluateCandidate(evalInput({ candidate: goodPrompts.planner as string, reference: initial, prompts: { ...goodPrompts, planner: initial } }));
+    const ev = await evaluateCandidate(
+      evalInput({ candidate: goodPrompts.planner as string, reference: initial, prompts: { ...goodPrompts, planner: initial } }),
+    );
     expect(ev.scores.global).toBeGreaterThan(0.5);
     expect(findMisalignments(ev).length).toBeLessThanOrEqual(2);
   });
@@ -82,7 +94,9 @@ describe("evaluation against simlm (math-chain)", () => {
   it("cancels the world judge's position bias by asking both orders, where one order alone shows it", async () => {
     const llm = simCaller(world);
     const all = generateDataset(world).train;
-    const traces = await Promise.all(all.map((example) => executeGraph({ graph, prompts: goodPrompts, example, llm, seed: 5, scoreFinal })));
+    const traces = await Promise.all(
+      all.map((example) => executeGraph({ graph, prompts: goodPrompts, example, llm, seed: 5, scoreFinal })),
+    );
     // Two responses of equal quality: the same correct output, differing only in an inner line break.
     const pairs = traces.flatMap((t, i) => {
       const x = t.steps.solver?.output ?? "";
@@ -94,17 +108,26 @@ describe("evaluation against simlm (math-chain)", () => {
 
     const oneOrder = await Promise.all(
       pairs.map((p) =>
-        askJudge({ llm, endpointId: "judge", seed: 5, messages: buildJudgeMessages({ ...question(p.example), responseA: p.twin, responseB: p.x }) }),
+        askJudge({
+          llm,
+          endpointId: "judge",
+          seed: 5,
+          messages: buildJudgeMessages({ ...question(p.example), responseA: p.twin, responseB: p.x }),
+        }),
       ),
     );
     const firstShownScore = mean(oneOrder.map((o) => (o.verdict.winner === "A" ? 1 : o.verdict.winner === "tie" ? 0.5 : 0)));
     expect(firstShownScore).toBeGreaterThan(0.6);
 
     const swapped = await Promise.all(
-      pairs.map((p) => comparePairwise({ llm, endpointId: "judge", seed: 5, question: question(p.example), candidate: p.twin, reference: p.x })),
+      pairs.map((p) =>
+        comparePairwise({ llm, endpointId: "judge", seed: 5, question: question(p.example), candidate: p.twin, reference: p.x }),
+      ),
     );
     const reversed = await Promise.all(
-      pairs.map((p) => comparePairwise({ llm, endpointId: "judge", seed: 5, question: question(p.example), candidate: p.x, reference: p.twin })),
+      pairs.map((p) =>
+        comparePairwise({ llm, endpointId: "judge", seed: 5, question: question(p.example), candidate: p.x, reference: p.twin }),
+      ),
     );
     // Exactly antisymmetric per pair, so the bias cannot favour either side...
     swapped.forEach((s, i) => expect(s.score + (reversed[i]?.score ?? NaN)).toBe(1));
@@ -116,10 +139,14 @@ describe("evaluation against simlm (math-chain)", () => {
 
   it("re-executes only the evaluated agent's successors on top of the shared upstream run", async () => {
     const setup = simCaller(world);
-    const baseTraces = await Promise.all(examples.map((example) => executeGraph({ graph, prompts: goodPrompts, example, llm: setup, seed: 5, scoreFinal })));
+    const baseTraces = await Promise.all(
+      examples.map((example) => executeGraph({ graph, prompts: goodPrompts, example, llm: setup, seed: 5, scoreFinal })),
+    );
     const llm = simCaller(world);
     const verify = promptForDirectives(world, "solver", new Set(["show_work", "follow_plan", "verify"]));
-    const ev = await evaluateCandidate(evalInput({ agentId: "solver", candidate: verify, reference: goodPrompts.solver as string, baseTraces, llm }));
+    const ev = await evaluateCandidate(
+      evalInput({ agentId: "solver", candidate: verify, reference: goodPrompts.solver as string, baseTraces, llm }),
+    );
     const served = llm.calls.filter((c) => c.role === "serving").map((c) => c.messages[0]?.content ?? "");
     expect(served.filter((p) => p === goodPrompts.planner)).toHaveLength(0);
     expect(served.filter((p) => p === verify)).toHaveLength(examples.length);
@@ -136,7 +163,10 @@ describe("evaluation against simlm (math-chain)", () => {
     const ev = await evaluateCandidate(evalInput({ llm: simCaller(sloppy), minibatch: examples.slice(0, 8) }));
     expect(ev.malformedVerdicts).toBeGreaterThan(0);
     expect(ev.malformedReports).toHaveLength(ev.malformedVerdicts);
-    const malformedOrders = ev.examples.flatMap((e) => [e.local, ...(e.lookahead?.perSuccessor ?? []), e.global]).flatMap((o) => o?.orders ?? []).filter((o) => o.malformed);
+    const malformedOrders = ev.examples
+      .flatMap((e) => [e.local, ...(e.lookahead?.perSuccessor ?? []), e.global])
+      .flatMap((o) => o?.orders ?? [])
+      .filter((o) => o.malformed);
     expect(malformedOrders).toHaveLength(ev.malformedVerdicts);
     for (const o of malformedOrders) expect([o.winner, o.candidateScore, o.attempts]).toEqual(["tie", 0.5, 2]);
     expect(Number.isFinite(ev.joint)).toBe(true);

@@ -83,7 +83,13 @@ function countingFetch(gate: Promise<void> = Promise.resolve()) {
 }
 
 function clientOn(cache: ResponseCache, fetchFn: typeof fetch, events: LlmEvent[] = []): LlmClient {
-  return new LlmClient({ endpoints: [endpoint("http://llm.test/v1")], env: {}, fetchFor: () => fetchFn, cache, onEvent: (e) => events.push(e) });
+  return new LlmClient({
+    endpoints: [endpoint("http://llm.test/v1")],
+    env: {},
+    fetchFor: () => fetchFn,
+    cache,
+    onEvent: (e) => events.push(e),
+  });
 }
 
 /** A cache that reports each claim's outcome, to know for sure that a client waited on another's claim. */
@@ -390,7 +396,12 @@ describe("KvResponseCache claims between OS processes", () => {
       owner.proc.kill("SIGKILL");
 
       expect(await waiter.exited, waiter.output()).toBe(0);
-      expect(waiter.lines().filter((l) => l["event"] === "claimed").map((l) => l["owner"])).toEqual([false, true]);
+      expect(
+        waiter
+          .lines()
+          .filter((l) => l["event"] === "claimed")
+          .map((l) => l["owner"]),
+      ).toEqual([false, true]);
       expect(waiter.lines().find((l) => l["event"] === "done")).toMatchObject({ content: "answer 2 to 9*9", cached: false });
       expect(llm.calls()).toBe(2);
     } finally {

@@ -168,7 +168,14 @@ describe("JetStream work queue on a real nats-server", () => {
     const gaveUp = eventCounter((e) => e.type === "task-completed" && !e.ok, 1);
     const survivor = await openQueue(runId, settings, gaveUp.observer);
     const handled: string[] = [];
-    await survivor.process("executor", async (t) => { handled.push(t.taskId); return "ran"; }, { concurrency: 1 });
+    await survivor.process(
+      "executor",
+      async (t) => {
+        handled.push(t.taskId);
+        return "ran";
+      },
+      { concurrency: 1 },
+    );
     const exited = new Promise((r) => victim.child.once("exit", r));
     victim.child.kill("SIGKILL");
     await exited;
@@ -194,7 +201,14 @@ describe("JetStream work queue on a real nats-server", () => {
       completed.observer(e);
     });
     const handled: string[] = [];
-    await worker.process("executor", async (t) => { handled.push(t.taskId); return "fine"; }, { concurrency: 2 });
+    await worker.process(
+      "executor",
+      async (t) => {
+        handled.push(t.taskId);
+        return "fine";
+      },
+      { concurrency: 2 },
+    );
     await worker.submit(task(runId, "good"));
     const [delivered] = await collect(worker, 1);
     expect(delivered?.result).toMatchObject({ taskId: "good", ok: true, payload: "fine" });
@@ -242,7 +256,15 @@ describe("JetStream work queue on a real nats-server", () => {
     let openGate!: () => void;
     const gate = new Promise<void>((r) => (openGate = r));
     const handled = new Set<string>();
-    await worker.process("executor", async (t) => { await gate; handled.add(t.taskId); return `done ${t.taskId}`; }, { concurrency: 3 });
+    await worker.process(
+      "executor",
+      async (t) => {
+        await gate;
+        handled.add(t.taskId);
+        return `done ${t.taskId}`;
+      },
+      { concurrency: 3 },
+    );
     const before = Array.from({ length: 10 }, (_, i) => `before-${i}`);
     for (const id of before) await coordinator.submit(task(runId, id));
     const results = collect(coordinator, 15);
@@ -266,15 +288,35 @@ describe("JetStream work queue on a real nats-server", () => {
     const queueB = await openQueue(runB);
     const seenA: string[] = [];
     const seenB: string[] = [];
-    await queueA.process("executor", async (t) => { seenA.push(`${t.runId}/${t.taskId}`); return "A"; }, { concurrency: 2 });
-    await queueB.process("executor", async (t) => { seenB.push(`${t.runId}/${t.taskId}`); return "B"; }, { concurrency: 2 });
+    await queueA.process(
+      "executor",
+      async (t) => {
+        seenA.push(`${t.runId}/${t.taskId}`);
+        return "A";
+      },
+      { concurrency: 2 },
+    );
+    await queueB.process(
+      "executor",
+      async (t) => {
+        seenB.push(`${t.runId}/${t.taskId}`);
+        return "B";
+      },
+      { concurrency: 2 },
+    );
     for (const id of ["t1", "t2"]) {
       await queueA.submit(task(runA, id));
       await queueB.submit(task(runB, id));
     }
     const [resultsA, resultsB] = await Promise.all([collect(queueA, 2), collect(queueB, 2)]);
-    expect(resultsA.map((r) => [r.result.runId, r.result.ok && r.result.payload])).toEqual([[runA, "A"], [runA, "A"]]);
-    expect(resultsB.map((r) => [r.result.runId, r.result.ok && r.result.payload])).toEqual([[runB, "B"], [runB, "B"]]);
+    expect(resultsA.map((r) => [r.result.runId, r.result.ok && r.result.payload])).toEqual([
+      [runA, "A"],
+      [runA, "A"],
+    ]);
+    expect(resultsB.map((r) => [r.result.runId, r.result.ok && r.result.payload])).toEqual([
+      [runB, "B"],
+      [runB, "B"],
+    ]);
     expect(seenA.sort()).toEqual([`${runA}/t1`, `${runA}/t2`]);
     expect(seenB.sort()).toEqual([`${runB}/t1`, `${runB}/t2`]);
   });

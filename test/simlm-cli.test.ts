@@ -113,9 +113,9 @@ describe("maspo sim serve", () => {
 
   it("refuses realism flags whose fault rates sum past 1", async () => {
     const cli = program();
-    await expect(
-      cli.run(["sim", "serve", "--world", "math-chain", "--fault-429", "0.6", "--fault-500", "0.6"]),
-    ).rejects.toThrow(/sum to at most 1/);
+    await expect(cli.run(["sim", "serve", "--world", "math-chain", "--fault-429", "0.6", "--fault-500", "0.6"])).rejects.toThrow(
+      /sum to at most 1/,
+    );
   });
 
   it("answers the same bytes from two separate server processes, and stops each on SIGTERM", async () => {

@@ -182,10 +182,20 @@ describe("every bundled world over the openai SDK", () => {
       const example = generateDataset(w).heldOut[0];
       if (!example) throw new Error(`${name} has no held-out example`);
       const server = await listenSimServer(createWorldService({ world: w }));
-      const local = new OpenAI({ baseURL: IN_PROCESS_BASE_URL, apiKey: "sk-test", fetch: simFetch(createWorldService({ world: w })), maxRetries: 0 });
+      const local = new OpenAI({
+        baseURL: IN_PROCESS_BASE_URL,
+        apiKey: "sk-test",
+        fetch: simFetch(createWorldService({ world: w })),
+        maxRetries: 0,
+      });
       const remote = new OpenAI({ baseURL: server.url, apiKey: "sk-test", maxRetries: 0 });
       for (const agent of w.agents) {
-        const params = { model: name, messages: buildAgentMessages(renderAgentPrompt(agent.prompt), example.input, []), temperature: 0, seed: 3 };
+        const params = {
+          model: name,
+          messages: buildAgentMessages(renderAgentPrompt(agent.prompt), example.input, []),
+          temperature: 0,
+          seed: 3,
+        };
         const body = await rawCompletion(remote, params);
         expect(await rawCompletion(local, params)).toBe(body);
         expect((JSON.parse(body) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content).not.toBe("");
@@ -237,7 +247,8 @@ describe("simlm service realism through the openai SDK", () => {
     const firstRun = await outcomes(first, count);
     await first.close();
 
-    const tally = (runs: Outcome[]) => Object.fromEntries(["ok", "429", "500", "timeout", "malformed"].map((k) => [k, runs.filter((o) => o === k).length]));
+    const tally = (runs: Outcome[]) =>
+      Object.fromEntries(["ok", "429", "500", "timeout", "malformed"].map((k) => [k, runs.filter((o) => o === k).length]));
     expect(firstRun.filter((o) => o.startsWith("other"))).toEqual([]);
     const counts = tally(firstRun);
     for (const kind of ["429", "500", "timeout", "malformed"]) {
@@ -259,7 +270,14 @@ describe("simlm service realism through the openai SDK", () => {
     const clean = inProcessTransport();
     const expected = await rawCompletion(clean.client(), agentCall(7));
     const flaky = inProcessTransport({ retryAfterMs: 1, faults: { rate429: 1, maxPerRequest: 2 } });
-    expect(classify(await flaky.client({ maxRetries: 0 }).chat.completions.create(agentCall(8)).catch((e: unknown) => e))).toBe("429");
+    expect(
+      classify(
+        await flaky
+          .client({ maxRetries: 0 })
+          .chat.completions.create(agentCall(8))
+          .catch((e: unknown) => e),
+      ),
+    ).toBe("429");
     expect(await rawCompletion(flaky.client({ maxRetries: 2 }), agentCall(7))).toBe(expected);
     await flaky.close();
     await clean.close();

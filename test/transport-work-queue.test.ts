@@ -133,7 +133,14 @@ describe.each([inProcess(), jetStream()])("WorkQueue contract: $name", (impl) =>
     await queue.submit(task(runId, "same"));
     await queue.submit(task(runId, "after"));
     const calls: string[] = [];
-    await queue.process("executor", async (t) => { calls.push(t.taskId); return null; }, { concurrency: 1 });
+    await queue.process(
+      "executor",
+      async (t) => {
+        calls.push(t.taskId);
+        return null;
+      },
+      { concurrency: 1 },
+    );
     const results = await collect(queue, 2);
     expect(results.map((r) => r.result.taskId).sort()).toEqual(["after", "same"]);
     expect(calls.sort()).toEqual(["after", "same"]);
@@ -163,8 +170,22 @@ describe.each([inProcess(), jetStream()])("WorkQueue contract: $name", (impl) =>
     const runId = newRunId();
     const queue = await impl.open(runId);
     const seen: Record<string, string[]> = { executor: [], mutator: [] };
-    await queue.process("executor", async (t) => { seen.executor?.push(t.taskId); return "x"; }, { concurrency: 2 });
-    await queue.process("mutator", async (t) => { seen.mutator?.push(t.taskId); return "m"; }, { concurrency: 2 });
+    await queue.process(
+      "executor",
+      async (t) => {
+        seen.executor?.push(t.taskId);
+        return "x";
+      },
+      { concurrency: 2 },
+    );
+    await queue.process(
+      "mutator",
+      async (t) => {
+        seen.mutator?.push(t.taskId);
+        return "m";
+      },
+      { concurrency: 2 },
+    );
     await queue.submit(task(runId, "x1", "executor"));
     await queue.submit(task(runId, "m1", "mutator"));
     await queue.submit(task(runId, "x2", "executor"));

@@ -15,7 +15,17 @@ import {
   type EngineWorkers,
   type WorkerContext,
 } from "@maspo/coordinator";
-import { bundledWorldNames, generateDataset, loadWorld, oracle, promptForDirectives, simCaller, worldGraph, worldScorer, type World } from "@maspo/simlm";
+import {
+  bundledWorldNames,
+  generateDataset,
+  loadWorld,
+  oracle,
+  promptForDirectives,
+  simCaller,
+  worldGraph,
+  worldScorer,
+  type World,
+} from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
 
 const WEIGHTS = { local: 0.25, lookahead: 0.35, global: 0.4 };
@@ -101,7 +111,15 @@ describe("the loop on math-chain, starting from the oracle's best set", () => {
         initialPrompts: best,
         train: generateDataset(world).train,
         seed: 3,
-        search: { beamSize: 2, rounds: 1, epochs: 1, childrenPerParent: 1, minibatchSize: 10, stepsPerAgent: 1, operators: ["add_constraint"] },
+        search: {
+          beamSize: 2,
+          rounds: 1,
+          epochs: 1,
+          childrenPerParent: 1,
+          minibatchSize: 10,
+          stepsPerAgent: 1,
+          operators: ["add_constraint"],
+        },
         misalignment: { bufferBudget: 50, casesPerStep: 3 },
         weights: WEIGHTS,
         guards: { finalMetricFloor: null, localValidityFloor: null, tokensPerRoundMax: null },

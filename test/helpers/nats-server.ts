@@ -62,9 +62,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     if (options.auth && "token" in options.auth) {
       lines.push(`authorization { token: ${JSON.stringify(options.auth.token)} }`);
     } else if (options.auth) {
-      lines.push(
-        `authorization { user: ${JSON.stringify(options.auth.user)}, password: ${JSON.stringify(options.auth.password)} }`,
-      );
+      lines.push(`authorization { user: ${JSON.stringify(options.auth.user)}, password: ${JSON.stringify(options.auth.password)} }`);
     }
     return `${lines.join("\n")}\n`;
   };

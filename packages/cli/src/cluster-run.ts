@@ -68,7 +68,10 @@ export interface ClusterRunResult {
 export function clusterRunId(spec: RunSpec, ablations: readonly string[]): string {
   const hash = specHash(spec);
   if (ablations.length === 0) return `maspo-${hash}`;
-  return `maspo-${createHash("sha256").update(`${hash}\u0000${ablations.join(",")}`).digest("hex").slice(0, 16)}`;
+  return `maspo-${createHash("sha256")
+    .update(`${hash}\u0000${ablations.join(",")}`)
+    .digest("hex")
+    .slice(0, 16)}`;
 }
 
 /** How often the coordinator reads each role's backlog for its metrics. */
@@ -117,7 +120,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
 
     const observe = (event: WorkQueueEvent): void => {
       if (event.type === "transport-error") log(`maspo: NATS trouble (${event.context}): ${describe(event.error)}; retrying`);
-      else if (event.type === "dead-lettered") log(`maspo: a malformed ${event.role} message went to the dead-letter stream: ${event.reason}`);
+      else if (event.type === "dead-lettered")
+        log(`maspo: a malformed ${event.role} message went to the dead-letter stream: ${event.reason}`);
     };
     const queue = await openJetStreamWorkQueue({ nc, runId, settings, observer: observe });
     // The spec's consumer settings rule: create the consumers before any worker attaches with its own.

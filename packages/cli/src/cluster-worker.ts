@@ -71,7 +71,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
     session = await connectNats({ ...options.nats, name: options.nats.name ?? `maspo-${role}-${runId}` });
     const { nc } = session;
-    log.info({ event: "connected", server: session.server.version }, `connected: ${session.description}, nats-server ${session.server.version}`);
+    log.info(
+      { event: "connected", server: session.server.version },
+      `connected: ${session.description}, nats-server ${session.server.version}`,
+    );
     void watchConnection(session, log);
 
     const record = await waitForRun(session, runId, stop, log);
@@ -79,9 +82,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const spec = record.spec;
     const world = worldOfSpec(spec);
     const cache = await KvResponseCache.open(nc, {
-      onCorrupt: (key, reason) => log.warn({ event: "cache-corrupt", key, reason }, `unreadable LLM cache entry ${key} (${reason}); treated as a miss`),
+      onCorrupt: (key, reason) =>
+        log.warn({ event: "cache-corrupt", key, reason }, `unreadable LLM cache entry ${key} (${reason}); treated as a miss`),
       onClaimTrouble: (key, reason) =>
-        log.warn({ event: "cache-claim-trouble", key, reason }, `could not renew or release the claim on LLM cache entry ${key} (${reason}); it expires by itself`),
+        log.warn(
+          { event: "cache-claim-trouble", key, reason },
+          `could not renew or release the claim on LLM cache entry ${key} (${reason}); it expires by itself`,
+        ),
     });
     const llm = createRunLlmClient({ spec, env: options.env, cache, world, onEvent: llmMetrics.listener });
     const observe = (event: WorkQueueEvent): void => {
@@ -168,7 +175,10 @@ function logQueueEvent(log: Logger, event: WorkQueueEvent): void {
       log.warn({ event: event.type, reason: event.reason }, `malformed message moved to the dead-letter stream: ${event.reason}`);
       return;
     case "task-retry":
-      log.info({ event: event.type, taskId: event.taskId, delayMs: event.delayMs, error: event.error }, `task ${event.taskId} failed transiently; retry in ${event.delayMs} ms`);
+      log.info(
+        { event: event.type, taskId: event.taskId, delayMs: event.delayMs, error: event.error },
+        `task ${event.taskId} failed transiently; retry in ${event.delayMs} ms`,
+      );
       return;
     case "consumer-restarted":
       log.info({ event: event.type, reason: event.reason }, `consumer re-attached (${event.reason})`);

@@ -112,29 +112,29 @@ seed: 0
 
 // Problems drawn from the simlm world math-chain's generator, so the offline model recognises them.
 const TRAIN_LINES = [
-  "{\"id\": \"t01\", \"input\": \"Mia has 33 marbles. She buys 9 bags with 6 marbles in each bag. How many marbles does Mia have now?\", \"label\": \"87\"}",
-  "{\"id\": \"t02\", \"input\": \"A school orders 10 boxes of 15 pencils. It gives 5 pencils to each of 7 classes, then buys 22 more pencils. How many pencils does the school have now?\", \"label\": \"137\"}",
-  "{\"id\": \"t03\", \"input\": \"A bakery bakes 7 trays of 8 muffins each. It sells 9 muffins in the morning and 5 muffins in the afternoon. How many muffins are left?\", \"label\": \"42\"}",
-  "{\"id\": \"t04\", \"input\": \"Mia has 29 marbles. She buys 9 bags with 10 marbles in each bag. How many marbles does Mia have now?\", \"label\": \"119\"}",
-  "{\"id\": \"t05\", \"input\": \"Mia has 24 marbles. She buys 6 bags with 9 marbles in each bag. How many marbles does Mia have now?\", \"label\": \"78\"}",
-  "{\"id\": \"t06\", \"input\": \"A school orders 10 boxes of 10 pencils. It gives 3 pencils to each of 7 classes, then buys 13 more pencils. How many pencils does the school have now?\", \"label\": \"92\"}",
-  "{\"id\": \"t07\", \"input\": \"A bakery bakes 7 trays of 12 muffins each. It sells 6 muffins in the morning and 2 muffins in the afternoon. How many muffins are left?\", \"label\": \"76\"}",
-  "{\"id\": \"t08\", \"input\": \"Mia has 15 marbles. She buys 3 bags with 6 marbles in each bag. How many marbles does Mia have now?\", \"label\": \"33\"}",
-  "{\"id\": \"t09\", \"input\": \"A school orders 12 boxes of 11 pencils. It gives 4 pencils to each of 6 classes, then buys 6 more pencils. How many pencils does the school have now?\", \"label\": \"114\"}",
-  "{\"id\": \"t10\", \"input\": \"Mia has 38 marbles. She buys 5 bags with 4 marbles in each bag. How many marbles does Mia have now?\", \"label\": \"58\"}",
-  "{\"id\": \"t11\", \"input\": \"Mia has 27 marbles. She buys 3 bags with 4 marbles in each bag. How many marbles does Mia have now?\", \"label\": \"39\"}",
-  "{\"id\": \"t12\", \"input\": \"A school orders 10 boxes of 16 pencils. It gives 4 pencils to each of 4 classes, then buys 26 more pencils. How many pencils does the school have now?\", \"label\": \"170\"}",
+  '{"id": "t01", "input": "Mia has 33 marbles. She buys 9 bags with 6 marbles in each bag. How many marbles does Mia have now?", "label": "87"}',
+  '{"id": "t02", "input": "A school orders 10 boxes of 15 pencils. It gives 5 pencils to each of 7 classes, then buys 22 more pencils. How many pencils does the school have now?", "label": "137"}',
+  '{"id": "t03", "input": "A bakery bakes 7 trays of 8 muffins each. It sells 9 muffins in the morning and 5 muffins in the afternoon. How many muffins are left?", "label": "42"}',
+  '{"id": "t04", "input": "Mia has 29 marbles. She buys 9 bags with 10 marbles in each bag. How many marbles does Mia have now?", "label": "119"}',
+  '{"id": "t05", "input": "Mia has 24 marbles. She buys 6 bags with 9 marbles in each bag. How many marbles does Mia have now?", "label": "78"}',
+  '{"id": "t06", "input": "A school orders 10 boxes of 10 pencils. It gives 3 pencils to each of 7 classes, then buys 13 more pencils. How many pencils does the school have now?", "label": "92"}',
+  '{"id": "t07", "input": "A bakery bakes 7 trays of 12 muffins each. It sells 6 muffins in the morning and 2 muffins in the afternoon. How many muffins are left?", "label": "76"}',
+  '{"id": "t08", "input": "Mia has 15 marbles. She buys 3 bags with 6 marbles in each bag. How many marbles does Mia have now?", "label": "33"}',
+  '{"id": "t09", "input": "A school orders 12 boxes of 11 pencils. It gives 4 pencils to each of 6 classes, then buys 6 more pencils. How many pencils does the school have now?", "label": "114"}',
+  '{"id": "t10", "input": "Mia has 38 marbles. She buys 5 bags with 4 marbles in each bag. How many marbles does Mia have now?", "label": "58"}',
+  '{"id": "t11", "input": "Mia has 27 marbles. She buys 3 bags with 4 marbles in each bag. How many marbles does Mia have now?", "label": "39"}',
+  '{"id": "t12", "input": "A school orders 10 boxes of 16 pencils. It gives 4 pencils to each of 4 classes, then buys 26 more pencils. How many pencils does the school have now?", "label": "170"}',
 ];
 
 const HELD_OUT_LINES = [
-  "{\"id\": \"h01\", \"input\": \"A bakery bakes 5 trays of 10 muffins each. It sells 4 muffins in the morning and 5 muffins in the afternoon. How many muffins are left?\", \"label\": \"41\"}",
-  "{\"id\": \"h02\", \"input\": \"A school orders 8 boxes of 14 pencils. It gives 3 pencils to each of 7 classes, then buys 14 more pencils. How many pencils does the school have now?\", \"label\": \"105\"}",
-  "{\"id\": \"h03\", \"input\": \"Mia has 7 marbles. She buys 5 bags with 3 marbles in each bag. How many marbles does Mia have now?\", \"label\": \"22\"}",
-  "{\"id\": \"h04\", \"input\": \"A bakery bakes 7 trays of 11 muffins each. It sells 6 muffins in the morning and 3 muffins in the afternoon. How many muffins are left?\", \"label\": \"68\"}",
-  "{\"id\": \"h05\", \"input\": \"A bakery bakes 4 trays of 12 muffins each. It sells 5 muffins in the morning and 3 muffins in the afternoon. How many muffins are left?\", \"label\": \"40\"}",
-  "{\"id\": \"h06\", \"input\": \"Mia has 6 marbles. She buys 3 bags with 6 marbles in each bag. How many marbles does Mia have now?\", \"label\": \"24\"}",
-  "{\"id\": \"h07\", \"input\": \"A bakery bakes 8 trays of 11 muffins each. It sells 8 muffins in the morning and 3 muffins in the afternoon. How many muffins are left?\", \"label\": \"77\"}",
-  "{\"id\": \"h08\", \"input\": \"A school orders 8 boxes of 14 pencils. It gives 2 pencils to each of 7 classes, then buys 13 more pencils. How many pencils does the school have now?\", \"label\": \"111\"}",
+  '{"id": "h01", "input": "A bakery bakes 5 trays of 10 muffins each. It sells 4 muffins in the morning and 5 muffins in the afternoon. How many muffins are left?", "label": "41"}',
+  '{"id": "h02", "input": "A school orders 8 boxes of 14 pencils. It gives 3 pencils to each of 7 classes, then buys 14 more pencils. How many pencils does the school have now?", "label": "105"}',
+  '{"id": "h03", "input": "Mia has 7 marbles. She buys 5 bags with 3 marbles in each bag. How many marbles does Mia have now?", "label": "22"}',
+  '{"id": "h04", "input": "A bakery bakes 7 trays of 11 muffins each. It sells 6 muffins in the morning and 3 muffins in the afternoon. How many muffins are left?", "label": "68"}',
+  '{"id": "h05", "input": "A bakery bakes 4 trays of 12 muffins each. It sells 5 muffins in the morning and 3 muffins in the afternoon. How many muffins are left?", "label": "40"}',
+  '{"id": "h06", "input": "Mia has 6 marbles. She buys 3 bags with 6 marbles in each bag. How many marbles does Mia have now?", "label": "24"}',
+  '{"id": "h07", "input": "A bakery bakes 8 trays of 11 muffins each. It sells 8 muffins in the morning and 3 muffins in the afternoon. How many muffins are left?", "label": "77"}',
+  '{"id": "h08", "input": "A school orders 8 boxes of 14 pencils. It gives 2 pencils to each of 7 classes, then buys 13 more pencils. How many pencils does the school have now?", "label": "111"}',
 ];
 
 export const INIT_TRAIN_JSONL = `${TRAIN_LINES.join("\n")}\n`;

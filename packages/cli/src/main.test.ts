@@ -60,7 +60,9 @@ describe("maspo (in process)", () => {
     // The misspelt predecessor also cuts the planner off from the final agent: four problems.
     expect(result.err).toContain("4 problems");
     expect(result.err).toContain('graph.agents[0]: expected an agent whose output reaches the final agent "formatter"');
-    expect(result.err).toContain('graph.agents[1].predecessors[0]: expected the id of an agent in graph.agents, found unknown agent "planer" (did you mean "planner"?');
+    expect(result.err).toContain(
+      'graph.agents[1].predecessors[0]: expected the id of an agent in graph.agents, found unknown agent "planer" (did you mean "planner"?',
+    );
     expect(result.err).toContain("dataset.heldOutUsedForTuning: expected false");
     expect(result.err).toContain("that is a leak, not a result");
     expect(result.err).toContain('stop.deadline: expected a duration like "90s"');
@@ -77,7 +79,10 @@ describe("maspo (in process)", () => {
 
   it("validate requires the key variable of a used http endpoint unless told not to check", async () => {
     const file = brokenCopyOfExample((t) =>
-      t.replace("  sim-judge:\n    baseURL: simlm://math-chain", "  sim-judge:\n    baseURL: https://api.example.com/v1\n    apiKeyEnv: JUDGE_KEY"),
+      t.replace(
+        "  sim-judge:\n    baseURL: simlm://math-chain",
+        "  sim-judge:\n    baseURL: https://api.example.com/v1\n    apiKeyEnv: JUDGE_KEY",
+      ),
     );
     const unset = await maspo(["validate", file]);
     expect(unset.status).toBe(2);
@@ -91,7 +96,7 @@ describe("maspo (in process)", () => {
     const result = await maspo(["run", file, "--out", join(tmpdir(), "never")]);
     expect(result.status).toBe(2);
     expect(result.err).toContain('prompts.formatter: expected an initial prompt for agent "formatter"');
-    expect(result.err).toContain('prompts.formater: expected a prompt for an agent declared in graph.agents');
+    expect(result.err).toContain("prompts.formater: expected a prompt for an agent declared in graph.agents");
   });
 
   it("run --nats with no server reachable fails with a message that says so, and exits 1", async () => {
@@ -111,7 +116,8 @@ describe("maspo (in process)", () => {
     const first = await maspo(["init", dir]);
     expect(first.err).toBe("");
     expect(first.status).toBe(0);
-    for (const f of ["maspo.yaml", "data/train.jsonl", "data/heldout.jsonl", "maspo.schema.json"]) expect(existsSync(join(dir, f))).toBe(true);
+    for (const f of ["maspo.yaml", "data/train.jsonl", "data/heldout.jsonl", "maspo.schema.json"])
+      expect(existsSync(join(dir, f))).toBe(true);
     expect(readFileSync(join(dir, "maspo.yaml"), "utf8")).toMatch(/^# yaml-language-server: \$schema=\.\/maspo\.schema\.json/);
 
     const validated = await maspo(["validate", "maspo.yaml"], { cwd: dir });

@@ -39,7 +39,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (error) {
     // commander has printed its own message (usage errors, help, version).
     if (!(error instanceof CommanderError) && !(error instanceof ReportedError)) {
-      io.err(error instanceof MaspoError ? `${error.message}\n` : `maspo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      io.err(
+        error instanceof MaspoError
+          ? `${error.message}\n`
+          : `maspo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
     }
     return exitStatusOf(error);
   }

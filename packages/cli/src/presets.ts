@@ -10,7 +10,16 @@ export function applyPreset(spec: RunSpec, preset: "paper"): RunSpec {
       return {
         ...spec,
         weights: { local: 0.4, lookahead: 0.4, global: 0.2, reason: "paper preset: the paper's best weights in its sweep" },
-        search: { ...spec.search, beamSize: 2, childrenPerParent: 2, stepsPerAgent: 3, rounds: 3, epochs: 1, minibatchSize: 10, trainPool: 50 },
+        search: {
+          ...spec.search,
+          beamSize: 2,
+          childrenPerParent: 2,
+          stepsPerAgent: 3,
+          rounds: 3,
+          epochs: 1,
+          minibatchSize: 10,
+          trainPool: 50,
+        },
         misalignment: { ...spec.misalignment, casesPerStep: 3 },
       };
     }

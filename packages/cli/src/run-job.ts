@@ -113,7 +113,12 @@ export function scorerFor(spec: RunSpec, world: World | undefined): ((out: strin
 /** The train pool the loop sees: the whole train split, or a seeded sample of `size` from it (in split order). */
 export function trainPoolOf(train: readonly Example[], size: number | undefined, seed: number): Example[] {
   if (size === undefined || size >= train.length) return [...train];
-  const keep = new Set(Rng.derive(seed, "train-pool").sample(train.map((e) => e.id), size));
+  const keep = new Set(
+    Rng.derive(seed, "train-pool").sample(
+      train.map((e) => e.id),
+      size,
+    ),
+  );
   return train.filter((e) => keep.has(e.id));
 }
 

@@ -16,7 +16,10 @@ export interface RunProgress {
   stop(): void;
 }
 
-export function progressMode(opts: { quiet?: boolean; jsonLogs?: boolean }, stream: NodeJS.WriteStream | { isTTY?: boolean }): ProgressMode {
+export function progressMode(
+  opts: { quiet?: boolean; jsonLogs?: boolean },
+  stream: NodeJS.WriteStream | { isTTY?: boolean },
+): ProgressMode {
   if (opts.quiet) return "quiet";
   if (opts.jsonLogs) return "json";
   return stream.isTTY ? "tty" : "plain";
@@ -35,7 +38,8 @@ export function createRunProgress(mode: ProgressMode, out: NodeJS.WritableStream
     const log = pino({ base: { role: "coordinator" } }, out as pino.DestinationStream);
     return {
       step: (e, u) => log.info({ event: "step", step: e.label, index: e.index + 1, total: e.total, ...u }, e.label),
-      round: (e, u) => log.info({ event: "round", ...u, train: e.state.rounds.at(-1)?.trainMetric, buffer: e.state.buffer.length }, roundLine(e, u)),
+      round: (e, u) =>
+        log.info({ event: "round", ...u, train: e.state.rounds.at(-1)?.trainMetric, buffer: e.state.buffer.length }, roundLine(e, u)),
       message: (text) => log.info({ event: "message" }, text),
       stop: () => undefined,
     };

@@ -47,7 +47,9 @@ export class FileCheckpointStore implements CheckpointStore {
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw new ValidationError(this.location, [{ path: "(root)", expected: "a JSON checkpoint", found: `unparseable JSON (${(error as Error).message})` }]);
+      throw new ValidationError(this.location, [
+        { path: "(root)", expected: "a JSON checkpoint", found: `unparseable JSON (${(error as Error).message})` },
+      ]);
     }
     const parsed = CheckpointSchema.safeParse(raw);
     if (!parsed.success) {
@@ -68,11 +70,17 @@ export class FileCheckpointStore implements CheckpointStore {
 }
 
 /** A resumed run must be the same run: same spec, seed and ablations. */
-export function assertResumable(checkpoint: Checkpoint, expected: { specHash: string; seed: number; ablations: string[] }, location: string): void {
+export function assertResumable(
+  checkpoint: Checkpoint,
+  expected: { specHash: string; seed: number; ablations: string[] },
+  location: string,
+): void {
   const problems: string[] = [];
-  if (checkpoint.specHash !== expected.specHash) problems.push(`spec hash ${checkpoint.specHash} ≠ ${expected.specHash} (the spec changed)`);
+  if (checkpoint.specHash !== expected.specHash)
+    problems.push(`spec hash ${checkpoint.specHash} ≠ ${expected.specHash} (the spec changed)`);
   if (checkpoint.seed !== expected.seed) problems.push(`seed ${checkpoint.seed} ≠ ${expected.seed}`);
-  if (checkpoint.ablations.join(",") !== expected.ablations.join(",")) problems.push(`ablations [${checkpoint.ablations.join(", ")}] ≠ [${expected.ablations.join(", ")}]`);
+  if (checkpoint.ablations.join(",") !== expected.ablations.join(","))
+    problems.push(`ablations [${checkpoint.ablations.join(", ")}] ≠ [${expected.ablations.join(", ")}]`);
   if (problems.length > 0) {
     throw new CheckpointMismatchError(
       "E_CHECKPOINT_MISMATCH",

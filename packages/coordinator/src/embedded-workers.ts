@@ -7,7 +7,15 @@ import type { AgentGraph, LlmCaller } from "@maspo/core";
 import { evaluateCandidate, findMisalignments } from "@maspo/evaluator";
 import { type Example, executeGraph, meanFinalScore } from "@maspo/executor";
 import { mutate } from "@maspo/mutator";
-import type { EngineWorkers, Evaluation, EvaluateRequest, MutateRequest, Proposal, RunGraphRequest, UsageTotals } from "./engine-workers.js";
+import type {
+  EngineWorkers,
+  Evaluation,
+  EvaluateRequest,
+  MutateRequest,
+  Proposal,
+  RunGraphRequest,
+  UsageTotals,
+} from "./engine-workers.js";
 
 export interface WorkerContext {
   graph: AgentGraph;

@@ -43,7 +43,10 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
   const runAll = (prompts: Record<string, string>, examples: readonly Example[]) =>
     Promise.all(examples.map((example) => workers.runGraph({ prompts, example })));
 
-  const [baselineTraces, finalTraces] = [await runAll(input.initialPrompts, input.heldOut), await runAll(input.finalPrompts, input.heldOut)];
+  const [baselineTraces, finalTraces] = [
+    await runAll(input.initialPrompts, input.heldOut),
+    await runAll(input.finalPrompts, input.heldOut),
+  ];
 
   const rng = Rng.derive(input.seed, "finish", "per-agent");
   const minibatch = drawMinibatch(rng, input.train, input.minibatchSize);

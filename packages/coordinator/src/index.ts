@@ -51,14 +51,7 @@ export {
 } from "./checkpoint-store.js";
 // Cluster mode: the task protocol, the coordinator's JetStream-backed workers, the worker processes'
 // task handler, and the run record (spec + checkpoint) in JetStream KV.
-export {
-  TASK_KINDS,
-  TaskKindSchema,
-  TaskOutputSchema,
-  taskIdFor,
-  type TaskKind,
-  type TaskOutput,
-} from "./cluster/task-protocol.js";
+export { TASK_KINDS, TaskKindSchema, TaskOutputSchema, taskIdFor, type TaskKind, type TaskOutput } from "./cluster/task-protocol.js";
 export { measureTaskUsage, type TaskUsage } from "./cluster/task-usage.js";
 export { createTaskHandler, type TaskHandlerOptions } from "./cluster/task-handler.js";
 export {

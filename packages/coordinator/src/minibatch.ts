@@ -6,12 +6,7 @@
 import type { Rng } from "@maspo/core";
 import type { Example } from "@maspo/executor";
 
-export function drawMinibatch(
-  rng: Rng,
-  pool: readonly Example[],
-  size: number,
-  injectedExampleIds: readonly string[] = [],
-): Example[] {
+export function drawMinibatch(rng: Rng, pool: readonly Example[], size: number, injectedExampleIds: readonly string[] = []): Example[] {
   const byId = new Map(pool.map((e) => [e.id, e]));
   const maxInjected = Math.floor(size / 2);
   const injected: Example[] = [];

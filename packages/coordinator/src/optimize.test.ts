@@ -87,7 +87,15 @@ function config(overrides: Partial<OptimizeConfig> = {}): OptimizeConfig {
     initialPrompts: { a: "A", b: "B", c: "C" },
     train,
     seed: 7,
-    search: { beamSize: 2, rounds: 2, epochs: 1, childrenPerParent: 2, minibatchSize: 4, stepsPerAgent: 1, operators: ["rephrase", "add_constraint"] },
+    search: {
+      beamSize: 2,
+      rounds: 2,
+      epochs: 1,
+      childrenPerParent: 2,
+      minibatchSize: 4,
+      stepsPerAgent: 1,
+      operators: ["rephrase", "add_constraint"],
+    },
     misalignment: { bufferBudget: 10, casesPerStep: 3 },
     weights: { local: 0.25, lookahead: 0.35, global: 0.4 },
     guards: { finalMetricFloor: null, localValidityFloor: null, tokensPerRoundMax: null },
@@ -100,7 +108,14 @@ function config(overrides: Partial<OptimizeConfig> = {}): OptimizeConfig {
 describe("optimize", () => {
   it("evaluates agent i+1 against agent i's new best in the same round (Gauss-Seidel)", async () => {
     const workers = toyWorkers();
-    const steps: { kind: string; agent?: string; round?: number; evalsBefore: number; evalsAfter: number; prompts: Record<string, string> }[] = [];
+    const steps: {
+      kind: string;
+      agent?: string;
+      round?: number;
+      evalsBefore: number;
+      evalsAfter: number;
+      prompts: Record<string, string>;
+    }[] = [];
     let evalsBefore = 0;
     await optimize(config(), workers, {
       onStep: (e) => {
@@ -139,7 +154,8 @@ describe("optimize", () => {
     let aProposals = 0;
     workers.mutate = async (req) => {
       if (req.agentId === "b") return mutate(req);
-      if (req.agentId === "a" && aProposals++ === 0) return [{ prompt: "A-worse", operator: req.operator, traceIds: [], hardNegativeIds: [] }];
+      if (req.agentId === "a" && aProposals++ === 0)
+        return [{ prompt: "A-worse", operator: req.operator, traceIds: [], hardNegativeIds: [] }];
       return [];
     };
     const steps: { label: string; evals: number }[] = [];
@@ -156,13 +172,16 @@ describe("optimize", () => {
     const afterInit = steps.find((s) => s.label === "init c")?.evals ?? 0;
     const aRefreshes = workers.evaluations.slice(afterInit).filter((e) => e.agentId === "a");
     expect(aRefreshes.length).toBeGreaterThan(0);
-    for (const e of aRefreshes) expect({ candidate: e.candidate, reference: e.reference }).toEqual({ candidate: "A-worse", reference: "A" });
+    for (const e of aRefreshes)
+      expect({ candidate: e.candidate, reference: e.reference }).toEqual({ candidate: "A-worse", reference: "A" });
   });
 
   it("keeps each agent's best when its children only tie it, so no other agent's context moves", async () => {
     // Every proposal is a paraphrase (same quality): it scores exactly its parent's J.
     const workers = toyWorkers();
-    workers.mutate = async (req) => [{ prompt: `${req.parent} (rephrased ${req.seed % 1000})`, operator: req.operator, traceIds: [], hardNegativeIds: [] }];
+    workers.mutate = async (req) => [
+      { prompt: `${req.parent} (rephrased ${req.seed % 1000})`, operator: req.operator, traceIds: [], hardNegativeIds: [] },
+    ];
     const result = await optimize(config({ search: { ...config().search, rounds: 3 } }), workers);
     expect(result.state.prompts).toEqual({ a: "A", b: "B", c: "C" });
     expect(result.state.trajectory.some((r) => r.best_changed || r.beam_refresh_triggered)).toBe(false);
@@ -174,7 +193,12 @@ describe("optimize", () => {
       const evaluate = workers.evaluate.bind(workers);
       workers.evaluate = async (req) => {
         const e = await evaluate(req);
-        return { ...e, R: 0.25 * e.lenses.local + 0.75 * 0.5, finalMetric: 0, lenses: { ...e.lenses, lookahead: e.lenses.lookahead === null ? null : 0.5, global: 0.5 } };
+        return {
+          ...e,
+          R: 0.25 * e.lenses.local + 0.75 * 0.5,
+          finalMetric: 0,
+          lenses: { ...e.lenses, lookahead: e.lenses.lookahead === null ? null : 0.5, global: 0.5 },
+        };
       };
       return workers;
     };
@@ -276,7 +300,10 @@ describe("optimize", () => {
   });
 
   it("does not promote a candidate that breaks the final-metric floor, and records the guard", async () => {
-    const result = await optimize(config({ guards: { finalMetricFloor: 1.01, localValidityFloor: null, tokensPerRoundMax: null } }), toyWorkers());
+    const result = await optimize(
+      config({ guards: { finalMetricFloor: 1.01, localValidityFloor: null, tokensPerRoundMax: null } }),
+      toyWorkers(),
+    );
     expect(result.finalPrompts).toEqual({ a: "A", b: "B", c: "C" });
     expect(result.state.guardEvents.some((g) => g.guard === "finalMetricFloor")).toBe(true);
   });

@@ -120,7 +120,6 @@ function mean(xs: readonly number[]): number | null {
   return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-
 export async function optimize(
   config: OptimizeConfig,
   workers: EngineWorkers,
@@ -398,8 +397,7 @@ export async function optimize(
         parents.forEach((parent, parentIndex) => {
           for (let c = 0; c < config.search.childrenPerParent; c++) {
             // Hybrid batch: a share of children are driven by the buffer's hard negatives, the rest by random operators.
-            const useNegative =
-              hardNegatives.length > 0 && config.search.operators.includes("add_negative") && rng.bool(0.5);
+            const useNegative = hardNegatives.length > 0 && config.search.operators.includes("add_negative") && rng.bool(0.5);
             const others = config.search.operators.filter((o) => o !== "add_negative");
             const operator = useNegative ? "add_negative" : others.length > 0 ? rng.pick(others) : "add_negative";
             jobs.push({
@@ -412,9 +410,7 @@ export async function optimize(
           }
         });
         const proposals = await Promise.all(
-          jobs.map((j) =>
-            propose(agentId, j.parent, j.operator, evidence(parentTraces[j.parentIndex] as Trace[]), j.negatives, j.seed),
-          ),
+          jobs.map((j) => propose(agentId, j.parent, j.operator, evidence(parentTraces[j.parentIndex] as Trace[]), j.negatives, j.seed)),
         );
         const seen = new Set(parents.map((p) => normalizePrompt(p.prompt)));
         const candidates: { job: (typeof jobs)[number]; proposal: Proposal }[] = [];

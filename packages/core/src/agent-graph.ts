@@ -26,7 +26,13 @@ export function topologicalOrder(graph: AgentGraph): string[] {
   const done = new Set<string>();
   while (order.length < graph.agents.length) {
     const next = graph.agents.find((a) => !done.has(a.id) && a.predecessors.every((p) => done.has(p)));
-    if (!next) throw new Error(`agent graph has a cycle among: ${graph.agents.filter((a) => !done.has(a.id)).map((a) => a.id).join(", ")}`);
+    if (!next)
+      throw new Error(
+        `agent graph has a cycle among: ${graph.agents
+          .filter((a) => !done.has(a.id))
+          .map((a) => a.id)
+          .join(", ")}`,
+      );
     done.add(next.id);
     order.push(next.id);
   }

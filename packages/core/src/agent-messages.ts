@@ -37,11 +37,7 @@ export interface ChatMessage {
   content: string;
 }
 
-export function buildAgentMessages(
-  promptText: string,
-  taskInput: string,
-  upstream: readonly UpstreamOutput[],
-): ChatMessage[] {
+export function buildAgentMessages(promptText: string, taskInput: string, upstream: readonly UpstreamOutput[]): ChatMessage[] {
   return [
     { role: "system", content: promptText },
     { role: "user", content: buildAgentUserMessage(taskInput, upstream) },

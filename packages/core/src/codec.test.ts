@@ -10,7 +10,14 @@ describe("codec", () => {
   });
 
   test("an error result survives encode and decode unchanged", () => {
-    const result = { v: 1, runId: "r1", taskId: "t", role: "mutator", ok: false, error: { code: "E_X", message: "m", retryable: true } } as const;
+    const result = {
+      v: 1,
+      runId: "r1",
+      taskId: "t",
+      role: "mutator",
+      ok: false,
+      error: { code: "E_X", message: "m", retryable: true },
+    } as const;
     expect(decodeResult(encode(result))).toEqual(result);
   });
 

@@ -7,12 +7,7 @@ import { Packr } from "msgpackr";
 import type { z } from "zod";
 import { MaspoError, ValidationError, type Issue } from "./errors.js";
 import { issuesFromZod } from "./zod-issues.js";
-import {
-  ResultEnvelopeSchema,
-  TaskEnvelopeSchema,
-  type ResultEnvelope,
-  type TaskEnvelope,
-} from "./messages.js";
+import { ResultEnvelopeSchema, TaskEnvelopeSchema, type ResultEnvelope, type TaskEnvelope } from "./messages.js";
 
 // Records (msgpackr's shared structures) would make a message depend on what its sender sent before;
 // every message must decode on its own, in any process.

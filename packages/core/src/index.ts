@@ -15,14 +15,7 @@ export { excerpt } from "./text-excerpt.js";
 export { fieldOf, jsonValuesIn } from "./json-in-text.js";
 export { MisalignmentCaseSchema, type MisalignmentCase } from "./misalignment-case.js";
 export { addTallies, EMPTY_TALLY, tallyOf, type CallTally } from "./llm/call-tally.js";
-export {
-  agentById,
-  descendantsOf,
-  successorsOf,
-  topologicalOrder,
-  type AgentGraph,
-  type GraphAgent,
-} from "./agent-graph.js";
+export { agentById, descendantsOf, successorsOf, topologicalOrder, type AgentGraph, type GraphAgent } from "./agent-graph.js";
 export type { LlmCallRequest, LlmCallResult, LlmCaller, LlmRole } from "./llm-caller.js";
 // The run spec: schema, validation, loading, and the views of it the engine uses.
 export {
@@ -157,11 +150,7 @@ export {
 export { PayloadTooLargeError, RunMismatchError, TaskFailedError, WorkQueueClosedError } from "./transport/transport-errors.js";
 export { describeFailure, retryDelayMs } from "./transport/task-failure.js";
 export { createInProcessWorkQueue, type InProcessWorkQueueOptions } from "./transport/in-process-work-queue.js";
-export {
-  DeadLetterHeaders,
-  openJetStreamWorkQueue,
-  type JetStreamWorkQueueOptions,
-} from "./transport/jetstream-work-queue.js";
+export { DeadLetterHeaders, openJetStreamWorkQueue, type JetStreamWorkQueueOptions } from "./transport/jetstream-work-queue.js";
 export { deleteRunStreams, ensureRunStreams, ensureWorkConsumer } from "./transport/run-streams.js";
 export {
   NatsAuthOptionsSchema,
@@ -171,13 +160,7 @@ export {
   type SecretSources,
 } from "./nats/connection-options.js";
 export { NatsConnectError, connectNats, type NatsSession } from "./nats/nats-connection.js";
-export {
-  MIN_SERVER_VERSION,
-  ServerCompatError,
-  checkServerInfo,
-  ensureServerCompat,
-  type ServerSupport,
-} from "./nats/server-compat.js";
+export { MIN_SERVER_VERSION, ServerCompatError, checkServerInfo, ensureServerCompat, type ServerSupport } from "./nats/server-compat.js";
 export {
   CheckpointConflictError,
   KvResponseCache,

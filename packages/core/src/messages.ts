@@ -10,17 +10,13 @@ export type WorkerRole = z.infer<typeof WorkerRoleSchema>;
 export const WORKER_ROLES: readonly WorkerRole[] = WorkerRoleSchema.options;
 
 /** Run ids become subject tokens, stream and bucket names: letters, digits, `_` and `-` only. */
-export const RunIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "a run id of 1-64 letters, digits, '_' or '-'");
+export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a run id of 1-64 letters, digits, '_' or '-'");
 
 /**
  * Task ids are deterministic (the coordinator derives them from the task's identity), so the same
  * work always has the same id: that is what makes redelivery and resubmission harmless.
  */
-export const TaskIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,200}$/, "a task id of 1-200 letters, digits, '_', '.', ':' or '-'");
+export const TaskIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, "a task id of 1-200 letters, digits, '_', '.', ':' or '-'");
 
 export const TaskEnvelopeSchema = z.object({
   v: z.literal(1),

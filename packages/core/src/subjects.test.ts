@@ -1,13 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { ValidationError } from "./errors.js";
-import {
-  deadLetterSubject,
-  resultSubject,
-  runBucketNames,
-  runStreamNames,
-  workConsumerName,
-  workSubject,
-} from "./subjects.js";
+import { deadLetterSubject, resultSubject, runBucketNames, runStreamNames, workConsumerName, workSubject } from "./subjects.js";
 
 describe("subjects", () => {
   test("work, result and dead-letter subjects are namespaced by run and role", () => {

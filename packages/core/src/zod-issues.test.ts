@@ -32,13 +32,19 @@ describe("issuesFromZod (every boundary that is not a spec file)", () => {
     if (parsed.success) throw new Error("expected a failed parse");
     const issues = issuesFromZod(parsed.error, input);
     expect(JSON.stringify(issues)).not.toContain("sk-live");
-    expect(issues).toContainEqual({ path: "model.token", expected: "a string of at least 40 characters", found: "a value (not shown: it may be a secret)" });
+    expect(issues).toContainEqual({
+      path: "model.token",
+      expected: "a string of at least 40 characters",
+      found: "a value (not shown: it may be a secret)",
+    });
     expect(issues).toContainEqual({ path: "model.name", expected: "a string (required)", found: "nothing (the field is missing)" });
   });
 
   it("says what an unknown key should be when the caller knows", () => {
     const parsed = z.strictObject({}).safeParse({ agnets: [] });
     if (parsed.success) throw new Error("expected a failed parse");
-    expect(issuesFromZod(parsed.error, { agnets: [] }, "no such field (see the world format)")[0]?.expected).toBe("no such field (see the world format)");
+    expect(issuesFromZod(parsed.error, { agnets: [] }, "no such field (see the world format)")[0]?.expected).toBe(
+      "no such field (see the world format)",
+    );
   });
 });

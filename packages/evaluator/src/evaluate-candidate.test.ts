@@ -57,7 +57,9 @@ describe("evaluateCandidate", () => {
       minibatch.map((example) => executeGraph({ graph: chainGraph, prompts: chainPrompts, example, llm: setup, seed: 7, scoreFinal })),
     );
     const llm = scriptedChainLlm();
-    const ev = await evaluateCandidate(input({ agentId: "solver", candidate: "You are the solver. Compute carefully.", reference: chainPrompts.solver, baseTraces, llm }));
+    const ev = await evaluateCandidate(
+      input({ agentId: "solver", candidate: "You are the solver. Compute carefully.", reference: chainPrompts.solver, baseTraces, llm }),
+    );
     const served = llm.calls.filter((c) => c.role === "serving").map((c) => c.messages[0]?.content);
     expect(served.some((p) => p?.includes("planner"))).toBe(false);
     // the reference is the current best, so its run is the base trace: only the candidate's side is re-run
@@ -67,7 +69,9 @@ describe("evaluateCandidate", () => {
   });
 
   it("moves the lookahead weight to global for an agent without successors", async () => {
-    const ev = await evaluateCandidate(input({ agentId: "formatter", candidate: "You are the formatter. Be brief.", reference: chainPrompts.formatter }));
+    const ev = await evaluateCandidate(
+      input({ agentId: "formatter", candidate: "You are the formatter. Be brief.", reference: chainPrompts.formatter }),
+    );
     expect(ev.scores.lookahead).toBeNull();
     expect(ev.examples.every((e) => e.lookahead === null)).toBe(true);
     expect(ev.weights.lookahead).toBe(0);
@@ -76,7 +80,8 @@ describe("evaluateCandidate", () => {
 
   it("survives a malformed judge verdict, counts it as a tie and reports it", async () => {
     const llm = scriptedChainLlm({
-      judgeOverride: (req) => ((req.messages[0]?.content ?? "").includes("Local Validity") ? "I prefer the first one, honestly." : undefined),
+      judgeOverride: (req) =>
+        (req.messages[0]?.content ?? "").includes("Local Validity") ? "I prefer the first one, honestly." : undefined,
     });
     const ev = await evaluateCandidate(input({ candidate: TRAP_PLANNER, llm }));
     expect(ev.scores.local).toBe(0.5);
@@ -131,7 +136,8 @@ describe("evaluateCandidate", () => {
     const llm = {
       calls: base.calls,
       async complete(req: Parameters<typeof base.complete>[0]) {
-        if ((req.messages[0]?.content ?? "").includes("BROKEN")) return { content: "", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 0 }, cached: false };
+        if ((req.messages[0]?.content ?? "").includes("BROKEN"))
+          return { content: "", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 0 }, cached: false };
         return base.complete(req);
       },
     };
@@ -154,8 +160,15 @@ describe("evaluateCandidate", () => {
       calls: base.calls,
       async complete(req: Parameters<typeof base.complete>[0]) {
         const system = req.messages[0]?.content ?? "";
-        if (req.role === "serving" && system.includes("NONANSWER")) return { content: "I could not find the total.", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
-        if (req.role === "serving" && system.includes("WRONG")) return { content: "Final: 999", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
+        if (req.role === "serving" && system.includes("NONANSWER"))
+          return {
+            content: "I could not find the total.",
+            finishReason: "stop",
+            usage: { promptTokens: 1, completionTokens: 1 },
+            cached: false,
+          };
+        if (req.role === "serving" && system.includes("WRONG"))
+          return { content: "Final: 999", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
         return base.complete(req);
       },
     };
@@ -176,13 +189,23 @@ describe("evaluateCandidate", () => {
       calls: base.calls,
       async complete(req: Parameters<typeof base.complete>[0]) {
         const system = req.messages[0]?.content ?? "";
-        if (req.role === "serving" && system.includes("BROKEN")) return { content: "", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 0 }, cached: false };
-        if (req.role === "serving" && system.includes("WRONG")) return { content: "Final: 999", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
+        if (req.role === "serving" && system.includes("BROKEN"))
+          return { content: "", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 0 }, cached: false };
+        if (req.role === "serving" && system.includes("WRONG"))
+          return { content: "Final: 999", finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
         return base.complete(req);
       },
     };
     const reference = "You are the formatter. WRONG";
-    const ev = await evaluateCandidate(input({ agentId: "formatter", candidate: "You are the formatter. BROKEN", reference, prompts: { ...chainPrompts, formatter: reference }, llm }));
+    const ev = await evaluateCandidate(
+      input({
+        agentId: "formatter",
+        candidate: "You are the formatter. BROKEN",
+        reference,
+        prompts: { ...chainPrompts, formatter: reference },
+        llm,
+      }),
+    );
     expect(ev.examples.map((e) => [e.global.method, e.global.score])).toEqual(minibatch.map(() => ["failure", 0]));
   });
 

@@ -166,9 +166,7 @@ export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<
           : Promise.resolve(null),
         globalOutcome(example, candidateTrace, referenceTrace, (sides) => judge("global", graph.final, example, sides)),
       ]);
-      const lookahead: LookaheadOutcome | null = perSuccessor
-        ? { score: mean(perSuccessor.map((o) => o.score)), perSuccessor }
-        : null;
+      const lookahead: LookaheadOutcome | null = perSuccessor ? { score: mean(perSuccessor.map((o) => o.score)), perSuccessor } : null;
       const scores: LensScores = { local: local?.score ?? null, lookahead: lookahead?.score ?? null, global: global.score };
       const evaluation: ExampleEvaluation = {
         exampleId: example.id,
@@ -179,21 +177,13 @@ export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<
         candidateTrace,
         referenceTrace,
       };
-      const serving = addTallies(
-        baseServing,
-        servingTally(candidateTrace),
-        reuseBase ? EMPTY_TALLY : servingTally(referenceTrace),
-      );
+      const serving = addTallies(baseServing, servingTally(candidateTrace), reuseBase ? EMPTY_TALLY : servingTally(referenceTrace));
       return { evaluation, serving };
     }),
   );
 
   const examples = perExample.map((e) => e.evaluation);
-  const outcomes = examples.flatMap((e) => [
-    ...(e.local ? [e.local] : []),
-    ...(e.lookahead?.perSuccessor ?? []),
-    e.global,
-  ]);
+  const outcomes = examples.flatMap((e) => [...(e.local ? [e.local] : []), ...(e.lookahead?.perSuccessor ?? []), e.global]);
   const malformedReports = examples.flatMap((e) =>
     [...(e.local ? [e.local] : []), ...(e.lookahead?.perSuccessor ?? []), e.global].flatMap((o) =>
       o.orders
@@ -255,7 +245,11 @@ function failureOutcome(sides: Sides): { score: number; note: string } | undefin
   const refOk = sides.reference.status === "ok";
   if (candOk && refOk) return undefined;
   if (candOk) return { score: 1, note: `reference step ${sides.reference.status}` };
-  if (refOk) return { score: 0, note: `candidate step ${sides.candidate.status}${sides.candidate.error ? `: ${sides.candidate.error.message}` : ""}` };
+  if (refOk)
+    return {
+      score: 0,
+      note: `candidate step ${sides.candidate.status}${sides.candidate.error ? `: ${sides.candidate.error.message}` : ""}`,
+    };
   return { score: 0.5, note: `both steps failed (${sides.candidate.status} / ${sides.reference.status})` };
 }
 
@@ -300,7 +294,8 @@ async function compareLens(input: CompareLensInput): Promise<LensOutcome> {
 
 /** The judge's reason from an order that went against the overall loser (or the first order on a tie). */
 function judgeNote(orders: readonly OrderOutcome[], score: number): string {
-  const against = score < 0.5 ? orders.find((o) => o.candidateScore === 0) : score > 0.5 ? orders.find((o) => o.candidateScore === 1) : orders[0];
+  const against =
+    score < 0.5 ? orders.find((o) => o.candidateScore === 0) : score > 0.5 ? orders.find((o) => o.candidateScore === 1) : orders[0];
   return (against ?? orders[0])?.reason ?? "";
 }
 
@@ -313,7 +308,10 @@ async function globalOutcome(
   referenceTrace: Trace,
   judgeFinal: (sides: Sides) => Promise<LensOutcome>,
 ): Promise<LensOutcome> {
-  const sides: Sides = { candidate: stepOf(candidateTrace, candidateTrace.finalAgent), reference: stepOf(referenceTrace, referenceTrace.finalAgent) };
+  const sides: Sides = {
+    candidate: stepOf(candidateTrace, candidateTrace.finalAgent),
+    reference: stepOf(referenceTrace, referenceTrace.finalAgent),
+  };
   const c = candidateTrace.finalScore;
   const r = referenceTrace.finalScore;
   if (example.label === undefined || c === undefined || r === undefined || (c === r && c >= FULL_MARKS)) return judgeFinal(sides);

@@ -47,11 +47,13 @@ export function validateEvaluationRequest(graph: AgentGraph, input: unknown): Ev
     issues.push({ path: "agentId", expected: `an agent of the graph (${agentIds.join(", ")})`, found: JSON.stringify(req.agentId) });
   }
   for (const id of agentIds) {
-    if (req.prompts[id] === undefined) issues.push({ path: `prompts.${id}`, expected: "the agent's current best prompt", found: "nothing" });
+    if (req.prompts[id] === undefined)
+      issues.push({ path: `prompts.${id}`, expected: "the agent's current best prompt", found: "nothing" });
   }
   const seen = new Set<string>();
   req.minibatch.forEach((ex, i) => {
-    if (seen.has(ex.id)) issues.push({ path: `minibatch[${i}].id`, expected: "an example id unique in the minibatch", found: JSON.stringify(ex.id) });
+    if (seen.has(ex.id))
+      issues.push({ path: `minibatch[${i}].id`, expected: "an example id unique in the minibatch", found: JSON.stringify(ex.id) });
     seen.add(ex.id);
   });
   if (req.baseTraces) {

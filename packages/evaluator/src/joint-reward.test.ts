@@ -20,7 +20,11 @@ describe("joint reward", () => {
   });
 
   it("normalises weights that do not sum to one, and refuses all-zero weights", () => {
-    expect(effectiveWeights({ local: 1, lookahead: 1, global: 2 }, { hasSuccessors: true })).toEqual({ local: 0.25, lookahead: 0.25, global: 0.5 });
+    expect(effectiveWeights({ local: 1, lookahead: 1, global: 2 }, { hasSuccessors: true })).toEqual({
+      local: 0.25,
+      lookahead: 0.25,
+      global: 0.5,
+    });
     expect(effectiveWeights({ local: 0, lookahead: 1, global: 0 }, { hasSuccessors: true })).toEqual({ local: 0, lookahead: 1, global: 0 });
     expect(effectiveWeights({ local: 0, lookahead: 0, global: 0 }, { hasSuccessors: true })).toBeUndefined();
   });

@@ -25,10 +25,7 @@ export type Ablations = z.infer<typeof AblationsSchema>;
  * lookahead term and its weight moves to global; globalOnly puts all weight on global. Normalised.
  * Returns undefined when nothing is left to weigh (all applicable weights are zero).
  */
-export function effectiveWeights(
-  weights: LensWeights,
-  opts: { hasSuccessors: boolean; ablations?: Ablations },
-): LensWeights | undefined {
+export function effectiveWeights(weights: LensWeights, opts: { hasSuccessors: boolean; ablations?: Ablations }): LensWeights | undefined {
   let w: LensWeights;
   if (opts.ablations?.globalOnly) w = { local: 0, lookahead: 0, global: 1 };
   else if (!opts.hasSuccessors || opts.ablations?.noLookahead)
@@ -47,7 +44,5 @@ export interface LensScores {
 }
 
 export function jointReward(scores: LensScores, weights: LensWeights): number {
-  return (
-    weights.local * (scores.local ?? 0) + weights.lookahead * (scores.lookahead ?? 0) + weights.global * scores.global
-  );
+  return weights.local * (scores.local ?? 0) + weights.lookahead * (scores.lookahead ?? 0) + weights.global * scores.global;
 }

@@ -2,13 +2,7 @@ import { DEFAULT_WEIGHTS, type MisalignmentCase, MisalignmentCaseSchema, promptV
 import { executeGraph } from "@maspo/executor";
 import { describe, expect, it } from "vitest";
 import { evaluateCandidate } from "./evaluate-candidate.js";
-import {
-  countByCategory,
-  findMisalignments,
-  findTraceMisalignments,
-  reasonSignature,
-  strongestPerAgent,
-} from "./misalignment.js";
+import { countByCategory, findMisalignments, findTraceMisalignments, reasonSignature, strongestPerAgent } from "./misalignment.js";
 import { GOOD_PLANNER, TRAP_PLANNER, chainGraph, chainPrompts, minibatch, scoreFinal, scriptedChainLlm } from "./scripted-chain.fixture.js";
 
 const evaluate = (candidate: string) =>
@@ -61,15 +55,34 @@ describe("findTraceMisalignments", () => {
   it("finds agents that succeeded while the labelled system failed, naming a broken successor when there is one", async () => {
     const traces = await Promise.all(
       minibatch.map((example) =>
-        executeGraph({ graph: chainGraph, prompts: { ...chainPrompts, planner: TRAP_PLANNER }, example, llm: scriptedChainLlm(), seed: 1, scoreFinal }),
+        executeGraph({
+          graph: chainGraph,
+          prompts: { ...chainPrompts, planner: TRAP_PLANNER },
+          example,
+          llm: scriptedChainLlm(),
+          seed: 1,
+          scoreFinal,
+        }),
       ),
     );
     const cases = findTraceMisalignments({ graph: chainGraph, traces });
     // planner and solver both ran fine on every example, and every final answer was wrong
-    expect(cases.map((c) => `${c.agentId}/${c.exampleId}`)).toEqual(["planner/e1", "solver/e1", "planner/e2", "solver/e2", "planner/e3", "solver/e3"]);
+    expect(cases.map((c) => `${c.agentId}/${c.exampleId}`)).toEqual([
+      "planner/e1",
+      "solver/e1",
+      "planner/e2",
+      "solver/e2",
+      "planner/e3",
+      "solver/e3",
+    ]);
     expect(cases.every((c) => c.category === "global:wrong-final-answer" && c.strength === 0.5 && c.source === "trace")).toBe(true);
 
-    const judged = findTraceMisalignments({ graph: chainGraph, traces, agentIds: ["planner"], localScores: { e1: { planner: 0.9 }, e2: { planner: 0.2 } } });
+    const judged = findTraceMisalignments({
+      graph: chainGraph,
+      traces,
+      agentIds: ["planner"],
+      localScores: { e1: { planner: 0.9 }, e2: { planner: 0.2 } },
+    });
     expect(judged.map((c) => [c.exampleId, c.strength])).toEqual([
       ["e1", 0.9],
       ["e3", 0.5],
@@ -78,7 +91,9 @@ describe("findTraceMisalignments", () => {
 
   it("ignores unlabelled and correct traces", async () => {
     const traces = await Promise.all(
-      minibatch.map((example) => executeGraph({ graph: chainGraph, prompts: chainPrompts, example, llm: scriptedChainLlm(), seed: 1, scoreFinal })),
+      minibatch.map((example) =>
+        executeGraph({ graph: chainGraph, prompts: chainPrompts, example, llm: scriptedChainLlm(), seed: 1, scoreFinal }),
+      ),
     );
     expect(findTraceMisalignments({ graph: chainGraph, traces })).toEqual([]);
   });
@@ -99,7 +114,13 @@ describe("strongestPerAgent and countByCategory", () => {
   });
 
   it("keeps the strongest n per agent, breaking ties by id, and drops repeated ids", () => {
-    const cases = [mk("b", "x", 0.5, "c1"), mk("a", "x", 0.5, "c1"), mk("c", "x", 0.9, "c2"), mk("d", "y", 0.1, "c2"), mk("c", "x", 0.6, "c2")];
+    const cases = [
+      mk("b", "x", 0.5, "c1"),
+      mk("a", "x", 0.5, "c1"),
+      mk("c", "x", 0.9, "c2"),
+      mk("d", "y", 0.1, "c2"),
+      mk("c", "x", 0.6, "c2"),
+    ];
     expect(strongestPerAgent(cases, 2).map((c) => c.id)).toEqual(["c", "a", "d"]);
     expect(strongestPerAgent(cases, 0)).toEqual([]);
   });

@@ -54,10 +54,7 @@ export function findMisalignments(evaluation: Evaluation, thresholds: Misalignme
 }
 
 /** The lost lens with the lower score (lookahead first on a tie): the more proximate failure. */
-function lostLens(
-  e: ExampleEvaluation,
-  lossAt: number,
-): { lens: "lookahead" | "global"; score: number; outcome: LensOutcome } | undefined {
+function lostLens(e: ExampleEvaluation, lossAt: number): { lens: "lookahead" | "global"; score: number; outcome: LensOutcome } | undefined {
   const look = e.lookahead;
   const worstSuccessor = look?.perSuccessor.reduce((a, b) => (b.score < a.score ? b : a));
   const candidates: { lens: "lookahead" | "global"; score: number; outcome: LensOutcome }[] = [];
@@ -170,10 +167,7 @@ interface CaseParts {
 }
 
 function makeCase(p: CaseParts): MisalignmentCase {
-  const id = createHash("sha256")
-    .update([p.agentId, p.promptVersion, p.exampleId, p.lostOn].join("\u0000"))
-    .digest("hex")
-    .slice(0, 16);
+  const id = createHash("sha256").update([p.agentId, p.promptVersion, p.exampleId, p.lostOn].join("\u0000")).digest("hex").slice(0, 16);
   return {
     id,
     agentId: p.agentId,

@@ -11,7 +11,12 @@ function alwaysA(): LlmCaller & { calls: LlmCallRequest[] } {
     calls,
     async complete(req) {
       calls.push(req);
-      return { content: '{"winner":"A","reason":"first"}', finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 }, cached: false };
+      return {
+        content: '{"winner":"A","reason":"first"}',
+        finishReason: "stop",
+        usage: { promptTokens: 1, completionTokens: 1 },
+        cached: false,
+      };
     },
   };
 }
@@ -47,7 +52,10 @@ describe("comparePairwise", () => {
 
   it("without the swap the same judge shows its bias: the candidate shown first always wins", async () => {
     const verdicts = await Promise.all(
-      [["x", "y"], ["y", "x"]].map(([first, second]) =>
+      [
+        ["x", "y"],
+        ["y", "x"],
+      ].map(([first, second]) =>
         askJudge({
           llm: alwaysA(),
           endpointId: "j",

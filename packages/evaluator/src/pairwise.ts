@@ -52,8 +52,7 @@ export async function comparePairwise(input: PairwiseInput): Promise<PairwiseOut
     return { score: 0.5, method: "identical", orders: [], malformed: 0, tally: EMPTY_TALLY };
   }
   const ask = async (candidateAs: "A" | "B"): Promise<OrderOutcome & { tally: CallTally }> => {
-    const [responseA, responseB] =
-      candidateAs === "A" ? [input.candidate, input.reference] : [input.reference, input.candidate];
+    const [responseA, responseB] = candidateAs === "A" ? [input.candidate, input.reference] : [input.reference, input.candidate];
     const outcome = await askJudge({
       llm: input.llm,
       endpointId: input.endpointId,

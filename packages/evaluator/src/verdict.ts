@@ -39,9 +39,7 @@ export function normaliseWinner(value: unknown): Winner | undefined {
 
 /** Reads `{"winner": ..., "reason": ...}` out of a judge answer, tolerating fences, prose and key/value variants. */
 export function parseVerdict(text: string): ParsedVerdict {
-  const objects = jsonValuesIn(text).filter(
-    (v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v),
-  );
+  const objects = jsonValuesIn(text).filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v));
   for (const obj of objects) {
     const raw = fieldOf(obj, "winner", "verdict", "better", "preferred", "choice", "answer");
     const winner = normaliseWinner(raw);

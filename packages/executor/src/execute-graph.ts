@@ -5,14 +5,7 @@
  * base trace, which is how the evaluator compares two prompts of one agent on identical upstream
  * outputs and how lookahead re-runs only what lies downstream.
  */
-import {
-  type AgentGraph,
-  type LlmCaller,
-  agentById,
-  buildAgentMessages,
-  descendantsOf,
-  topologicalOrder,
-} from "@maspo/core";
+import { type AgentGraph, type LlmCaller, agentById, buildAgentMessages, descendantsOf, topologicalOrder } from "@maspo/core";
 import type { AgentStep, AgentStepStatus, Example, Trace } from "./trace.js";
 
 export interface ExecuteGraphInput {

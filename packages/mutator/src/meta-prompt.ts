@@ -47,8 +47,7 @@ export interface MetaPrompt {
   noTraces: boolean;
 }
 
-export const PROPOSAL_FORMAT =
-  'Answer with JSON: {"analysis": "...", "modification": "...", "prompt": "<the complete new prompt>"}';
+export const PROPOSAL_FORMAT = 'Answer with JSON: {"analysis": "...", "modification": "...", "prompt": "<the complete new prompt>"}';
 
 export const OPTIMIZER_SYSTEM_MESSAGE = [
   "You are a prompt engineer improving one agent's prompt in a multi-agent LLM system.",
@@ -83,7 +82,10 @@ export function buildMetaPrompt(input: MetaPromptInput): MetaPrompt {
       .slice(0, Math.max(0, limits.maxTraces));
     if (ranked.length > 0) {
       sections.push(
-        ["## Execution traces", ...ranked.map((r, i) => traceBlock(i + 1, r.trace, r.outcome, input.agentId, limits.excerptChars, passScore))].join("\n"),
+        [
+          "## Execution traces",
+          ...ranked.map((r, i) => traceBlock(i + 1, r.trace, r.outcome, input.agentId, limits.excerptChars, passScore)),
+        ].join("\n"),
       );
     }
     traceIds = ranked.map((r) => r.trace.exampleId);
@@ -133,7 +135,12 @@ function traceBlock(n: number, trace: Trace, outcome: TraceOutcome, agentId: str
           ...successorStepsOf(trace, agentId).map((s) => `${s.agentId}: ${excerpt(s.output, maxChars)}`),
           `final answer: ${excerpt(trace.finalOutput, maxChars)} (${finalState})`,
         ].join("\n");
-  const heading = outcome.kind === "success" ? "outcome: success" : outcome.kind === "failure" ? `outcome: failure — ${outcome.description}` : `outcome: unknown — ${outcome.description}`;
+  const heading =
+    outcome.kind === "success"
+      ? "outcome: success"
+      : outcome.kind === "failure"
+        ? `outcome: failure — ${outcome.description}`
+        : `outcome: unknown — ${outcome.description}`;
   return [
     `### Trace ${n} (${heading})`,
     field("Input", excerpt(parts.task, maxChars)),

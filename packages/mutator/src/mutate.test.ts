@@ -31,7 +31,12 @@ function scripted(bySample: (sampleIndex: number) => string): LlmCaller & { call
     calls,
     async complete(req) {
       calls.push(req);
-      return { content: bySample(req.sampleIndex ?? 0), finishReason: "stop", usage: { promptTokens: 10, completionTokens: 4 }, cached: false };
+      return {
+        content: bySample(req.sampleIndex ?? 0),
+        finishReason: "stop",
+        usage: { promptTokens: 10, completionTokens: 4 },
+        cached: false,
+      };
     },
   };
 }
@@ -61,7 +66,9 @@ describe("mutate", () => {
     const llm = scripted((i) => proposal(`You are the solver. Check your sum (${i}).`));
     const out = await mutate(input(llm));
     expect(llm.calls.map((c) => c.sampleIndex)).toEqual([0, 1, 2]);
-    expect(llm.calls.every((c) => c.role === "optimizer" && c.temperature === 0.7 && c.seed === 11 && c.json === true && c.endpointId === "opt")).toBe(true);
+    expect(
+      llm.calls.every((c) => c.role === "optimizer" && c.temperature === 0.7 && c.seed === 11 && c.json === true && c.endpointId === "opt"),
+    ).toBe(true);
     expect(out.proposals).toHaveLength(3);
     const first = out.proposals[0];
     expect(ProposalSchema.parse(first)).toEqual(first);
@@ -69,7 +76,14 @@ describe("mutate", () => {
       prompt: "You are the solver. Check your sum (0).",
       promptVersion: promptVersion("You are the solver. Check your sum (0)."),
       analysis: "the answer was off by one",
-      lineage: { parentPromptVersion: promptVersion("You are the solver."), operator: "add_constraint", traceIds: ["e1"], hardNegativeIds: [], noTraces: false, sampleIndex: 0 },
+      lineage: {
+        parentPromptVersion: promptVersion("You are the solver."),
+        operator: "add_constraint",
+        traceIds: ["e1"],
+        hardNegativeIds: [],
+        noTraces: false,
+        sampleIndex: 0,
+      },
     });
     expect(out.calls).toEqual({ calls: 3, cached: 0, promptTokens: 30, completionTokens: 12 });
     expect(out.noTraces).toBe(false);

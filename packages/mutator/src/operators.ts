@@ -53,4 +53,3 @@ export const OPERATORS: Readonly<Record<MutationOperator, OperatorDefinition>> =
     tracePreference: "failures-first",
   },
 });
-

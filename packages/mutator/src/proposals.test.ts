@@ -33,7 +33,13 @@ describe("parseProposal", () => {
 
 describe("dedupeProposals", () => {
   it("drops empty prompts, existing prompts and repeats, comparing normalised whitespace and case", () => {
-    const items = [{ prompt: "  " }, { prompt: "You are  the SOLVER." }, { prompt: "New one." }, { prompt: "new ONE.\n" }, { prompt: "Another." }];
+    const items = [
+      { prompt: "  " },
+      { prompt: "You are  the SOLVER." },
+      { prompt: "New one." },
+      { prompt: "new ONE.\n" },
+      { prompt: "Another." },
+    ];
     const out = dedupeProposals(items, ["you are the solver."]);
     expect(out.kept.map((i) => i.prompt)).toEqual(["New one.", "Another."]);
     expect(out).toMatchObject({ empty: 1, duplicates: 2 });

@@ -34,7 +34,13 @@ export function readUpstream(ctx: ChatContext, sectionsBodies: readonly string[]
 }
 
 /** The agent's output text when it is right (true facts) or wrong (a corrupted reading of the problem). */
-export function renderAgentOutput(ctx: ChatContext, agent: WorldAgent, features: readonly string[], problem: Problem, right: boolean): string {
+export function renderAgentOutput(
+  ctx: ChatContext,
+  agent: WorldAgent,
+  features: readonly string[],
+  problem: Problem,
+  right: boolean,
+): string {
   const view = right
     ? { facts: renderFacts(problem.template, problem.vars), value: problem.answer }
     : corruptProblem(problem, contextRng(ctx, "corrupt", agent.id, problem.template.template.id, JSON.stringify(problem.vars)));

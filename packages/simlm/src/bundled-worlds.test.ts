@@ -12,7 +12,10 @@ import type { World, WorldAgent } from "./world-schema.js";
 
 // The judge and meta-prompt layouts of docs/llm-protocol.md, as the evaluator and mutator write them.
 function judgeMessages(system: string, sections: Array<[string, string]>) {
-  const user = [...sections.map(([h, b]) => `## ${h}\n${b}`), 'Answer with JSON: {"winner": "A" | "B" | "tie", "reason": "<one sentence>"}'].join("\n\n");
+  const user = [
+    ...sections.map(([h, b]) => `## ${h}\n${b}`),
+    'Answer with JSON: {"winner": "A" | "B" | "tie", "reason": "<one sentence>"}',
+  ].join("\n\n");
   return [
     { role: "system" as const, content: system },
     { role: "user" as const, content: user },
@@ -23,7 +26,9 @@ const LOCAL_JUDGE =
   "You are an impartial judge comparing two responses in a multi-agent LLM system.\nYou judge Local Validity: does the response fulfil the agent's role instruction, and does it make a correct final answer more likely?";
 
 function verdict(world: World, messages: ReturnType<typeof judgeMessages>, seed: number): string {
-  const content = simulateChat(world, { model: "judge", messages, seed, temperature: 0, response_format: { type: "json_object" } }).choices[0]?.content ?? "";
+  const content =
+    simulateChat(world, { model: "judge", messages, seed, temperature: 0, response_format: { type: "json_object" } }).choices[0]?.content ??
+    "";
   try {
     return String((JSON.parse(content) as { winner?: unknown }).winner);
   } catch {
@@ -38,7 +43,12 @@ interface Trace {
   downstream: string;
 }
 
-function metaPrompt(agent: WorldAgent, prompt: string, traces: readonly Trace[], hardNegatives: readonly Trace[] = []): ReturnType<typeof judgeMessages> {
+function metaPrompt(
+  agent: WorldAgent,
+  prompt: string,
+  traces: readonly Trace[],
+  hardNegatives: readonly Trace[] = [],
+): ReturnType<typeof judgeMessages> {
   const parts = [
     `## Agent\n${agent.id} — ${agent.role}`,
     `## Current prompt\n<<<\n${prompt}\n>>>`,
@@ -48,7 +58,10 @@ function metaPrompt(agent: WorldAgent, prompt: string, traces: readonly Trace[],
     parts.push(
       "## Execution traces\n" +
         traces
-          .map((t, i) => `### Trace ${i + 1} (outcome: failure — final answer wrong)\nInput: ${t.input}\nContext: ${t.context}\nOutput: ${t.output}\nDownstream: ${t.downstream} (incorrect)`)
+          .map(
+            (t, i) =>
+              `### Trace ${i + 1} (outcome: failure — final answer wrong)\nInput: ${t.input}\nContext: ${t.context}\nOutput: ${t.output}\nDownstream: ${t.downstream} (incorrect)`,
+          )
           .join("\n"),
     );
   }
@@ -56,19 +69,27 @@ function metaPrompt(agent: WorldAgent, prompt: string, traces: readonly Trace[],
     parts.push(
       "## Hard negatives (cases that looked good locally but failed downstream)\n" +
         hardNegatives
-          .map((t, i) => `### Case ${i + 1} (category: lookahead)\nInput: ${t.input}\nOutput: ${t.output}\nDownstream: ${t.downstream}\nFailure caused: the final answer was wrong`)
+          .map(
+            (t, i) =>
+              `### Case ${i + 1} (category: lookahead)\nInput: ${t.input}\nOutput: ${t.output}\nDownstream: ${t.downstream}\nFailure caused: the final answer was wrong`,
+          )
           .join("\n"),
     );
   }
   parts.push('Answer with JSON: {"analysis": "...", "modification": "...", "prompt": "<the complete new prompt>"}');
   return [
-    { role: "system", content: "You are a prompt engineer improving one agent's prompt in a multi-agent system. Keep its role and input format." },
+    {
+      role: "system",
+      content: "You are a prompt engineer improving one agent's prompt in a multi-agent system. Keep its role and input format.",
+    },
     { role: "user", content: parts.join("\n\n") },
   ];
 }
 
 function proposedPrompt(world: World, messages: ReturnType<typeof judgeMessages>, seed: number): string | undefined {
-  const content = simulateChat(world, { model: "optimizer", messages, seed, temperature: 0.7, response_format: { type: "json_object" } }).choices[0]?.content ?? "";
+  const content =
+    simulateChat(world, { model: "optimizer", messages, seed, temperature: 0.7, response_format: { type: "json_object" } }).choices[0]
+      ?.content ?? "";
   try {
     return String((JSON.parse(content) as { prompt?: unknown }).prompt);
   } catch {
@@ -77,7 +98,14 @@ function proposedPrompt(world: World, messages: ReturnType<typeof judgeMessages>
 }
 
 /** Failing traces of one agent under a prompt set (default: the initial prompts), from real graph runs. */
-function failingTraces(world: World, o: OracleResult, agent: WorldAgent, examples: readonly Example[], count: number, prompts = o.initial): Trace[] {
+function failingTraces(
+  world: World,
+  o: OracleResult,
+  agent: WorldAgent,
+  examples: readonly Example[],
+  count: number,
+  prompts = o.initial,
+): Trace[] {
   const out: Trace[] = [];
   for (const e of examples) {
     const run = runGraphDirect(world, prompts, e, { seed: 3 });
@@ -106,7 +134,8 @@ describe.each(bundledWorldNames())("bundled world %s", (name) => {
   const world = loadWorld(name);
   const o = oracle(world);
   const { train, heldOut } = generateDataset(world);
-  const meanOverSeeds = (prompts: Record<string, string>) => SEEDS.reduce((s, seed) => s + scorePromptSet(world, prompts, heldOut, { seed }), 0) / SEEDS.length;
+  const meanOverSeeds = (prompts: Record<string, string>) =>
+    SEEDS.reduce((s, seed) => s + scorePromptSet(world, prompts, heldOut, { seed }), 0) / SEEDS.length;
 
   it("has a ceiling at least 30 points above its floor", () => {
     expect(o.ceiling - o.floor).toBeGreaterThanOrEqual(0.3);
@@ -180,8 +209,21 @@ describe.each(bundledWorldNames())("bundled world %s", (name) => {
         const clean = ask(base[agent.id] ?? "");
         const withTrap = ask(trapped[agent.id] ?? "");
         const context = upstream.map((u) => `## Output of ${u.agentId}\n${u.output}`).join("\n\n");
-        for (const [a, b, trapLabel] of [[withTrap, clean, "A"], [clean, withTrap, "B"]] as const) {
-          const v = verdict(world, judgeMessages(LOCAL_JUDGE, [["Role instruction", base[agent.id] ?? ""], ["Task", e.input], ["Context", context], ["Response A", a], ["Response B", b]]), 7);
+        for (const [a, b, trapLabel] of [
+          [withTrap, clean, "A"],
+          [clean, withTrap, "B"],
+        ] as const) {
+          const v = verdict(
+            world,
+            judgeMessages(LOCAL_JUDGE, [
+              ["Role instruction", base[agent.id] ?? ""],
+              ["Task", e.input],
+              ["Context", context],
+              ["Response A", a],
+              ["Response B", b],
+            ]),
+            7,
+          );
           trapPoints += v === trapLabel ? 1 : v === "tie" ? 0.5 : 0;
           verdicts++;
         }
@@ -237,7 +279,9 @@ describe.each(bundledWorldNames())("bundled world %s", (name) => {
   it("never proposes a trap that its hard negatives showed failing downstream, though it does without them", () => {
     // The agent whose trap has a failure signature that names it: that is what a hard negative can show.
     const found = world.agents.flatMap((a) =>
-      a.directives.filter((d) => d.trap && a.failures.some((f) => "remove" in f.fix && f.fix.remove === d.id)).map((d) => ({ agent: a, trap: d.id })),
+      a.directives
+        .filter((d) => d.trap && a.failures.some((f) => "remove" in f.fix && f.fix.remove === d.id))
+        .map((d) => ({ agent: a, trap: d.id })),
     )[0];
     if (!found) throw new Error(`${name} has no trap with a failure signature`);
     const { agent, trap } = found;
@@ -288,7 +332,8 @@ describe.each(bundledWorldNames())("bundled world %s", (name) => {
   });
 
   it("has a paraphrased global judge prefer the correct final answer in both orders", () => {
-    const system = "Act as an evaluator. Two candidate final answers to the same task follow; decide which one is more correct. Reply in JSON.";
+    const system =
+      "Act as an evaluator. Two candidate final answers to the same task follow; decide which one is more correct. Reply in JSON.";
     let right = 0;
     let asked = 0;
     for (const e of heldOut.slice(0, 30)) {
@@ -302,9 +347,19 @@ describe.each(bundledWorldNames())("bundled world %s", (name) => {
         else if (r.final.length > 0) bad ??= r.final;
       }
       if (!good || !bad) continue;
-      for (const [a, b, correct] of [[good, bad, "A"], [bad, good, "B"]] as const) {
+      for (const [a, b, correct] of [
+        [good, bad, "A"],
+        [bad, good, "B"],
+      ] as const) {
         const user = `**Question**\n${e.input}\n\nCandidate 1:\n${a}\n\nCandidate 2:\n${b}\n\nRespond with {"winner": "A"|"B"|"tie", "reason": "..."}`;
-        const v = verdict(world, [{ role: "system", content: system }, { role: "user", content: user }], 11);
+        const v = verdict(
+          world,
+          [
+            { role: "system", content: system },
+            { role: "user", content: user },
+          ],
+          11,
+        );
         if (v === correct) right++;
         asked++;
       }

@@ -22,9 +22,7 @@ export const ChatRequestSchema = z.looseObject({
   top_p: z.number().min(0).max(1).optional(),
   max_tokens: z.int().min(1).optional(),
   max_completion_tokens: z.int().min(1).optional(),
-  response_format: z
-    .looseObject({ type: z.enum(["text", "json_object", "json_schema"]) })
-    .optional(),
+  response_format: z.looseObject({ type: z.enum(["text", "json_object", "json_schema"]) }).optional(),
   stream: z.boolean().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
 });

@@ -11,7 +11,8 @@ import { recogniseProblem } from "./problem.js";
 import { readOutput } from "./output-reading.js";
 import type { Lens } from "./world-schema.js";
 
-const JUDGE_CUE = /\b(judge|judging|compare|comparing|comparison|evaluate|evaluator|evaluating|grade|grader|verdict|winner|which (response|answer|output|candidate) is better|better response)\b/;
+const JUDGE_CUE =
+  /\b(judge|judging|compare|comparing|comparison|evaluate|evaluator|evaluating|grade|grader|verdict|winner|which (response|answer|output|candidate) is better|better response)\b/;
 
 function responseLabel(key: string): "A" | "B" | undefined {
   const m = /\b(response|answer|output|candidate|option|completion|reply)\s+(a|b|1|2|one|two|first|second)\b/.exec(key);
@@ -65,7 +66,8 @@ export function judgeReply(ctx: ChatContext): string | undefined {
       const feature = ctx.cw.features.get(f)?.feature;
       if (!feature) continue;
       surface += feature.judge * params.surface;
-      if (feature.describe && (!best || Math.abs(feature.judge) > Math.abs(best.weight))) best = { weight: feature.judge, describe: feature.describe };
+      if (feature.describe && (!best || Math.abs(feature.judge) > Math.abs(best.weight)))
+        best = { weight: feature.judge, describe: feature.describe };
     }
     const caught = read.wrong && next() < params.detect;
     return { score: surface - (caught ? params.correctness : 0), caught, best };
@@ -86,7 +88,9 @@ export function judgeReply(ctx: ChatContext): string | undefined {
   }
   if (next() < judge.malformedRate) {
     // A realistic failure: prose instead of JSON, or JSON cut off.
-    return next() < 0.5 ? `I think Response ${winner === "tie" ? "A" : winner} is better. ${reason}` : `{"winner": "${winner}", "reason": "${reason.slice(0, 12)}`;
+    return next() < 0.5
+      ? `I think Response ${winner === "tie" ? "A" : winner} is better. ${reason}`
+      : `{"winner": "${winner}", "reason": "${reason.slice(0, 12)}`;
   }
   return jsonReply(ctx, JSON.stringify({ winner, reason }));
 }

@@ -17,7 +17,8 @@ import { detectDirectives, recogniseAgent } from "./prompt-reading.js";
 import type { CompiledWorld } from "./compiled-world.js";
 import type { FailureSignature, WorldAgent } from "./world-schema.js";
 
-const OPTIMIZER_CUE = /\b(prompt engineer|prompt engineering|improve|improving|improved|rewrite|rewriting|revise|revising|optimi[sz]e|optimi[sz]ing|optimi[sz]er|refine|refining|mutate|mutation)\b/;
+const OPTIMIZER_CUE =
+  /\b(prompt engineer|prompt engineering|improve|improving|improved|rewrite|rewriting|revise|revising|optimi[sz]e|optimi[sz]ing|optimi[sz]er|refine|refining|mutate|mutation)\b/;
 const PROMPT_HEADING = /\b(current|parent|existing|original|base|old) (agent s )?prompt\b|\bprompt to (improve|revise|edit|rewrite)\b/;
 
 /** The prompt under improvement: the `<<< >>>` block, or the body of a "current prompt" section. */
@@ -35,8 +36,15 @@ interface TraceRecord {
   fields: Map<string, string>;
 }
 
-const FIELD = /^\s*[-*]?\s*\**\s*(input|task|question|context|agent output|output|response|downstream|outcome|failure caused|failure|category)\s*\**\s*:\s*(.*)$/i;
-const FIELD_NAMES: Record<string, string> = { task: "input", question: "input", response: "output", "agent output": "output", "failure caused": "failure" };
+const FIELD =
+  /^\s*[-*]?\s*\**\s*(input|task|question|context|agent output|output|response|downstream|outcome|failure caused|failure|category)\s*\**\s*:\s*(.*)$/i;
+const FIELD_NAMES: Record<string, string> = {
+  task: "input",
+  question: "input",
+  response: "output",
+  "agent output": "output",
+  "failure caused": "failure",
+};
 
 const FAILING = /\b(fail|fails|failed|failure|failing|incorrect|wrong|error|bad|misaligned|misalignment)\b/;
 
@@ -57,7 +65,8 @@ function readTraces(cw: CompiledWorld, sections: readonly Section[]): TraceRecor
       if (m) {
         const label = (m[1] ?? "").toLowerCase();
         const name = FIELD_NAMES[label] ?? label;
-        const record = !current || (name === "input" && current.fields.has("input")) ? { failing: false, fields: new Map<string, string>() } : current;
+        const record =
+          !current || (name === "input" && current.fields.has("input")) ? { failing: false, fields: new Map<string, string>() } : current;
         if (record !== current) own.push(record);
         field = name;
         record.fields.set(name, (m[2] ?? "").trim());
@@ -97,7 +106,12 @@ interface Proposal {
 }
 
 /** Fixes for failures shown in failing traces that the current prompt does not already have, most-shown first. */
-export function groundedFixes(cw: CompiledWorld, agent: WorldAgent, promptText: string, records: readonly TraceRecord[]): FailureSignature[] {
+export function groundedFixes(
+  cw: CompiledWorld,
+  agent: WorldAgent,
+  promptText: string,
+  records: readonly TraceRecord[],
+): FailureSignature[] {
   const present = detectDirectives(agent, promptText);
   const counts = new Map<FailureSignature, number>();
   for (const record of records) {
@@ -176,7 +190,11 @@ function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, refuted: Re
         prompt: rephraseDirective(prompt, d, 1 + rng.int(Math.max(1, d.triggers.length - 1))),
       };
     }
-    return { analysis: "The prompt looks reasonable.", modification: "Made the role emphasis explicit.", prompt: addSentence(prompt, "Stay focused on your role in the team.") };
+    return {
+      analysis: "The prompt looks reasonable.",
+      modification: "Made the role emphasis explicit.",
+      prompt: addSentence(prompt, "Stay focused on your role in the team."),
+    };
   }
   if (roll < w.paraphrase + w.randomDirective && absent.length > 0) {
     const d = rng.pick(absent);
@@ -189,19 +207,23 @@ function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, refuted: Re
   // Harmful edits a real optimizer makes: an appealing trap, dropping something that helped, or a bland rewrite.
   const traps = absent.filter((d) => d.trap || d.skill < 0);
   const helpful = presentList.filter((d) => !d.trap && (d.skill > 0 || d.adds.length > 0));
-  const options = [
-    ...(traps.length > 0 ? ["trap"] : []),
-    ...(helpful.length > 0 ? ["drop"] : []),
-    "generic",
-  ];
+  const options = [...(traps.length > 0 ? ["trap"] : []), ...(helpful.length > 0 ? ["drop"] : []), "generic"];
   const kind = rng.pick(options);
   if (kind === "trap") {
     const d = rng.pick(traps);
-    return { analysis: "Outputs could be more polished.", modification: `Added an instruction: ${d.summary}.`, prompt: addDirective(prompt, d, rng.int(d.triggers.length)) };
+    return {
+      analysis: "Outputs could be more polished.",
+      modification: `Added an instruction: ${d.summary}.`,
+      prompt: addDirective(prompt, d, rng.int(d.triggers.length)),
+    };
   }
   if (kind === "drop") {
     const d = rng.pick(helpful);
-    return { analysis: "The prompt is too long.", modification: `Simplified the prompt by removing: ${d.summary}.`, prompt: removeDirective(prompt, d) };
+    return {
+      analysis: "The prompt is too long.",
+      modification: `Simplified the prompt by removing: ${d.summary}.`,
+      prompt: removeDirective(prompt, d),
+    };
   }
   return { analysis: "The prompt is overly specific.", modification: "Rewrote it as a short general instruction.", prompt: GENERIC_PROMPT };
 }
@@ -213,7 +235,9 @@ export function optimizerReply(ctx: ChatContext): string | undefined {
   const split = splitSections(ctx.user);
   const current = extractCurrentPrompt(ctx.user, split.sections);
   if (current === undefined) return undefined;
-  const agentSection = split.sections.find((s) => /^(the )?agent( id| being optimi[sz]ed| to improve)?\b/.test(s.key) && !/prompt/.test(s.key));
+  const agentSection = split.sections.find(
+    (s) => /^(the )?agent( id| being optimi[sz]ed| to improve)?\b/.test(s.key) && !/prompt/.test(s.key),
+  );
   const named = agentSection
     ? ctx.cw.world.agents.find((a) => ` ${normalize(agentSection.body)} `.includes(` ${normalize(a.id)} `))
     : undefined;
@@ -238,8 +262,9 @@ export function optimizerReply(ctx: ChatContext): string | undefined {
   }
   if (rng.next() < ctx.cw.world.optimizer.malformedRate) {
     const json = JSON.stringify(proposal);
-    return rng.bool(0.5) ? json.slice(0, Math.floor(json.length / 2)) : `Here is my proposal.\n\n${proposal.modification}\n\n${proposal.prompt}`;
+    return rng.bool(0.5)
+      ? json.slice(0, Math.floor(json.length / 2))
+      : `Here is my proposal.\n\n${proposal.modification}\n\n${proposal.prompt}`;
   }
   return jsonReply(ctx, JSON.stringify(proposal));
 }
-

@@ -79,7 +79,13 @@ class Evaluator {
 
   variant(agent: WorldAgent, directives: Set<string>): Variant {
     const features = outputFeatures(this.cw, agent, directives);
-    return { directives, features, featureSet: new Set(features), carrying: carriesContent(this.cw, features), recover: recoverProbability(agent, directives) };
+    return {
+      directives,
+      features,
+      featureSet: new Set(features),
+      carrying: carriesContent(this.cw, features),
+      recover: recoverProbability(agent, directives),
+    };
   }
 
   /** Per group: the share of its examples whose final output, when right, passes the metric. */
@@ -119,7 +125,9 @@ class Evaluator {
     const pass = this.passRates(finalVariant);
     let total = 0;
     this.groups.forEach((g, gi) => {
-      const own = agents.map((a, i) => sigmoid(successLogit(a, chosen[i]?.directives ?? new Set(), upFeatures[i] ?? new Set(), g.difficulty)));
+      const own = agents.map((a, i) =>
+        sigmoid(successLogit(a, chosen[i]?.directives ?? new Set(), upFeatures[i] ?? new Set(), g.difficulty)),
+      );
       const ok: boolean[] = [];
       const walk = (k: number, prob: number): number => {
         if (prob === 0) return 0;
@@ -161,7 +169,9 @@ export function promptForDirectives(world: World, agentId: string, directives: R
   const got = detectDirectives(agent, prompt);
   const same = got.size === directives.size && [...directives].every((d) => got.has(d));
   if (!same) {
-    throw new OracleError(`World ${world.name}, agent ${agentId}: editing the prompt to carry {${[...directives].join(", ")}} gave {${[...got].join(", ")}}; the directives' phrases overlap the prompt's sentences.`);
+    throw new OracleError(
+      `World ${world.name}, agent ${agentId}: editing the prompt to carry {${[...directives].join(", ")}} gave {${[...got].join(", ")}}; the directives' phrases overlap the prompt's sentences.`,
+    );
   }
   return prompt;
 }

@@ -7,7 +7,9 @@ describe("sentenceCarries", () => {
   });
 
   it("matches a paraphrase that keeps most content words", () => {
-    expect(sentenceCarries("Please list all of the quantities given in the word problem.", "list every quantity given in the problem")).toBe(true);
+    expect(
+      sentenceCarries("Please list all of the quantities given in the word problem.", "list every quantity given in the problem"),
+    ).toBe(true);
   });
 
   it("does not read a negated sentence as the positive directive", () => {

@@ -30,10 +30,7 @@ function escapeRegExp(s: string): string {
 
 /** A literal run of template text as a pattern where any run of whitespace matches any other. */
 function literalPattern(text: string): string {
-  return text
-    .split(/\s+/)
-    .map(escapeRegExp)
-    .join("\\s+");
+  return text.split(/\s+/).map(escapeRegExp).join("\\s+");
 }
 
 export function compileTemplate(template: ProblemTemplate): CompiledTemplate {
@@ -48,8 +45,7 @@ export function compileTemplate(template: ProblemTemplate): CompiledTemplate {
     const name = part.expr.kind === "var" ? part.expr.name : part.source;
     const spec = template.vars[name];
     slotVars.push(name);
-    pattern +=
-      spec && "choices" in spec ? `(${spec.choices.map(literalPattern).join("|")})` : "(-?\\d+)";
+    pattern += spec && "choices" in spec ? `(${spec.choices.map(literalPattern).join("|")})` : "(-?\\d+)";
   }
   const facts = new Map<string, TemplatePart[]>();
   for (const [name, source] of Object.entries(template.facts)) facts.set(name, parseTemplate(source));
@@ -87,7 +83,8 @@ export function recogniseProblem(templates: readonly CompiledTemplate[], taskTex
     template.slotVars.forEach((name, i) => {
       const raw = m[i + 1] ?? "";
       const spec = template.template.vars[name];
-      const value: Value = spec && "choices" in spec ? (spec.choices.find((c) => c.toLowerCase() === raw.toLowerCase()) ?? raw) : Number(raw);
+      const value: Value =
+        spec && "choices" in spec ? (spec.choices.find((c) => c.toLowerCase() === raw.toLowerCase()) ?? raw) : Number(raw);
       if (vars[name] !== undefined && vars[name] !== value) consistent = false;
       vars[name] = value;
     });

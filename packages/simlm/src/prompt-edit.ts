@@ -23,7 +23,10 @@ function tidy(prompt: string): string {
     const next = lines.slice(i + 1).find((x) => x.trim().length > 0);
     return next !== undefined && /^\s*[-*]\s+/.test(next);
   });
-  return kept.join("\n").replace(/\n{3,}/g, "\n\n").trim();
+  return kept
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
 }
 
 export function addSentence(prompt: string, sentence: string): string {

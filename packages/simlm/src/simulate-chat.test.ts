@@ -63,11 +63,14 @@ describe("simulateChat", () => {
   });
 
   it("behaves as a generic assistant when the prompt has lost its role description", () => {
-    const r = simulateChat(world, ChatRequestSchema.parse({
-      model: "simlm",
-      messages: buildAgentMessages("Answer helpfully and accurately. Show your work.", example?.input ?? "", []),
-      seed: 1,
-    }));
+    const r = simulateChat(
+      world,
+      ChatRequestSchema.parse({
+        model: "simlm",
+        messages: buildAgentMessages("Answer helpfully and accurately. Show your work.", example?.input ?? "", []),
+        seed: 1,
+      }),
+    );
     const content = r.choices[0]?.content ?? "";
     expect(content).not.toMatch(/^(Work|Result|Answer):/m);
     expect(content.length).toBeGreaterThan(20);
@@ -81,9 +84,11 @@ describe("simulateChat", () => {
   it("writes the same output for two prompts with the same directives in different words", () => {
     const solver = world.agents.find((a) => a.id === "solver");
     if (!solver) throw new Error("no solver");
-    const reworded = "You are the solver. Solve the word problem using the notes you are given.\n- Write out every intermediate calculation.\nFinish with `Result: <number>`.";
+    const reworded =
+      "You are the solver. Solve the word problem using the notes you are given.\n- Write out every intermediate calculation.\nFinish with `Result: <number>`.";
     const ask = (prompt: string) =>
-      simulateChat(world, ChatRequestSchema.parse({ model: "m", messages: buildAgentMessages(prompt, example?.input ?? "", []), seed: 8 })).choices[0]?.content;
+      simulateChat(world, ChatRequestSchema.parse({ model: "m", messages: buildAgentMessages(prompt, example?.input ?? "", []), seed: 8 }))
+        .choices[0]?.content;
     expect(ask(reworded)).toBe(ask(o.initial.solver ?? ""));
   });
 });

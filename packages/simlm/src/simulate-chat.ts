@@ -44,8 +44,14 @@ function reply(ctx: ChatContext): string {
 export function simulateChat(world: World, request: ChatRequest): SimChatResult {
   const cw = compileWorld(world);
   const texts = request.messages.map((m) => ({ role: m.role, text: messageText(m) }));
-  const system = texts.filter((m) => m.role === "system" || m.role === "developer").map((m) => m.text).join("\n\n");
-  const user = texts.filter((m) => m.role === "user").map((m) => m.text).join("\n\n");
+  const system = texts
+    .filter((m) => m.role === "system" || m.role === "developer")
+    .map((m) => m.text)
+    .join("\n\n");
+  const user = texts
+    .filter((m) => m.role === "user")
+    .map((m) => m.text)
+    .join("\n\n");
   const limit = request.max_tokens ?? request.max_completion_tokens;
   const n = request.n ?? 1;
   const choices: SimChoice[] = [];

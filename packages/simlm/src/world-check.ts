@@ -60,7 +60,12 @@ function parsedTemplate(issues: Issue[], path: string, source: string): Template
   try {
     return parseTemplate(source);
   } catch (e) {
-    issues.push({ path, expected: "a template whose {slots} are valid expressions", found: `"${source}"`, hint: e instanceof ExpressionSyntaxError ? e.message : String(e) });
+    issues.push({
+      path,
+      expected: "a template whose {slots} are valid expressions",
+      found: `"${source}"`,
+      hint: e instanceof ExpressionSyntaxError ? e.message : String(e),
+    });
     return undefined;
   }
 }
@@ -70,21 +75,39 @@ function checkTemplates(world: World, issues: Issue[]): void {
     const base = `data.templates[${ti}]`;
     const varNames = Object.keys(t.vars);
     for (const [name, spec] of Object.entries(t.vars)) {
-      if ("min" in spec && spec.min > spec.max) issues.push({ path: `${base}.vars.${name}`, expected: "min <= max", found: `min ${spec.min}, max ${spec.max}` });
+      if ("min" in spec && spec.min > spec.max)
+        issues.push({ path: `${base}.vars.${name}`, expected: "min <= max", found: `min ${spec.min}, max ${spec.max}` });
     }
     const text = parsedTemplate(issues, `${base}.text`, t.text);
     if (text) {
       const used = new Set<string>();
       text.forEach((part, i) => {
         if (part.kind !== "slot") return;
-        if (part.expr.kind !== "var") issues.push({ path: `${base}.text`, expected: "only {var} slots in task text (it must be readable back)", found: `{${part.source}}` });
+        if (part.expr.kind !== "var")
+          issues.push({
+            path: `${base}.text`,
+            expected: "only {var} slots in task text (it must be readable back)",
+            found: `{${part.source}}`,
+          });
         else {
           reference(issues, `${base}.text`, "a variable of this template", part.expr.name, varNames);
           used.add(part.expr.name);
         }
-        if (text[i + 1]?.kind === "slot") issues.push({ path: `${base}.text`, expected: "literal text between two slots", found: `{${part.source}} directly followed by another slot` });
+        if (text[i + 1]?.kind === "slot")
+          issues.push({
+            path: `${base}.text`,
+            expected: "literal text between two slots",
+            found: `{${part.source}} directly followed by another slot`,
+          });
       });
-      for (const v of varNames) if (!used.has(v)) issues.push({ path: `${base}.vars.${v}`, expected: "a variable that appears in the task text", found: "a variable the text never shows", hint: "simlm reads problems back from their text" });
+      for (const v of varNames)
+        if (!used.has(v))
+          issues.push({
+            path: `${base}.vars.${v}`,
+            expected: "a variable that appears in the task text",
+            found: "a variable the text never shows",
+            hint: "simlm reads problems back from their text",
+          });
     }
     const minVars: Record<string, Value> = {};
     const maxVars: Record<string, Value> = {};
@@ -97,13 +120,24 @@ function checkTemplates(world: World, issues: Issue[]): void {
       for (const v of expressionVariables(answer)) reference(issues, `${base}.answer`, "a variable of this template", v, varNames);
       for (const vars of [minVars, maxVars]) {
         try {
-          if (typeof evaluate(answer, vars) !== "number") issues.push({ path: `${base}.answer`, expected: "a numeric answer", found: "text" });
+          if (typeof evaluate(answer, vars) !== "number")
+            issues.push({ path: `${base}.answer`, expected: "a numeric answer", found: "text" });
         } catch (e) {
-          issues.push({ path: `${base}.answer`, expected: "an answer computable for every value in the var ranges", found: `"${t.answer}"`, hint: (e as Error).message });
+          issues.push({
+            path: `${base}.answer`,
+            expected: "an answer computable for every value in the var ranges",
+            found: `"${t.answer}"`,
+            hint: (e as Error).message,
+          });
         }
       }
     } catch (e) {
-      issues.push({ path: `${base}.answer`, expected: "an expression over the template's variables", found: `"${t.answer}"`, hint: (e as Error).message });
+      issues.push({
+        path: `${base}.answer`,
+        expected: "an expression over the template's variables",
+        found: `"${t.answer}"`,
+        hint: (e as Error).message,
+      });
     }
     for (const [name, source] of Object.entries(t.facts)) {
       const parts = parsedTemplate(issues, `${base}.facts.${name}`, source);
@@ -112,7 +146,12 @@ function checkTemplates(world: World, issues: Issue[]): void {
       for (const p of parts) if (p.kind === "slot") expressionVariables(p.expr, vars);
       for (const v of vars) reference(issues, `${base}.facts.${name}`, "a variable of this template", v, varNames);
       if (![...vars].some((v) => "min" in (t.vars[v] ?? { choices: [] }))) {
-        issues.push({ path: `${base}.facts.${name}`, expected: "a fact that states at least one number from the problem", found: `"${source}"`, hint: "a wrong agent is told apart by its numbers" });
+        issues.push({
+          path: `${base}.facts.${name}`,
+          expected: "a fact that states at least one number from the problem",
+          found: `"${source}"`,
+          hint: "a wrong agent is told apart by its numbers",
+        });
       }
     }
   });
@@ -133,16 +172,32 @@ function checkFeatures(world: World, issues: Issue[]): void {
       const name = p.expr.name;
       if (name === "value") continue;
       world.data.templates.forEach((t, ti) => {
-        if (!(name in t.facts)) issues.push({ path: `data.templates[${ti}].facts`, expected: `a fact "${name}" (used by features.${id})`, found: "none", ...(closest(name, [...factNames]) ? { hint: `did you mean "${closest(name, [...factNames])}"?` } : {}) });
+        if (!(name in t.facts))
+          issues.push({
+            path: `data.templates[${ti}].facts`,
+            expected: `a fact "${name}" (used by features.${id})`,
+            found: "none",
+            ...(closest(name, [...factNames]) ? { hint: `did you mean "${closest(name, [...factNames])}"?` } : {}),
+          });
       });
     }
     const marker = parts.some((p) => p.kind === "slot") ? featureMarker(parts) : f.text.trim();
-    if (marker.length < 3) issues.push({ path: `features.${id}.text`, expected: "text that starts with a literal marker of 3+ characters before any slot", found: `"${f.text}"` });
+    if (marker.length < 3)
+      issues.push({
+        path: `features.${id}.text`,
+        expected: "text that starts with a literal marker of 3+ characters before any slot",
+        found: `"${f.text}"`,
+      });
     else markers.push({ id, marker });
   }
   for (const a of markers) {
     for (const [id, f] of Object.entries(world.features)) {
-      if (id !== a.id && f.text.includes(a.marker)) issues.push({ path: `features.${a.id}.text`, expected: "a marker no other feature's text contains", found: `"${a.marker}", also inside features.${id}` });
+      if (id !== a.id && f.text.includes(a.marker))
+        issues.push({
+          path: `features.${a.id}.text`,
+          expected: "a marker no other feature's text contains",
+          found: `"${a.marker}", also inside features.${id}`,
+        });
     }
   }
 }
@@ -166,13 +221,15 @@ function checkAgents(world: World, issues: Issue[]): boolean {
     const directiveIds = agent.directives.map((d) => d.id);
     agent.emits.forEach((f, i) => reference(issues, `${base}.emits[${i}]`, "a feature", f, featureIds));
     agent.directives.forEach((d, di) => {
-      if (directiveIds.indexOf(d.id) !== di) issues.push({ path: `${base}.directives[${di}].id`, expected: "a directive id unique within the agent", found: `"${d.id}" again` });
+      if (directiveIds.indexOf(d.id) !== di)
+        issues.push({ path: `${base}.directives[${di}].id`, expected: "a directive id unique within the agent", found: `"${d.id}" again` });
       d.adds.forEach((f, i) => reference(issues, `${base}.directives[${di}].adds[${i}]`, "a feature", f, featureIds));
       d.removes.forEach((f, i) => reference(issues, `${base}.directives[${di}].removes[${i}]`, "a feature", f, featureIds));
     });
     agent.inputs.forEach((r, ri) => {
       reference(issues, `${base}.inputs[${ri}].feature`, "a feature", r.feature, featureIds);
-      if (r.directive !== undefined) reference(issues, `${base}.inputs[${ri}].directive`, `a directive of ${agent.id}`, r.directive, directiveIds);
+      if (r.directive !== undefined)
+        reference(issues, `${base}.inputs[${ri}].directive`, `a directive of ${agent.id}`, r.directive, directiveIds);
     });
     agent.failures.forEach((f, fi) => {
       const w = f.when;
@@ -180,12 +237,23 @@ function checkAgents(world: World, issues: Issue[]): boolean {
         w[key].forEach((x, i) => reference(issues, `${base}.failures[${fi}].when.${key}[${i}]`, "a feature", x, featureIds));
       }
       const target = "add" in f.fix ? f.fix.add : f.fix.remove;
-      reference(issues, `${base}.failures[${fi}].fix.${"add" in f.fix ? "add" : "remove"}`, `a directive of ${agent.id}`, target, directiveIds);
+      reference(
+        issues,
+        `${base}.failures[${fi}].fix.${"add" in f.fix ? "add" : "remove"}`,
+        `a directive of ${agent.id}`,
+        target,
+        directiveIds,
+      );
     });
   });
   const combos = world.agents.reduce((n, a) => n * 2 ** a.directives.length, 1);
   if (combos > MAX_ORACLE_COMBINATIONS) {
-    issues.push({ path: "agents", expected: `at most ${MAX_ORACLE_COMBINATIONS} directive combinations in all (the oracle enumerates them)`, found: `${combos}`, hint: "keep catalogues to about 4-6 directives per agent" });
+    issues.push({
+      path: "agents",
+      expected: `at most ${MAX_ORACLE_COMBINATIONS} directive combinations in all (the oracle enumerates them)`,
+      found: `${combos}`,
+      hint: "keep catalogues to about 4-6 directives per agent",
+    });
   }
   if (world.agents.every((a) => a.predecessors.every((p) => ids.includes(p) && p !== a.id)) && !topologicalOrder(world.agents)) {
     issues.push({ path: "agents", expected: "an acyclic graph (a DAG)", found: "a cycle through predecessors" });
@@ -212,11 +280,16 @@ function checkRecognition(world: World, issues: Issue[]): void {
     const prompt = renderAgentPrompt(agent.prompt);
     const seen = recogniseAgent(cw, prompt);
     if (seen?.id !== agent.id) {
-      issues.push({ path: `agents[${ai}].prompt`, expected: `a prompt recognised as agent "${agent.id}" (by its recognize phrases)`, found: seen ? `one recognised as "${seen.id}"` : "one no agent recognises" });
+      issues.push({
+        path: `agents[${ai}].prompt`,
+        expected: `a prompt recognised as agent "${agent.id}" (by its recognize phrases)`,
+        found: seen ? `one recognised as "${seen.id}"` : "one no agent recognises",
+      });
     }
     for (const d of agent.directives) {
       const alone = `You are the ${agent.role}. ${d.triggers[0] ?? ""}.`;
-      if (!detectDirectives(agent, alone).has(d.id)) issues.push({ path: `agents[${ai}].directives`, expected: `directive "${d.id}" recognised in a prompt`, found: "it is not" });
+      if (!detectDirectives(agent, alone).has(d.id))
+        issues.push({ path: `agents[${ai}].directives`, expected: `directive "${d.id}" recognised in a prompt`, found: "it is not" });
     }
   });
 }
@@ -228,9 +301,15 @@ export function checkWorld(world: World): Issue[] {
   const graphOk = checkAgents(world, issues);
   try {
     new RegExp(world.metric.extract);
-    if (!/\((?!\?)/.test(world.metric.extract)) issues.push({ path: "metric.extract", expected: "a regular expression with a capturing group", found: `"${world.metric.extract}"` });
+    if (!/\((?!\?)/.test(world.metric.extract))
+      issues.push({ path: "metric.extract", expected: "a regular expression with a capturing group", found: `"${world.metric.extract}"` });
   } catch (e) {
-    issues.push({ path: "metric.extract", expected: "a valid regular expression", found: `"${world.metric.extract}"`, hint: (e as Error).message });
+    issues.push({
+      path: "metric.extract",
+      expected: "a valid regular expression",
+      found: `"${world.metric.extract}"`,
+      hint: (e as Error).message,
+    });
   }
   // Recognition checks need a world that compiles; only run them once everything else is sound.
   if (issues.length === 0 && graphOk) checkRecognition(world, issues);

@@ -17,5 +17,6 @@ export function worldGraph(world: World, model: string): AgentGraph {
 
 /** The world's final metric on a final output; undefined for an unlabelled example. */
 export function worldScorer(world: World): (finalOutput: string, example: { label?: string | undefined }) => number | undefined {
-  return (finalOutput, example) => (example.label === undefined ? undefined : scoreWorldFinal(world, { label: example.label }, finalOutput));
+  return (finalOutput, example) =>
+    example.label === undefined ? undefined : scoreWorldFinal(world, { label: example.label }, finalOutput);
 }

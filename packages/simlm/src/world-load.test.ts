@@ -70,7 +70,9 @@ describe("loadWorld", () => {
     const planner = (doc.agents as Array<{ directives: Array<{ triggers: string[] }> }>)[0];
     planner?.directives[1]?.triggers.push("list every quantity given in the problem");
     const issues = issuesOf(() => parseWorldYaml(stringify(doc), "overlap.yaml"));
-    expect(issues.some((i) => i.path.startsWith("agents[0].directives[1].triggers[3]") || i.path.startsWith("agents[0].directives[0].triggers"))).toBe(true);
+    expect(
+      issues.some((i) => i.path.startsWith("agents[0].directives[1].triggers[3]") || i.path.startsWith("agents[0].directives[0].triggers")),
+    ).toBe(true);
   });
 
   it("rejects a task text whose variables cannot be read back", () => {

@@ -37,7 +37,8 @@ export function bundledWorldPath(name: string): string {
 /** Validate a parsed world document; `source` names it in the error. */
 export function validateWorld(doc: unknown, source: string): World {
   const parsed = WorldSchema.safeParse(doc);
-  if (!parsed.success) throw new ValidationError(source, issuesFromZod(parsed.error, doc, "no such field (see the world format in packages/simlm/README.md)"));
+  if (!parsed.success)
+    throw new ValidationError(source, issuesFromZod(parsed.error, doc, "no such field (see the world format in packages/simlm/README.md)"));
   const issues = checkWorld(parsed.data);
   if (issues.length > 0) throw new ValidationError(source, issues);
   return parsed.data;
@@ -48,7 +49,11 @@ export function parseWorldYaml(text: string, source: string): World {
   if (document.errors.length > 0) {
     throw new ValidationError(
       source,
-      document.errors.map((e) => ({ path: e.linePos?.[0] ? `(line ${e.linePos[0].line}, column ${e.linePos[0].col})` : "(root)", expected: "valid YAML", found: e.message.split("\n")[0] ?? e.code })),
+      document.errors.map((e) => ({
+        path: e.linePos?.[0] ? `(line ${e.linePos[0].line}, column ${e.linePos[0].col})` : "(root)",
+        expected: "valid YAML",
+        found: e.message.split("\n")[0] ?? e.code,
+      })),
     );
   }
   return validateWorld(document.toJS(), source);

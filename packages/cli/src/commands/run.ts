@@ -12,7 +12,15 @@ import type { CliIo } from "../cli-io.js";
 import { runCluster } from "../cluster-run.js";
 import { runEmbedded } from "../embedded-run.js";
 import { RefusedError } from "../exit-status.js";
-import { METRICS_PORT_HELP, type MetricsPort, type NatsFlags, addNatsAuthOptions, metricsPort, natsAuthOf, natsUrl } from "../nats-flags.js";
+import {
+  METRICS_PORT_HELP,
+  type MetricsPort,
+  type NatsFlags,
+  addNatsAuthOptions,
+  metricsPort,
+  natsAuthOf,
+  natsUrl,
+} from "../nats-flags.js";
 import { applyPreset } from "../presets.js";
 import { createRunProgress, progressMode } from "../run-progress.js";
 import { summarizeSpec } from "../spec-summary.js";
@@ -51,7 +59,11 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     .option("--nats <url>", "coordinate a cluster of `maspo worker` processes over this NATS server (comma-separate several)", natsUrl)
     .option("--run-id <id>", "with --nats: the run's id on the cluster, which workers are started with (default: derived from the spec)")
     .option("--metrics-port <port>", `with --nats: ${METRICS_PORT_HELP}`, metricsPort)
-    .option("--preset <name>", "paper: the paper's setting (weights 0.4/0.4/0.2, K=2, 2 children, 3 steps per agent, 3 rounds, pool 50, minibatch 10, 3 cases)", presetName)
+    .option(
+      "--preset <name>",
+      "paper: the paper's setting (weights 0.4/0.4/0.2, K=2, 2 children, 3 steps per agent, 3 rounds, pool 50, minibatch 10, 3 cases)",
+      presetName,
+    )
     .option("--quiet", "print only the report location and errors")
     .option("--json-logs", "log progress as JSON lines")
     .option("--no-lookahead", "ablation (benchmarking only): drop the Lookahead Potential lens")
@@ -62,68 +74,68 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     .option("--no-traces", "ablation (benchmarking only): mutate without execution traces");
   addNatsAuthOptions(command);
   command.action(async (file: string, flags: RunFlags) => {
-      const specPath = resolve(io.cwd, file);
-      // A coordinator calls no LLM: API keys are only needed in the workers' environments.
-      const loaded = await loadSpecFile(specPath, { env: io.env, checkEnv: flags.nats === undefined });
-      const spec = flags.preset === "paper" ? applyPreset(loaded, "paper") : loaded;
-      const ablations: Ablations = {
-        noLookahead: !flags.lookahead,
-        noMisalignment: !flags.misalignment,
-        noRefresh: !flags.refresh,
-        globalOnly: flags.globalOnly === true,
-        independent: flags.independent === true,
-        noTraces: !flags.traces,
-      };
-      const resumeArg = typeof flags.resume === "string" ? flags.resume : undefined;
-      const outName = `maspo-out/${(spec.name ?? spec.task.name).replace(/[^A-Za-z0-9_-]+/g, "-")}`;
-      const stream = process.stderr;
-      const mode = progressMode({ quiet: flags.quiet === true, jsonLogs: flags.jsonLogs === true }, stream);
-      const progress = createRunProgress(mode, mode === "json" ? process.stdout : stream);
-      const say = (line: string): void => {
-        if (mode !== "quiet") io.err(`${line}\n`);
-      };
+    const specPath = resolve(io.cwd, file);
+    // A coordinator calls no LLM: API keys are only needed in the workers' environments.
+    const loaded = await loadSpecFile(specPath, { env: io.env, checkEnv: flags.nats === undefined });
+    const spec = flags.preset === "paper" ? applyPreset(loaded, "paper") : loaded;
+    const ablations: Ablations = {
+      noLookahead: !flags.lookahead,
+      noMisalignment: !flags.misalignment,
+      noRefresh: !flags.refresh,
+      globalOnly: flags.globalOnly === true,
+      independent: flags.independent === true,
+      noTraces: !flags.traces,
+    };
+    const resumeArg = typeof flags.resume === "string" ? flags.resume : undefined;
+    const outName = `maspo-out/${(spec.name ?? spec.task.name).replace(/[^A-Za-z0-9_-]+/g, "-")}`;
+    const stream = process.stderr;
+    const mode = progressMode({ quiet: flags.quiet === true, jsonLogs: flags.jsonLogs === true }, stream);
+    const progress = createRunProgress(mode, mode === "json" ? process.stdout : stream);
+    const say = (line: string): void => {
+      if (mode !== "quiet") io.err(`${line}\n`);
+    };
 
-      let report: Report;
-      let files: { md: string; json: string; html: string; checkpoint: string };
-      if (flags.nats !== undefined) {
-        if (resumeArg !== undefined && flags.runId !== undefined && resumeArg !== flags.runId) {
-          throw new RefusedError(`--resume ${resumeArg} and --run-id ${flags.runId} name different runs; give one of them`);
-        }
-        const outDir = resolve(io.cwd, flags.out ?? outName);
-        say(`maspo: ${file}: ${summarizeSpec(spec)}; coordinating workers over NATS; writing the report to ${outDir}`);
-        const runId = resumeArg ?? flags.runId;
-        ({ report, files } = await runCluster({
-          spec,
-          specDir: dirname(specPath),
-          outDir,
-          ...(runId !== undefined ? { runId } : {}),
-          resume: flags.resume !== undefined,
-          ablations,
-          nats: natsAuthOf({ ...flags, nats: flags.nats }),
-          ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
-          progress,
-          log: say,
-        }));
-      } else {
-        if (flags.runId !== undefined || flags.metricsPort !== undefined) {
-          throw new RefusedError("--run-id and --metrics-port are for cluster mode: add --nats <url>, or drop them");
-        }
-        const outDir = resolve(io.cwd, resumeArg ?? flags.out ?? outName);
-        say(`maspo: ${file}: ${summarizeSpec(spec)}; writing to ${outDir}`);
-        ({ report, files } = await runEmbedded({
-          spec,
-          specDir: dirname(specPath),
-          outDir,
-          resume: flags.resume !== undefined,
-          ablations,
-          env: io.env,
-          progress,
-        }));
+    let report: Report;
+    let files: { md: string; json: string; html: string; checkpoint: string };
+    if (flags.nats !== undefined) {
+      if (resumeArg !== undefined && flags.runId !== undefined && resumeArg !== flags.runId) {
+        throw new RefusedError(`--resume ${resumeArg} and --run-id ${flags.runId} name different runs; give one of them`);
       }
-      const h = report.delta.heldOut;
-      say(
-        `maspo: held-out ${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}`,
-      );
-      io.out(`report: ${files.md}\n        ${files.json}\n        ${files.html}\n`);
-    });
+      const outDir = resolve(io.cwd, flags.out ?? outName);
+      say(`maspo: ${file}: ${summarizeSpec(spec)}; coordinating workers over NATS; writing the report to ${outDir}`);
+      const runId = resumeArg ?? flags.runId;
+      ({ report, files } = await runCluster({
+        spec,
+        specDir: dirname(specPath),
+        outDir,
+        ...(runId !== undefined ? { runId } : {}),
+        resume: flags.resume !== undefined,
+        ablations,
+        nats: natsAuthOf({ ...flags, nats: flags.nats }),
+        ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+        progress,
+        log: say,
+      }));
+    } else {
+      if (flags.runId !== undefined || flags.metricsPort !== undefined) {
+        throw new RefusedError("--run-id and --metrics-port are for cluster mode: add --nats <url>, or drop them");
+      }
+      const outDir = resolve(io.cwd, resumeArg ?? flags.out ?? outName);
+      say(`maspo: ${file}: ${summarizeSpec(spec)}; writing to ${outDir}`);
+      ({ report, files } = await runEmbedded({
+        spec,
+        specDir: dirname(specPath),
+        outDir,
+        resume: flags.resume !== undefined,
+        ablations,
+        env: io.env,
+        progress,
+      }));
+    }
+    const h = report.delta.heldOut;
+    say(
+      `maspo: held-out ${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}`,
+    );
+    io.out(`report: ${files.md}\n        ${files.json}\n        ${files.html}\n`);
+  });
 }

@@ -78,7 +78,8 @@ async function serve(flags: ServeFlags, io: SimCommandIo): Promise<void> {
     port: flags.port,
     host: flags.host,
     realism,
-    onError: (error) => io.err(`simlm: a request failed inside simlm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+    onError: (error) =>
+      io.err(`simlm: a request failed inside simlm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
   });
   io.out(`simlm world "${world.name}" serving at ${server.url} (Ctrl-C to stop)\n`);
   const why = await stopRequested(io.stop);
@@ -119,7 +120,9 @@ export function registerSimCommands(program: Command, io: SimCommandIo = process
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .addOption(new Option("--latency-ms <ms>", "fixed latency per reply").argParser(numberArg("milliseconds", 0)))
     .addOption(new Option("--latency-per-token-ms <ms>", "added latency per output token").argParser(numberArg("milliseconds", 0)))
-    .addOption(new Option("--max-concurrency <n>", "requests in flight before answering 429").argParser(numberArg("requests", 1, Infinity, true)))
+    .addOption(
+      new Option("--max-concurrency <n>", "requests in flight before answering 429").argParser(numberArg("requests", 1, Infinity, true)),
+    )
     .addOption(new Option("--retry-after-ms <ms>", "wait asked of clients by 429 replies").argParser(numberArg("milliseconds", 0)))
     .addOption(new Option("--fault-429 <rate>", "rate of injected 429 replies").argParser(numberArg("rate", 0, 1)))
     .addOption(new Option("--fault-500 <rate>", "rate of injected 500 replies").argParser(numberArg("rate", 0, 1)))

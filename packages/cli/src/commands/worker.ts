@@ -7,7 +7,15 @@ import { type Command, InvalidArgumentError } from "commander";
 import pino from "pino";
 import type { CliIo } from "../cli-io.js";
 import { runWorker } from "../cluster-worker.js";
-import { METRICS_PORT_HELP, type MetricsPort, type NatsFlags, addNatsAuthOptions, metricsPort, natsAuthOf, natsUrl } from "../nats-flags.js";
+import {
+  METRICS_PORT_HELP,
+  type MetricsPort,
+  type NatsFlags,
+  addNatsAuthOptions,
+  metricsPort,
+  natsAuthOf,
+  natsUrl,
+} from "../nats-flags.js";
 
 interface WorkerFlags extends NatsFlags {
   nats: string;
@@ -44,7 +52,9 @@ function runIdArg(raw: string): string {
   try {
     return checkRunId(raw);
   } catch {
-    throw new InvalidArgumentError(`expected a run id of 1-64 letters, digits, '_' or '-' (as \`maspo run --nats\` prints it), found "${raw}"`);
+    throw new InvalidArgumentError(
+      `expected a run id of 1-64 letters, digits, '_' or '-' (as \`maspo run --nats\` prints it), found "${raw}"`,
+    );
   }
 }
 
@@ -56,14 +66,24 @@ export interface WorkerCommandIo extends CliIo {
 export function registerWorkerCommand(program: Command, io: WorkerCommandIo): void {
   const command = program
     .command("worker")
-    .description("work on a cluster run's tasks of one role: executor (runs the agent graph), evaluator (judges), mutator (proposes prompts)")
+    .description(
+      "work on a cluster run's tasks of one role: executor (runs the agent graph), evaluator (judges), mutator (proposes prompts)",
+    )
     .argument("<role>", "executor, evaluator or mutator", workerRole)
     .requiredOption("--nats <url>", "the NATS server(s) of the cluster (comma-separate several)", natsUrl)
     .requiredOption("--run <id>", "the run to work for (printed by `maspo run --nats`)", runIdArg)
     .option("--concurrency <n>", "tasks worked on at once in this process", positiveInt("--concurrency"), 4)
     .option("--metrics-port <port>", METRICS_PORT_HELP, metricsPort)
-    .option("--grace-ms <ms>", "on SIGTERM, how long in-flight tasks may finish before they are released to another worker", nonNegativeInt("--grace-ms"), 20_000)
-    .option("--exit-when-done", "exit (status 0) once the run is done, e.g. for a worker run as a batch job; by default a worker idles until SIGTERM");
+    .option(
+      "--grace-ms <ms>",
+      "on SIGTERM, how long in-flight tasks may finish before they are released to another worker",
+      nonNegativeInt("--grace-ms"),
+      20_000,
+    )
+    .option(
+      "--exit-when-done",
+      "exit (status 0) once the run is done, e.g. for a worker run as a batch job; by default a worker idles until SIGTERM",
+    );
   addNatsAuthOptions(command);
   command.action(async (role: WorkerRole, flags: WorkerFlags) => {
     const log = pino({ base: { role, run: flags.run } }, pino.destination({ fd: 2, sync: true }));

@@ -27,7 +27,16 @@ const graph: AgentGraph = {
   ],
 };
 const endpoints = parseLlmEndpoints([
-  { id: "m", baseURL: "https://llm.invalid/v1", model: "m-1", apiKeyEnv: "K", price: { inputPerMTok: 1, outputPerMTok: 2 }, concurrency: 4, timeoutMs: 1000, maxRetries: 0 },
+  {
+    id: "m",
+    baseURL: "https://llm.invalid/v1",
+    model: "m-1",
+    apiKeyEnv: "K",
+    price: { inputPerMTok: 1, outputPerMTok: 2 },
+    concurrency: 4,
+    timeoutMs: 1000,
+    maxRetries: 0,
+  },
 ]);
 
 /** Answers with a digest of what it was asked: deterministic, and different for different requests. */
@@ -116,7 +125,9 @@ describe("cluster workers", () => {
     const workers = await clusterWith(createTaskHandler({ role: "executor", context: context(flaky), endpoints }));
     const trace = await workers.runGraph(request);
     const clean = await runGraphTask(context(digestLlm()), request);
-    expect(Object.values(trace.steps).map((s) => [s.status, s.output])).toEqual(Object.values(clean.steps).map((s) => [s.status, s.output]));
+    expect(Object.values(trace.steps).map((s) => [s.status, s.output])).toEqual(
+      Object.values(clean.steps).map((s) => [s.status, s.output]),
+    );
   });
 
   it("reject with ClusterTaskError naming the worker's code when a task fails for good", async () => {

@@ -23,7 +23,15 @@ import {
 } from "@maspo/core";
 import type { Trace } from "@maspo/executor";
 import type { z } from "zod";
-import type { EngineWorkers, Evaluation, EvaluateRequest, MutateRequest, Proposal, RunGraphRequest, UsageTotals } from "../engine-workers.js";
+import type {
+  EngineWorkers,
+  Evaluation,
+  EvaluateRequest,
+  MutateRequest,
+  Proposal,
+  RunGraphRequest,
+  UsageTotals,
+} from "../engine-workers.js";
 import { TASK_KINDS, TaskOutputSchema, taskIdFor, type TaskKind } from "./task-protocol.js";
 
 /** A task's final failure, as its worker reported it. */
@@ -108,13 +116,15 @@ export function startClusterWorkers(options: ClusterWorkersOptions): ClusterWork
       waiters.delete(result.taskId);
       for (const w of pending) w.resolve(result);
     }
-  })().then(
-    () => new ResultsLostError(closing ? "the coordinator is closing" : "the results log ended"),
-    (err: unknown) => new ResultsLostError(err instanceof Error ? err.message : String(err), { cause: err }),
-  ).then((error) => {
-    ended = error;
-    rejectWaiters(waiters.keys(), error);
-  });
+  })()
+    .then(
+      () => new ResultsLostError(closing ? "the coordinator is closing" : "the results log ended"),
+      (err: unknown) => new ResultsLostError(err instanceof Error ? err.message : String(err), { cause: err }),
+    )
+    .then((error) => {
+      ended = error;
+      rejectWaiters(waiters.keys(), error);
+    });
 
   /**
    * A result used again for the same request: the embedded mode would have done the task again and had

@@ -45,7 +45,10 @@ export class RunExistsError extends MaspoError {
 
 export class RunNotFoundError extends MaspoError {
   constructor(runId: string) {
-    super("E_RUN_NOT_FOUND", `run "${runId}" is not on this NATS: nothing to resume (start it without --resume), or check --run-id and the server`);
+    super(
+      "E_RUN_NOT_FOUND",
+      `run "${runId}" is not on this NATS: nothing to resume (start it without --resume), or check --run-id and the server`,
+    );
   }
 }
 
@@ -63,7 +66,8 @@ export async function readRunRecord(nc: NatsConnection, runId: string): Promise<
 
 function parseRecord(runId: string, value: unknown): RunRecord {
   const parsed = RunRecordSchema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(`the record of run "${runId}" in ${runBucketNames(runId).checkpoints}`, issuesFromZod(parsed.error, value));
+  if (!parsed.success)
+    throw new ValidationError(`the record of run "${runId}" in ${runBucketNames(runId).checkpoints}`, issuesFromZod(parsed.error, value));
   return parsed.data;
 }
 

@@ -8,14 +8,7 @@
  * shared cache out of reach during a NATS restart would change the run's result. Such a task is
  * failed retryably instead, and done again once the weather has passed.
  */
-import {
-  LlmAccounting,
-  LlmError,
-  ResponseCacheError,
-  type LlmAccountingSnapshot,
-  type LlmCaller,
-  type LlmEndpoint,
-} from "@maspo/core";
+import { LlmAccounting, LlmError, ResponseCacheError, type LlmAccountingSnapshot, type LlmCaller, type LlmEndpoint } from "@maspo/core";
 
 export interface TaskUsage {
   llm: LlmCaller;
@@ -24,11 +17,7 @@ export interface TaskUsage {
   transientFailure(): Error | undefined;
 }
 
-export function measureTaskUsage(
-  llm: LlmCaller,
-  endpoints: ReadonlyMap<string, LlmEndpoint>,
-  signal?: AbortSignal,
-): TaskUsage {
+export function measureTaskUsage(llm: LlmCaller, endpoints: ReadonlyMap<string, LlmEndpoint>, signal?: AbortSignal): TaskUsage {
   const accounting = new LlmAccounting();
   let transient: Error | undefined;
   return {

@@ -72,11 +72,7 @@ export function buildReport(input: BuildReportInput): Report {
       return true;
     })
     .map((c) => {
-      const why = c.upstreamFailed
-        ? "missing context"
-        : c.strength <= AMBIGUOUS_STRENGTH
-          ? "ambiguity"
-          : "budget";
+      const why = c.upstreamFailed ? "missing context" : c.strength <= AMBIGUOUS_STRENGTH ? "ambiguity" : "budget";
       const detail =
         why === "missing context"
           ? `${c.agentId} got an empty or failed input from its predecessors on ${c.exampleId}`
@@ -97,7 +93,9 @@ export function buildReport(input: BuildReportInput): Report {
     }
   }
   if (remainingFailures.some((f) => f.why === "missing context")) {
-    recommendations.push("Some failures come from missing upstream context: give the affected agent another predecessor, or a new agent that supplies what it lacks.");
+    recommendations.push(
+      "Some failures come from missing upstream context: give the affected agent another predecessor, or a new agent that supplies what it lacks.",
+    );
   }
   if (input.state.malformedVerdicts > 0 || remainingFailures.some((f) => f.why === "ambiguity")) {
     recommendations.push(
@@ -108,12 +106,15 @@ export function buildReport(input: BuildReportInput): Report {
     recommendations.push("Bests were still moving when the run ended: a larger beam (K) or more rounds should pay.");
   }
   if (categoryTrends(state).some((c) => c.trend === "grew")) {
-    recommendations.push("A misalignment category grew during the run: raise the buffer budget or the lookahead weight (with a stated reason).");
+    recommendations.push(
+      "A misalignment category grew during the run: raise the buffer budget or the lookahead weight (with a stated reason).",
+    );
   }
   if (absolute <= 0) {
     recommendations.push("No held-out gain: check the train/held-out split for distribution shift, and try a stronger optimizer model.");
   }
-  if (recommendations.length === 0) recommendations.push("Converged within budget: try a harder held-out set or a cheaper serving model with the same prompts.");
+  if (recommendations.length === 0)
+    recommendations.push("Converged within budget: try a harder held-out set or a cheaper serving model with the same prompts.");
 
   return {
     title: input.title,
@@ -121,7 +122,13 @@ export function buildReport(input: BuildReportInput): Report {
     finalRound: state.bestRound,
     initialPrompts: { ...input.initialPrompts },
     trajectory: state.trajectory,
-    rounds: state.rounds.map((r) => ({ round: r.round, trainMetric: r.trainMetric, bufferSize: r.bufferSize, calls: r.calls, tokens: r.tokens })),
+    rounds: state.rounds.map((r) => ({
+      round: r.round,
+      trainMetric: r.trainMetric,
+      bufferSize: r.bufferSize,
+      calls: r.calls,
+      tokens: r.tokens,
+    })),
     misalignment: { count: state.buffer.length, topCategories: categoryTrends(state) },
     delta: {
       heldOut: {

@@ -29,18 +29,31 @@ export function trajectorySvg(r: Report, width = 720, height = 300): string {
   const parts: string[] = [`<line x1="${pad}" y1="${y(0)}" x2="${width - pad}" y2="${y(0)}" stroke="#bbb"/>`];
   agents.forEach((agent, i) => {
     const color = COLORS[i % COLORS.length] as string;
-    parts.push(line(r.trajectory.filter((t) => t.agent === agent).map((t): [number, number] => [x(t.round), y(t.composite)]), color));
+    parts.push(
+      line(
+        r.trajectory.filter((t) => t.agent === agent).map((t): [number, number] => [x(t.round), y(t.composite)]),
+        color,
+      ),
+    );
     parts.push(`<text x="${width - pad + 6}" y="${pad + 14 * i}" font-size="11" fill="${color}">${esc(agent)} composite</text>`);
   });
   if (r.rounds.length > 0) {
-    parts.push(line(r.rounds.map((q): [number, number] => [x(q.round), y(q.trainMetric)]), "#000", "5,4"));
+    parts.push(
+      line(
+        r.rounds.map((q): [number, number] => [x(q.round), y(q.trainMetric)]),
+        "#000",
+        "5,4",
+      ),
+    );
     parts.push(`<text x="${width - pad + 6}" y="${pad + 14 * agents.length}" font-size="11">train metric</text>`);
   }
   for (let round = 1; round <= maxRound; round++) {
     parts.push(`<text x="${x(round)}" y="${height - pad + 16}" font-size="10" text-anchor="middle">${round}</text>`);
   }
   parts.push(`<text x="${width / 2}" y="${height - 6}" font-size="11" text-anchor="middle">round</text>`);
-  parts.push(`<text x="4" y="${y(hi) + 4}" font-size="10">${hi.toFixed(2)}</text><text x="4" y="${y(lo) + 4}" font-size="10">${lo.toFixed(2)}</text>`);
+  parts.push(
+    `<text x="4" y="${y(hi) + 4}" font-size="10">${hi.toFixed(2)}</text><text x="4" y="${y(lo) + 4}" font-size="10">${lo.toFixed(2)}</text>`,
+  );
   return `<svg width="${width + 150}" height="${height}" role="img" aria-label="optimization trajectory">${parts.join("")}</svg>`;
 }
 
@@ -59,11 +72,17 @@ export function renderHtml(r: Report): string {
   );
   s.push(
     `<p class="meta">Seed ${r.seed} · spec ${esc(r.specHash)} · split ${esc(h.hash)}${r.world ? ` · simlm world <b>${esc(r.world)}</b> (a simulated test world)` : ""} · stopped: ${esc(r.stopReason)}<br>` +
-      `Optimizer ${esc(r.models.optimizer)}; evaluator local ${esc(r.models.evaluator.local)}, lookahead ${esc(r.models.evaluator.lookahead)}, global ${esc(r.models.evaluator.global)}; serving ${Object.entries(r.models.serving).map(([a, m]) => `${esc(a)} ${esc(m)}`).join(", ")}<br>` +
+      `Optimizer ${esc(r.models.optimizer)}; evaluator local ${esc(r.models.evaluator.local)}, lookahead ${esc(r.models.evaluator.lookahead)}, global ${esc(r.models.evaluator.global)}; serving ${Object.entries(
+        r.models.serving,
+      )
+        .map(([a, m]) => `${esc(a)} ${esc(m)}`)
+        .join(", ")}<br>` +
       `${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits${r.ablations.length > 0 ? ` · <b>ablations: ${esc(r.ablations.join(", "))}</b> (benchmarking, not full MASPO)` : ""}</p>`,
   );
   s.push(`<h2>1. Final prompt set</h2>`);
-  s.push(`<p>${r.finalRound === 0 ? "No round beat the initial prompt set on the train pool; the initial set is returned." : `The prompt set of round ${r.finalRound}, the best measured on the train pool.`}</p>`);
+  s.push(
+    `<p>${r.finalRound === 0 ? "No round beat the initial prompt set on the train pool; the initial set is returned." : `The prompt set of round ${r.finalRound}, the best measured on the train pool.`}</p>`,
+  );
   for (const [agent, prompt] of Object.entries(r.finalPrompts)) {
     s.push(`<h3>${esc(agent)}${r.initialPrompts[agent] === prompt ? " (unchanged)" : ""}</h3><pre>${esc(prompt)}</pre>`);
   }
@@ -71,17 +90,37 @@ export function renderHtml(r: Report): string {
   s.push(
     table(
       ["round", "agent", "best_local", "best_lookahead", "best_global", "composite", "beam_refresh_triggered"],
-      r.trajectory.map((t) => [String(t.round), t.agent, num(t.best_local), num(t.best_lookahead), num(t.best_global), signed(t.composite), t.beam_refresh_triggered ? "yes" : "no"]),
+      r.trajectory.map((t) => [
+        String(t.round),
+        t.agent,
+        num(t.best_local),
+        num(t.best_lookahead),
+        num(t.best_global),
+        signed(t.composite),
+        t.beam_refresh_triggered ? "yes" : "no",
+      ]),
     ),
   );
   s.push(`<h2>3. Misalignment cases</h2><p>${r.misalignment.count} cases in the buffer (won locally, lost on lookahead or global).</p>`);
   if (r.misalignment.topCategories.length > 0) {
-    s.push(table(["category", "cases", "over the run"], r.misalignment.topCategories.map((c) => [c.category, String(c.count), c.trend])));
+    s.push(
+      table(
+        ["category", "cases", "over the run"],
+        r.misalignment.topCategories.map((c) => [c.category, String(c.count), c.trend]),
+      ),
+    );
   }
   s.push(`<h2>4. Best vs baseline</h2>`);
-  s.push(`<p>Held-out: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${signed(h.absolute)}, relative ${h.relative === null ? "—" : signed(h.relative)}.</p>`);
+  s.push(
+    `<p>Held-out: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${signed(h.absolute)}, relative ${h.relative === null ? "—" : signed(h.relative)}.</p>`,
+  );
   s.push(`<p>Per agent, final prompt vs initial prompt (win rate − 0.5, on a train minibatch):</p>`);
-  s.push(table(["agent", "local", "lookahead", "global"], Object.entries(r.delta.perAgent).map(([a, d]) => [a, signed(d.local), signed(d.lookahead), signed(d.global)])));
+  s.push(
+    table(
+      ["agent", "local", "lookahead", "global"],
+      Object.entries(r.delta.perAgent).map(([a, d]) => [a, signed(d.local), signed(d.lookahead), signed(d.global)]),
+    ),
+  );
   s.push(`<h2>5. Remaining failure modes</h2>`);
   s.push(
     r.remainingFailures.length === 0
@@ -89,7 +128,9 @@ export function renderHtml(r: Report): string {
       : `<ul>${r.remainingFailures.map((f) => `<li><b>${esc(f.agentId)}</b> on ${esc(f.exampleId)} (${esc(f.category)}) — ${esc(f.why)}: ${esc(f.detail)}</li>`).join("")}</ul>`,
   );
   if (r.guards.length > 0) {
-    s.push(`<p>Guard floors that stopped candidates:</p><ul>${r.guards.map((g) => `<li>round ${g.round}, ${esc(g.agent)}: ${esc(g.guard)} — ${esc(g.detail)}</li>`).join("")}</ul>`);
+    s.push(
+      `<p>Guard floors that stopped candidates:</p><ul>${r.guards.map((g) => `<li>round ${g.round}, ${esc(g.agent)}: ${esc(g.guard)} — ${esc(g.detail)}</li>`).join("")}</ul>`,
+    );
   }
   s.push(`<h2>6. Recommended next experiments</h2><ul>${r.recommendations.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`);
   return `<!doctype html>

@@ -19,7 +19,11 @@ export function renderMarkdown(r: Report): string {
     `Seed ${r.seed} · spec \`${r.specHash}\`${r.world ? ` · simlm world \`${r.world}\` (a simulated test world)` : ""} · stopped: ${r.stopReason}`,
   );
   out.push(
-    `Models — optimizer: \`${r.models.optimizer}\`; evaluator: local \`${r.models.evaluator.local}\`, lookahead \`${r.models.evaluator.lookahead}\`, global \`${r.models.evaluator.global}\`; serving: ${Object.entries(r.models.serving).map(([a, m]) => `${a} \`${m}\``).join(", ")}`,
+    `Models — optimizer: \`${r.models.optimizer}\`; evaluator: local \`${r.models.evaluator.local}\`, lookahead \`${r.models.evaluator.lookahead}\`, global \`${r.models.evaluator.global}\`; serving: ${Object.entries(
+      r.models.serving,
+    )
+      .map(([a, m]) => `${a} \`${m}\``)
+      .join(", ")}`,
   );
   out.push(
     `Cost: ${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits.${r.ablations.length > 0 ? ` **Ablations: ${r.ablations.join(", ")}** (a benchmarking run, not full MASPO).` : ""}`,
@@ -47,7 +51,10 @@ export function renderMarkdown(r: Report): string {
     );
   }
   if (r.rounds.length > 0) {
-    out.push("", "Per round (train pool): " + r.rounds.map((x) => `round ${x.round} ${pct(x.trainMetric)} (buffer ${x.bufferSize})`).join("; ") + ".");
+    out.push(
+      "",
+      "Per round (train pool): " + r.rounds.map((x) => `round ${x.round} ${pct(x.trainMetric)} (buffer ${x.bufferSize})`).join("; ") + ".",
+    );
   }
   out.push("");
 
@@ -60,10 +67,14 @@ export function renderMarkdown(r: Report): string {
   out.push("");
 
   out.push("## 4. Best vs baseline", "");
-  out.push(`Held-out final metric: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${points(h.absolute)}, relative ${relPct(h.relative)}.`, "");
+  out.push(
+    `Held-out final metric: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${points(h.absolute)}, relative ${relPct(h.relative)}.`,
+    "",
+  );
   out.push("Per agent (final prompt vs initial prompt, win rate − 0.5, on a train minibatch):", "");
   out.push("| agent | local | lookahead | global |", "| --- | --- | --- | --- |");
-  for (const [agent, d] of Object.entries(r.delta.perAgent)) out.push(`| ${agent} | ${signed(d.local)} | ${signed(d.lookahead)} | ${signed(d.global)} |`);
+  for (const [agent, d] of Object.entries(r.delta.perAgent))
+    out.push(`| ${agent} | ${signed(d.local)} | ${signed(d.lookahead)} | ${signed(d.global)} |`);
   out.push("");
 
   out.push("## 5. Remaining failure modes", "");

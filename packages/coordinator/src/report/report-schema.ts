@@ -19,14 +19,10 @@ export const ReportSchema = z.object({
   finalRound: z.number(),
   initialPrompts: z.record(z.string(), z.string()),
   trajectory: z.array(TrajectoryRowSchema),
-  rounds: z.array(
-    z.object({ round: z.number(), trainMetric: z.number(), bufferSize: z.number(), calls: z.number(), tokens: z.number() }),
-  ),
+  rounds: z.array(z.object({ round: z.number(), trainMetric: z.number(), bufferSize: z.number(), calls: z.number(), tokens: z.number() })),
   misalignment: z.object({
     count: z.number(),
-    topCategories: z.array(
-      z.object({ category: z.string(), count: z.number(), trend: z.enum(["shrank", "grew", "unchanged", "new"]) }),
-    ),
+    topCategories: z.array(z.object({ category: z.string(), count: z.number(), trend: z.enum(["shrank", "grew", "unchanged", "new"]) })),
   }),
   delta: z.object({
     heldOut: z.object({

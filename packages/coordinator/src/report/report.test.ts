@@ -15,32 +15,80 @@ function state(): RunState {
   s.stopReason = "no global improvement for 3 rounds";
   s.orientation = { trainMetric: 0.4, failingAgents: {}, weakestLens: "lookahead", constrainingAgent: "planner" };
   s.trajectory = [
-    { epoch: 1, round: 1, agent: "planner", best_local: 0.7, best_lookahead: 0.6, best_global: 0.65, composite: 0.2, beam_refresh_triggered: false, best_changed: true },
-    { epoch: 1, round: 1, agent: "solver", best_local: 0.5, best_lookahead: null, best_global: 0.5, composite: 0, beam_refresh_triggered: true, best_changed: false },
+    {
+      epoch: 1,
+      round: 1,
+      agent: "planner",
+      best_local: 0.7,
+      best_lookahead: 0.6,
+      best_global: 0.65,
+      composite: 0.2,
+      beam_refresh_triggered: false,
+      best_changed: true,
+    },
+    {
+      epoch: 1,
+      round: 1,
+      agent: "solver",
+      best_local: 0.5,
+      best_lookahead: null,
+      best_global: 0.5,
+      composite: 0,
+      beam_refresh_triggered: true,
+      best_changed: false,
+    },
   ];
-  s.rounds = [{ epoch: 1, round: 1, trainMetric: 0.55, bufferSize: 2, categories: { "global: wrong answer": 2 }, tokens: 100, usd: 0, calls: 10 }];
+  s.rounds = [
+    { epoch: 1, round: 1, trainMetric: 0.55, bufferSize: 2, categories: { "global: wrong answer": 2 }, tokens: 100, usd: 0, calls: 10 },
+  ];
   s.buffer = [
-    { id: "c1", agentId: "planner", exampleId: "t1", promptVersion: "v", category: "global: wrong answer", strength: 1, round: 1, source: "evaluation" as const, lostOn: "global" as const, traceExcerpt: { input: "i", output: "o", downstream: "d" }, failureCaused: "wrong" },
-    { id: "c2", agentId: "planner", exampleId: "t2", promptVersion: "v", category: "global: wrong answer", strength: 1, round: 1, source: "evaluation" as const, lostOn: "global" as const, traceExcerpt: { input: "i", output: "o", downstream: "d" }, failureCaused: "wrong" },
+    {
+      id: "c1",
+      agentId: "planner",
+      exampleId: "t1",
+      promptVersion: "v",
+      category: "global: wrong answer",
+      strength: 1,
+      round: 1,
+      source: "evaluation" as const,
+      lostOn: "global" as const,
+      traceExcerpt: { input: "i", output: "o", downstream: "d" },
+      failureCaused: "wrong",
+    },
+    {
+      id: "c2",
+      agentId: "planner",
+      exampleId: "t2",
+      promptVersion: "v",
+      category: "global: wrong answer",
+      strength: 1,
+      round: 1,
+      source: "evaluation" as const,
+      lostOn: "global" as const,
+      traceExcerpt: { input: "i", output: "o", downstream: "d" },
+      failureCaused: "wrong",
+    },
   ];
   return s;
 }
 
 const inputs = (): Parameters<typeof buildReport>[0] => ({
-    title: "maspo report — demo",
-    state: state(),
-    initialPrompts: { planner: "P0", solver: "S0" },
-    heldOut: { baseline: 0.4, final: 0.6, examples: 50, hash: "abc" },
-    perAgent: { planner: { local: 0.2, lookahead: 0.1, global: 0.15 }, solver: { local: 0, lookahead: null, global: 0 } },
-    unrepaired: [{ agentId: "planner", exampleId: "t1", category: "global: wrong answer", finalScore: 0, upstreamFailed: false, strength: 1 }],
-    models: { optimizer: "opt", evaluator: { local: "judge", lookahead: "judge", global: "judge" }, serving: { planner: "m", solver: "m" } },
-    ablations: [],
-    cost: { calls: 10, tokens: 100, usd: 0, cacheHits: 3 },
-    seed: 1,
-    specHash: "deadbeef",
-    world: "math-chain",
-    budgetBound: false,
-  });
+  title: "maspo report — demo",
+  state: state(),
+  initialPrompts: { planner: "P0", solver: "S0" },
+  heldOut: { baseline: 0.4, final: 0.6, examples: 50, hash: "abc" },
+  perAgent: { planner: { local: 0.2, lookahead: 0.1, global: 0.15 }, solver: { local: 0, lookahead: null, global: 0 } },
+  unrepaired: [
+    { agentId: "planner", exampleId: "t1", category: "global: wrong answer", finalScore: 0, upstreamFailed: false, strength: 1 },
+  ],
+  models: { optimizer: "opt", evaluator: { local: "judge", lookahead: "judge", global: "judge" }, serving: { planner: "m", solver: "m" } },
+  ablations: [],
+  cost: { calls: 10, tokens: 100, usd: 0, cacheHits: 3 },
+  seed: 1,
+  specHash: "deadbeef",
+  world: "math-chain",
+  budgetBound: false,
+});
 const report = () => buildReport(inputs());
 
 describe("report", () => {

@@ -40,8 +40,7 @@ export function failureFromSdkError(err: unknown, nowMs: number): AttemptFailure
   if (err instanceof APIError && typeof err.status === "number") {
     const status = err.status;
     const headers = err.headers;
-    const kind: FailureKind =
-      status === 429 ? "rate-limited" : status === 408 ? "timeout" : status >= 500 ? "server" : "http";
+    const kind: FailureKind = status === 429 ? "rate-limited" : status === 408 ? "timeout" : status >= 500 ? "server" : "http";
     // The server's explicit x-should-retry beats our reading of the status, as in the SDK's own policy.
     const override = headers?.get("x-should-retry");
     const retryable = override === "true" ? true : override === "false" ? false : kind !== "http";

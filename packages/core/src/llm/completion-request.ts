@@ -25,9 +25,7 @@ export interface LlmCompletion extends LlmCallResult {
 const requestSchema = z.object({
   endpointId: z.string().min(1),
   role: z.enum(["serving", "evaluator", "optimizer"]),
-  messages: z
-    .array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() }))
-    .min(1),
+  messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })).min(1),
   temperature: z.number().min(0).max(2),
   seed: z.int(),
   sampleIndex: z.int().nonnegative().optional(),

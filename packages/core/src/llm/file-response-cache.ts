@@ -66,9 +66,12 @@ export class FileResponseCache implements ResponseCache {
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });
-      throw new ResponseCacheError(`cannot write LLM cache entry ${file}: ${String(err)}; check free space and the directory's permissions`, {
-        cause: err,
-      });
+      throw new ResponseCacheError(
+        `cannot write LLM cache entry ${file}: ${String(err)}; check free space and the directory's permissions`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 

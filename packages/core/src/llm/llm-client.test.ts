@@ -257,8 +257,13 @@ describe("LlmClient retries", () => {
   });
 
   it("does not retry a 400 and says so with the typed error", async () => {
-    const fake = fakeOpenAI(() => ({ status: 400, body: { error: { message: "bad parameter max_tokens", type: "invalid_request_error" } } }));
-    const err = await client(fake).complete(request()).catch((e: unknown) => e);
+    const fake = fakeOpenAI(() => ({
+      status: 400,
+      body: { error: { message: "bad parameter max_tokens", type: "invalid_request_error" } },
+    }));
+    const err = await client(fake)
+      .complete(request())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmError);
     expect(err).toMatchObject({ code: "E_LLM_HTTP", details: { attempts: 1, status: 400, retryable: false } });
     expect((err as Error).message).toContain("bad parameter max_tokens");
@@ -284,13 +289,19 @@ describe("LlmClient retries", () => {
   });
 
   it("classifies exhaustion on 429s as rate limited and on timeouts as timed out", async () => {
-    const limited = await client(fakeOpenAI(() => ({ status: 429, headers: { "retry-after-ms": "1" } })), {
-      endpoints: [endpoint({ maxRetries: 1 })],
-    })
+    const limited = await client(
+      fakeOpenAI(() => ({ status: 429, headers: { "retry-after-ms": "1" } })),
+      {
+        endpoints: [endpoint({ maxRetries: 1 })],
+      },
+    )
       .complete(request())
       .catch((e: unknown) => e);
     expect(limited).toMatchObject({ code: "E_LLM_RATE_LIMITED", details: { attempts: 2 } });
-    const slow = await client(fakeOpenAI(() => ({ hang: true })), { endpoints: [endpoint({ maxRetries: 1, timeoutMs: 20 })] })
+    const slow = await client(
+      fakeOpenAI(() => ({ hang: true })),
+      { endpoints: [endpoint({ maxRetries: 1, timeoutMs: 20 })] },
+    )
       .complete(request())
       .catch((e: unknown) => e);
     expect(slow).toMatchObject({ code: "E_LLM_TIMEOUT", details: { attempts: 2 } });
@@ -316,7 +327,9 @@ describe("LlmClient retries", () => {
   it("gives up at once when the server asks for a longer wait than maxRetryAfterMs", async () => {
     const fake = fakeOpenAI(() => ({ status: 429, headers: { "retry-after": "3600" } }));
     const sleeps: number[] = [];
-    const err = await client(fake, { sleeps }).complete(request()).catch((e: unknown) => e);
+    const err = await client(fake, { sleeps })
+      .complete(request())
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "E_LLM_RATE_LIMITED", details: { attempts: 1 } });
     expect((err as Error).message).toContain("maxRetryAfterMs (120000)");
     expect(sleeps).toEqual([]);
@@ -466,9 +479,7 @@ describe("LlmClient with a cache that offers cross-process claims", () => {
 
   it("starts over when a claim ends without a value, then owns the claim, calls, stores and releases", async () => {
     const fake = fakeOpenAI();
-    const { cache, memory, log } = claimingCache((i) =>
-      i === 0 ? { owner: false, wait: () => Promise.resolve(undefined) } : owned(log),
-    );
+    const { cache, memory, log } = claimingCache((i) => (i === 0 ? { owner: false, wait: () => Promise.resolve(undefined) } : owned(log)));
     const c = client(fake, { cache, claimTtlMs: 1234 });
     const result = await c.complete(request());
     expect(fake.seen).toHaveLength(1);
@@ -495,7 +506,9 @@ describe("LlmClient with a cache that offers cross-process claims", () => {
   it("releases its claim when the call fails, stores nothing and reports the call's error", async () => {
     const fake = fakeOpenAI(() => ({ status: 400 }));
     const { cache, memory, log } = claimingCache(() => owned(log));
-    const err = await client(fake, { cache }).complete(request()).catch((e: unknown) => e);
+    const err = await client(fake, { cache })
+      .complete(request())
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "E_LLM_HTTP" });
     expect(log.releases).toBe(1);
     expect(memory.size).toBe(0);
@@ -511,7 +524,9 @@ describe("LlmClient with a cache that offers cross-process claims", () => {
         return new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
       },
     }));
-    const err = await client(fake, { cache, deadlineMs: 30 }).complete(request()).catch((e: unknown) => e);
+    const err = await client(fake, { cache, deadlineMs: 30 })
+      .complete(request())
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "E_LLM_DEADLINE", details: { attempts: 0 } });
     expect((err as Error).message).toContain("while waiting for another process's identical call");
     expect(seenSignals[0]?.aborted).toBe(true);
@@ -548,9 +563,7 @@ describe("LlmClient limits and accounting", () => {
       endpoints: [endpoint({ id: "a", concurrency: 3 }), endpoint({ id: "b", concurrency: 3 })],
       maxInFlight: 4,
     });
-    await Promise.all(
-      Array.from({ length: 16 }, (_, i) => c.complete(request({ seed: i, endpointId: i % 2 === 0 ? "a" : "b" }))),
-    );
+    await Promise.all(Array.from({ length: 16 }, (_, i) => c.complete(request({ seed: i, endpointId: i % 2 === 0 ? "a" : "b" }))));
     expect(fake.seen).toHaveLength(16);
     expect(fake.state.maxInFlight).toBe(4);
   });

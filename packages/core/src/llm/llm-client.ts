@@ -131,7 +131,12 @@ export class LlmClient implements LlmCaller {
   private readonly inFlight: LimitFunction;
 
   constructor(options: LlmClientOptions) {
-    const tuningInput = { backoff: options.backoff, deadlineMs: options.deadlineMs, claimTtlMs: options.claimTtlMs, maxInFlight: options.maxInFlight };
+    const tuningInput = {
+      backoff: options.backoff,
+      deadlineMs: options.deadlineMs,
+      claimTtlMs: options.claimTtlMs,
+      maxInFlight: options.maxInFlight,
+    };
     const tuning = tuningSchema.safeParse(tuningInput);
     if (!tuning.success) throw new ValidationError("LLM client options", issuesFromZod(tuning.error, tuningInput));
     const endpoints = parseLlmEndpoints(options.endpoints);
@@ -175,7 +180,11 @@ export class LlmClient implements LlmCaller {
     const rt = this.runtimes.get(request.endpointId);
     if (!rt) {
       throw new ValidationError("LLM request", [
-        { path: "endpointId", expected: `one of the declared endpoints (${this.endpointIds.join(", ")})`, found: JSON.stringify(request.endpointId) },
+        {
+          path: "endpointId",
+          expected: `one of the declared endpoints (${this.endpointIds.join(", ")})`,
+          found: JSON.stringify(request.endpointId),
+        },
       ]);
     }
     const { endpoint } = rt;
@@ -198,7 +207,12 @@ export class LlmClient implements LlmCaller {
       return { content, finishReason, usage: { ...usage }, cached, cacheKey: key };
     } catch (err) {
       const error = err instanceof FlightLeft ? this.leftError(rt, err as FlightLeft<FlightState>) : err;
-      this.emit({ ...base, type: "call-failed", attempts: error instanceof LlmError ? error.details.attempts : 0, code: failureCode(error) });
+      this.emit({
+        ...base,
+        type: "call-failed",
+        attempts: error instanceof LlmError ? error.details.attempts : 0,
+        code: failureCode(error),
+      });
       throw error;
     } finally {
       waiter.dispose();
@@ -209,8 +223,7 @@ export class LlmClient implements LlmCaller {
   private waiterSignal(request: LlmCompletionRequest): { signal: AbortSignal; dispose: () => void } {
     const controller = new AbortController();
     const deadlineMs = request.deadlineMs ?? this.deadlineMs;
-    const timer =
-      deadlineMs !== undefined ? setTimeout(() => controller.abort(new DeadlinePassed(deadlineMs)), deadlineMs) : undefined;
+    const timer = deadlineMs !== undefined ? setTimeout(() => controller.abort(new DeadlinePassed(deadlineMs)), deadlineMs) : undefined;
     const callerSignal = request.signal;
     const onCallerAbort = () => controller.abort(new CallerAborted(callerSignal?.reason));
     if (callerSignal?.aborted) onCallerAbort();
@@ -326,12 +339,7 @@ export class LlmClient implements LlmCaller {
   }
 
   /** One HTTP attempt under the endpoint's timeout. Transport trouble is returned; only bugs and aborts throw. */
-  private async attemptOnce(
-    rt: EndpointRuntime,
-    body: ChatCompletionBody,
-    attempt: number,
-    signal: AbortSignal,
-  ): Promise<AttemptOutcome> {
+  private async attemptOnce(rt: EndpointRuntime, body: ChatCompletionBody, attempt: number, signal: AbortSignal): Promise<AttemptOutcome> {
     const { endpoint } = rt;
     const controller = new AbortController();
     let timedOut = false;
@@ -352,7 +360,10 @@ export class LlmClient implements LlmCaller {
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       if (timedOut) {
-        return { ok: false, failure: { kind: "timeout", retryable: true, message: `no complete response within ${endpoint.timeoutMs} ms` } };
+        return {
+          ok: false,
+          failure: { kind: "timeout", retryable: true, message: `no complete response within ${endpoint.timeoutMs} ms` },
+        };
       }
       const failure = failureFromSdkError(err, this.now());
       if (!failure) {

@@ -97,11 +97,12 @@ export function resolveConnections(
   }
   if (problems.length > 0) {
     const bad = problems.map((p) => p.endpoint);
-    throw new LlmError(
-      "E_LLM_CONFIG",
-      `LLM endpoints are not usable:\n${problems.map((p) => `  - ${p.text}`).join("\n")}`,
-      { endpointId: bad.map((e) => e.id).join(","), model: bad.map((e) => e.model).join(","), attempts: 0, retryable: false },
-    );
+    throw new LlmError("E_LLM_CONFIG", `LLM endpoints are not usable:\n${problems.map((p) => `  - ${p.text}`).join("\n")}`, {
+      endpointId: bad.map((e) => e.id).join(","),
+      model: bad.map((e) => e.model).join(","),
+      attempts: 0,
+      retryable: false,
+    });
   }
   return out;
 }

@@ -32,8 +32,16 @@ describe("SingleFlight", () => {
   it("gives every waiter the work's error", async () => {
     const sf = new SingleFlight<number, null>();
     const gate = deferred<number>();
-    const a = sf.run("k", () => null, () => gate.promise);
-    const b = sf.run("k", () => null, () => gate.promise);
+    const a = sf.run(
+      "k",
+      () => null,
+      () => gate.promise,
+    );
+    const b = sf.run(
+      "k",
+      () => null,
+      () => gate.promise,
+    );
     gate.reject(new Error("boom"));
     await expect(a).rejects.toThrow("boom");
     await expect(b).rejects.toThrow("boom");
@@ -59,7 +67,11 @@ describe("SingleFlight", () => {
     c2.abort("second gone");
     await expect(b).rejects.toBeInstanceOf(FlightLeft);
     expect(workSignal?.aborted).toBe(true);
-    const fresh = await sf.run("k", () => ({ step: 0 }), () => Promise.resolve("new"));
+    const fresh = await sf.run(
+      "k",
+      () => ({ step: 0 }),
+      () => Promise.resolve("new"),
+    );
     expect(fresh).toEqual({ value: "new", joined: false });
   });
 });

@@ -26,7 +26,12 @@ export class LlmMetrics {
       labelNames: [...labelNames, "kind"] as const,
       registers,
     });
-    this.cost = new Counter({ name: "maspo_llm_cost_usd_total", help: "Dollars spent on LLM calls, at the spec's prices.", labelNames, registers });
+    this.cost = new Counter({
+      name: "maspo_llm_cost_usd_total",
+      help: "Dollars spent on LLM calls, at the spec's prices.",
+      labelNames,
+      registers,
+    });
     this.cacheHits = new Counter({
       name: "maspo_llm_cache_hits_total",
       help: "LLM requests answered without a call: from the shared response cache, or by an identical call in flight.",

@@ -37,7 +37,14 @@ describe("metrics server", () => {
   it("shows the run's round, buffer, best scores per agent and queue backlog", async () => {
     const registry = createMetricsRegistry("coordinator", { defaultMetrics: false });
     const run = new RunMetrics(registry);
-    run.recordRun({ round: 2, step: 7, totalSteps: 12, bufferSize: 5, bestTrainMetric: 0.6, agents: [{ agent: "solver", composite: 0.25, global: 0.7 }] });
+    run.recordRun({
+      round: 2,
+      step: 7,
+      totalSteps: 12,
+      bufferSize: 5,
+      bestTrainMetric: 0.6,
+      agents: [{ agent: "solver", composite: 0.25, global: 0.7 }],
+    });
     run.recordBacklog({ role: "evaluator", pending: 9, ackPending: 4 });
     const text = await registry.metrics();
     expect(text).toContain('maspo_run_round{role="coordinator"} 2');

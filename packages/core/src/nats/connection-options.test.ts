@@ -2,7 +2,10 @@ import { describe, expect, test } from "vitest";
 import { ValidationError } from "../errors.js";
 import { buildConnectionOptions, describeConnection, type SecretSources } from "./connection-options.js";
 
-const files: Record<string, string> = { "/secrets/pw": "file-pw\n", "/secrets/seed": "SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4\n" };
+const files: Record<string, string> = {
+  "/secrets/pw": "file-pw\n",
+  "/secrets/seed": "SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4\n",
+};
 const sources = (env: Record<string, string> = {}): SecretSources => ({
   env,
   readFile: (path) => {
@@ -18,7 +21,13 @@ describe("NATS connection options", () => {
       { servers: "nats://a:4222, nats://b:4222", user: "w", passwordEnv: "PW" },
       sources({ PW: "env-pw" }),
     );
-    expect(opts).toMatchObject({ servers: ["nats://a:4222", "nats://b:4222"], user: "w", pass: "env-pw", reconnect: true, maxReconnectAttempts: -1 });
+    expect(opts).toMatchObject({
+      servers: ["nats://a:4222", "nats://b:4222"],
+      user: "w",
+      pass: "env-pw",
+      reconnect: true,
+      maxReconnectAttempts: -1,
+    });
   });
 
   test("a password file is read and trimmed", async () => {

@@ -37,16 +37,17 @@ export interface SecretSources {
 const defaultSources: SecretSources = { env: process.env, readFile: (path) => readFile(path) };
 
 /** Options for `connect()`, with every problem in `input` reported at once as a ValidationError. */
-export async function buildConnectionOptions(
-  input: unknown,
-  sources: SecretSources = defaultSources,
-): Promise<NodeConnectionOptions> {
+export async function buildConnectionOptions(input: unknown, sources: SecretSources = defaultSources): Promise<NodeConnectionOptions> {
   const opts = validate(NatsAuthOptionsSchema, input, "NATS connection options");
   const issues = combinationIssues(opts);
   const servers = serverList(opts.servers);
   servers.forEach((server, i) => {
     if (!/^(nats|tls|ws|wss):\/\/[^\s/]+(:\d+)?\/?$|^[^\s:/]+(:\d+)?$/.test(server)) {
-      issues.push({ path: `servers[${i}]`, expected: "nats://host:port, tls://host:port or host:port", found: JSON.stringify(redactUrl(server)) });
+      issues.push({
+        path: `servers[${i}]`,
+        expected: "nats://host:port, tls://host:port or host:port",
+        found: JSON.stringify(redactUrl(server)),
+      });
     }
   });
 

@@ -9,8 +9,7 @@ import type { NatsConnection, ServerInfo } from "@nats-io/transport-node";
 import { MaspoError } from "../errors.js";
 
 export const MIN_SERVER_VERSION = "2.9.0";
-const FEATURES_NEEDING_MIN =
-  "work-queue streams with durable pull consumers created by name, KV compare-and-swap, nak with delay";
+const FEATURES_NEEDING_MIN = "work-queue streams with durable pull consumers created by name, KV compare-and-swap, nak with delay";
 
 export class ServerCompatError extends MaspoError {
   constructor(message: string, options?: { cause?: unknown }) {

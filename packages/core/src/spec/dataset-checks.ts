@@ -32,7 +32,11 @@ function duplicateIdIssues(split: string, examples: readonly LocatedExample[]): 
   for (const { example, where } of examples) {
     const earlier = first.get(example.id);
     if (earlier !== undefined) {
-      issues.push({ path: where, expected: `a unique example id within the ${split} split`, found: `id "${example.id}" again (first at ${earlier})` });
+      issues.push({
+        path: where,
+        expected: `a unique example id within the ${split} split`,
+        found: `id "${example.id}" again (first at ${earlier})`,
+      });
     } else first.set(example.id, where);
   }
   return issues;
@@ -50,7 +54,10 @@ function overlapIssues(train: readonly LocatedExample[], heldOut: readonly Locat
   for (const { example, where } of heldOut) {
     const sameId = trainIds.get(example.id);
     const sameInput = trainInputs.get(normalizeInput(example.input));
-    const found = [sameId !== undefined ? `the same id "${example.id}" as ${sameId}` : "", sameInput !== undefined ? `the same input as ${sameInput}` : ""]
+    const found = [
+      sameId !== undefined ? `the same id "${example.id}" as ${sameId}` : "",
+      sameInput !== undefined ? `the same input as ${sameInput}` : "",
+    ]
       .filter((s) => s !== "")
       .join(", and ");
     if (found !== "") {
@@ -94,7 +101,11 @@ function sourceKindIssues(sketch: SpecSketch, baseDir: string): Issue[] {
   if (source.kind === "simlm" && /[\\/]|\.ya?ml$/i.test(source.world)) {
     const file = isAbsolute(source.world) ? source.world : resolve(baseDir, source.world);
     if (!existsSync(file)) {
-      issues.push({ path: "dataset.source.world", expected: "a bundled world name, or the path of an existing world file (relative to the spec file)", found: `no file at ${file}` });
+      issues.push({
+        path: "dataset.source.world",
+        expected: "a bundled world name, or the path of an existing world file (relative to the spec file)",
+        found: `no file at ${file}`,
+      });
     }
   }
   return issues;

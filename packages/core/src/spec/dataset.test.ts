@@ -27,7 +27,9 @@ describe("loadDataset", () => {
     const dir = mkdtempSync(join(tmpdir(), "maspo-data-"));
     writeFileSync(join(dir, "train.jsonl"), '{"id": "1", "input": "a"}\n[1, 2]\n');
     writeFileSync(join(dir, "heldout.jsonl"), '{"id": "h", "input": "b"}\n');
-    const error = await loadDataset({ kind: "jsonl", train: "train.jsonl", heldOut: "heldout.jsonl" }, { baseDir: dir }).catch((e: unknown) => e);
+    const error = await loadDataset({ kind: "jsonl", train: "train.jsonl", heldOut: "heldout.jsonl" }, { baseDir: dir }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((i) => i.path)).toEqual(["train.jsonl:2"]);
   });

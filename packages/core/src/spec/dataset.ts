@@ -50,7 +50,13 @@ async function readJsonl(split: Split, file: string, baseDir: string): Promise<{
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no file" : `an unreadable path (${(error as Error).message})`;
     return {
       examples: [],
-      issues: [{ path: specPath, expected: "a readable JSONL file of {id, input, label?} (relative to the spec file)", found: `${reason} at ${absolute}` }],
+      issues: [
+        {
+          path: specPath,
+          expected: "a readable JSONL file of {id, input, label?} (relative to the spec file)",
+          found: `${reason} at ${absolute}`,
+        },
+      ],
     };
   }
   const examples: LocatedExample[] = [];
@@ -65,7 +71,13 @@ async function readJsonl(split: Split, file: string, baseDir: string): Promise<{
       value = JSON.parse(line);
       found = lineIssues(where, value);
     } catch (error) {
-      found = [{ path: where, expected: 'one JSON object per line, like {"id": "1", "input": "...", "label": "..."}', found: `invalid JSON (${(error as Error).message})` }];
+      found = [
+        {
+          path: where,
+          expected: 'one JSON object per line, like {"id": "1", "input": "...", "label": "..."}',
+          found: `invalid JSON (${(error as Error).message})`,
+        },
+      ];
     }
     if (found.length === 0) {
       examples.push({ example: ExampleSchema.parse(value), where });

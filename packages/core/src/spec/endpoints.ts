@@ -23,7 +23,10 @@ export function servingModelOf(spec: RunSpec, agentId: string): string {
   const agent = spec.graph.agents.find((a) => a.id === agentId);
   const model = agent?.model ?? spec.serving?.default;
   if (model === undefined) {
-    throw new MaspoError("E_SPEC_UNVALIDATED", `agent "${agentId}" has no serving model: validate the spec (validateSpec/loadSpecFile) before using it`);
+    throw new MaspoError(
+      "E_SPEC_UNVALIDATED",
+      `agent "${agentId}" has no serving model: validate the spec (validateSpec/loadSpecFile) before using it`,
+    );
   }
   return model;
 }
@@ -31,7 +34,9 @@ export function servingModelOf(spec: RunSpec, agentId: string): string {
 /** The judge model id of each lens. */
 export function evaluationModelsOf(spec: RunSpec): Record<Lens, string> {
   const e = spec.evaluation;
-  return "model" in e ? { local: e.model, lookahead: e.model, global: e.model } : { local: e.local, lookahead: e.lookahead, global: e.global };
+  return "model" in e
+    ? { local: e.model, lookahead: e.model, global: e.model }
+    : { local: e.local, lookahead: e.lookahead, global: e.global };
 }
 
 /** The ids of the endpoints a run calls: serving, evaluation and optimizer. */

@@ -123,13 +123,25 @@ function topologyIssues(sketch: SpecSketch, byId: ReadonlyMap<string, SketchAgen
       if (successors.length > 1) problems.push(`"${a.id}" feeds ${successors.length} agents`);
     }
     if (problems.length > 0) {
-      return [issue("graph.topology", 'a chain (each agent with at most one predecessor and one successor), or topology "dag"', `"sequential", but ${problems.join("; ")}`)];
+      return [
+        issue(
+          "graph.topology",
+          'a chain (each agent with at most one predecessor and one successor), or topology "dag"',
+          `"sequential", but ${problems.join("; ")}`,
+        ),
+      ];
     }
   }
   if (sketch.topology === "hierarchical") {
     const roots = agents.filter((a) => a.predecessors.length === 0).map((a) => `"${a.id}"`);
     if (roots.length > 1) {
-      return [issue("graph.topology", 'one root agent (without predecessors) that the others descend from, or topology "dag"', `"hierarchical" with ${roots.length} roots: ${roots.join(", ")}`)];
+      return [
+        issue(
+          "graph.topology",
+          'one root agent (without predecessors) that the others descend from, or topology "dag"',
+          `"hierarchical" with ${roots.length} roots: ${roots.join(", ")}`,
+        ),
+      ];
     }
   }
   return [];
@@ -138,6 +150,11 @@ function topologyIssues(sketch: SpecSketch, byId: ReadonlyMap<string, SketchAgen
 export function checkGraph(sketch: SpecSketch): Issue[] {
   const issues: Issue[] = [];
   const byId = uniqueAgents(sketch.agents, issues);
-  issues.push(...predecessorIssues(byId), ...cycleIssues(byId), ...finalAndReachabilityIssues(sketch, byId), ...topologyIssues(sketch, byId));
+  issues.push(
+    ...predecessorIssues(byId),
+    ...cycleIssues(byId),
+    ...finalAndReachabilityIssues(sketch, byId),
+    ...topologyIssues(sketch, byId),
+  );
   return issues;
 }

@@ -16,7 +16,10 @@ export function initialPromptTexts(spec: RunSpec): Record<string, string> {
   for (const agent of spec.graph.agents) {
     const prompt = spec.prompts[agent.id];
     if (prompt === undefined) {
-      throw new MaspoError("E_SPEC_UNVALIDATED", `agent "${agent.id}" has no prompt: validate the spec (validateSpec/loadSpecFile) before using it`);
+      throw new MaspoError(
+        "E_SPEC_UNVALIDATED",
+        `agent "${agent.id}" has no prompt: validate the spec (validateSpec/loadSpecFile) before using it`,
+      );
     }
     texts[agent.id] = promptText(prompt);
   }

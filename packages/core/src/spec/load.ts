@@ -66,14 +66,24 @@ export async function loadSpecFile(file: string, options: Omit<ValidateOptions, 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ValidationError(file, [
-      { path: "(file)", expected: "a readable run spec file (YAML or JSON)", found: code === "ENOENT" ? `no file at ${path}` : `${code ?? "an error"}: ${(error as Error).message}` },
+      {
+        path: "(file)",
+        expected: "a readable run spec file (YAML or JSON)",
+        found: code === "ENOENT" ? `no file at ${path}` : `${code ?? "an error"}: ${(error as Error).message}`,
+      },
     ]);
   }
   const read = parseSpecText(text, file);
   if (read.raw === null || read.raw === undefined) {
-    throw new ValidationError(file, [{ path: "(root)", expected: "a run spec (a mapping with task, models, graph, prompts, …)", found: "an empty document" }]);
+    throw new ValidationError(file, [
+      { path: "(root)", expected: "a run spec (a mapping with task, models, graph, prompts, …)", found: "an empty document" },
+    ]);
   }
   const result = await validateSpec(read.raw, { ...options, baseDir: dirname(path) });
-  if (!result.ok) throw new ValidationError(file, result.issues.map((i) => withLine(i, read.lineOf(i.path))));
+  if (!result.ok)
+    throw new ValidationError(
+      file,
+      result.issues.map((i) => withLine(i, read.lineOf(i.path))),
+    );
   return result.spec;
 }

@@ -14,7 +14,10 @@ export function checkPrompts(sketch: SpecSketch): Issue[] {
   const issues: Issue[] = [];
   for (const a of sketch.agents) {
     if (promptIds.has(a.id)) continue;
-    const hint = didYouMean(a.id, [...promptIds].filter((p) => !agentIds.has(p)));
+    const hint = didYouMean(
+      a.id,
+      [...promptIds].filter((p) => !agentIds.has(p)),
+    );
     const issue: Issue = {
       path: formatPath(["prompts", a.id]),
       expected: `an initial prompt for agent "${a.id}" (text, or {role, instructions, outputFormat?, constraints?})`,

@@ -12,8 +12,7 @@ import { DURATION_PATTERN } from "./duration.js";
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const ENV_VAR_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const id = (what: string) =>
-  z.string().regex(ID_PATTERN, { error: `${what}: letters, digits, "_" or "-", starting with a letter or "_"` });
+const id = (what: string) => z.string().regex(ID_PATTERN, { error: `${what}: letters, digits, "_" or "-", starting with a letter or "_"` });
 const agentId = id("an agent id");
 const modelId = id("a model id (a key of models)");
 const text = z.string().trim().min(1);
@@ -100,10 +99,7 @@ export type Topology = (typeof TOPOLOGIES)[number];
 export const AgentSpecSchema = z.strictObject({
   id: agentId,
   role: text.meta({ description: "The agent's role in a few words, e.g. 'planner'." }),
-  predecessors: z
-    .array(agentId)
-    .default([])
-    .meta({ description: "Agents whose outputs this agent sees, in the order shown to it." }),
+  predecessors: z.array(agentId).default([]).meta({ description: "Agents whose outputs this agent sees, in the order shown to it." }),
   model: modelId.optional().meta({ description: "Serving model id; serving.default when absent." }),
 });
 export type AgentSpec = z.output<typeof AgentSpecSchema>;
@@ -174,10 +170,7 @@ export const LENSES = ["local", "lookahead", "global"] as const;
 export type Lens = (typeof LENSES)[number];
 
 export const EvaluationSchema = z
-  .union([
-    z.strictObject({ model: modelId }),
-    z.strictObject({ local: modelId, lookahead: modelId, global: modelId }),
-  ])
+  .union([z.strictObject({ model: modelId }), z.strictObject({ local: modelId, lookahead: modelId, global: modelId })])
   .meta({ description: "The judge model: one for all three lenses, or one per lens." });
 export type EvaluationSpec = z.output<typeof EvaluationSchema>;
 
@@ -208,11 +201,9 @@ export const SearchSchema = z
     childrenPerParent: z.int().min(1).default(2),
     minibatchSize: z.int().min(1).default(10),
     stepsPerAgent: z.int().min(1).default(1),
-    trainPool: z
-      .int()
-      .min(1)
-      .optional()
-      .meta({ description: "Optimize on a seeded sample of this many train examples (the paper used 50); default: the whole train split." }),
+    trainPool: z.int().min(1).optional().meta({
+      description: "Optimize on a seeded sample of this many train examples (the paper used 50); default: the whole train split.",
+    }),
   })
   .prefault({});
 export type SearchSettings = z.output<typeof SearchSchema>;
@@ -325,8 +316,7 @@ export const RunSpecSchema = z
   })
   .meta({
     title: "maspo run spec",
-    description:
-      "A MASPO run: the task, the agent graph and its initial prompts, the dataset, the models, and the search settings.",
+    description: "A MASPO run: the task, the agent graph and its initial prompts, the dataset, the models, and the search settings.",
   });
 
 export type RunSpec = z.output<typeof RunSpecSchema>;

@@ -20,8 +20,7 @@ function checkWeights(sketch: SpecSketch): Issue[] {
       found: `${w.local} + ${w.lookahead} + ${w.global} = ${Number(sum.toFixed(9))}`,
     });
   }
-  const isDefault =
-    w.local === DEFAULT_WEIGHTS.local && w.lookahead === DEFAULT_WEIGHTS.lookahead && w.global === DEFAULT_WEIGHTS.global;
+  const isDefault = w.local === DEFAULT_WEIGHTS.local && w.lookahead === DEFAULT_WEIGHTS.lookahead && w.global === DEFAULT_WEIGHTS.global;
   if (!isDefault && (w.reason === undefined || w.reason.trim() === "")) {
     issues.push({
       path: "weights.reason",

@@ -98,8 +98,7 @@ function sketchModelRefs(raw: Rec, agents: readonly SketchAgent[], servingDefaul
   const refs: ModelRef[] = [];
   for (const a of agents) {
     if (a.model !== undefined) refs.push({ id: a.model, path: [...a.path, "model"], use: `serving agent "${a.id}"` });
-    else if (servingDefault !== undefined)
-      refs.push({ id: servingDefault, path: ["serving", "default"], use: `serving agent "${a.id}"` });
+    else if (servingDefault !== undefined) refs.push({ id: servingDefault, path: ["serving", "default"], use: `serving agent "${a.id}"` });
   }
   const evaluation = asRecord(raw["evaluation"]);
   for (const lens of ["model", "local", "lookahead", "global"] as const) {

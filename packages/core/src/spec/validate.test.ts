@@ -133,7 +133,7 @@ describe("validateSpec: refusals", () => {
 
   it("rejects unknown keys at any level with a did-you-mean", async () => {
     const spec = validSpec();
-    (spec["search"] = { beamsize: 3 });
+    spec["search"] = { beamsize: 3 };
     (spec["dataset"] as Json)["held_out_used_for_tuning"] = false;
     const issues = await issuesOf(spec);
     expect(at(issues, "search.beamsize").hint).toBe('did you mean "beamSize"?');
@@ -380,7 +380,11 @@ describe("validateSpec: JSONL datasets", () => {
 
   it("reads the files relative to baseDir and returns their absolute paths", async () => {
     const dir = mkdtempSync(join(tmpdir(), "maspo-spec-"));
-    const spec = jsonlSpec(dir, '{"id":"1","input":"1+1","label":"2"}\n\n{"id":2,"input":"2+2","label":4}\n', '{"id":"3","input":"3+3","label":"6"}\n');
+    const spec = jsonlSpec(
+      dir,
+      '{"id":"1","input":"1+1","label":"2"}\n\n{"id":2,"input":"2+2","label":4}\n',
+      '{"id":"3","input":"3+3","label":"6"}\n',
+    );
     const result = await validateSpec(spec, { env: {}, baseDir: dir });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(result.spec.dataset.source).toEqual({ kind: "jsonl", train: join(dir, "train.jsonl"), heldOut: join(dir, "heldout.jsonl") });
@@ -390,7 +394,12 @@ describe("validateSpec: JSONL datasets", () => {
     const dir = mkdtempSync(join(tmpdir(), "maspo-spec-"));
     const spec = jsonlSpec(
       dir,
-      ['{"id":"1","input":"1+1","label":"2"}', "{not json", '{"id":"2","inptu":"x","label":"1"}', '{"id":"1","input":"5+5","label":"10"}'].join("\n"),
+      [
+        '{"id":"1","input":"1+1","label":"2"}',
+        "{not json",
+        '{"id":"2","inptu":"x","label":"1"}',
+        '{"id":"1","input":"5+5","label":"10"}',
+      ].join("\n"),
       ['{"id":"9","input":"1 + 1","label":"2"}', '{"id":"10","input":"1+1 ","label":"2"}'].join("\n"),
     );
     const issues = await issuesOf(spec, { env: {}, baseDir: dir });

@@ -67,8 +67,10 @@ function quoteAll(values: readonly unknown[]): string {
 
 function bound(origin: string, kind: "min" | "max", value: number | bigint, inclusive: boolean): string {
   const n = Number(value);
-  if (origin === "string") return kind === "min" && n === 1 ? "a non-empty string" : `a string of ${kind === "min" ? "at least" : "at most"} ${n} characters`;
-  if (origin === "array") return kind === "min" && n === 1 ? "a non-empty list" : `a list of ${kind === "min" ? "at least" : "at most"} ${n} items`;
+  if (origin === "string")
+    return kind === "min" && n === 1 ? "a non-empty string" : `a string of ${kind === "min" ? "at least" : "at most"} ${n} characters`;
+  if (origin === "array")
+    return kind === "min" && n === 1 ? "a non-empty list" : `a list of ${kind === "min" ? "at least" : "at most"} ${n} items`;
   const op = kind === "min" ? (inclusive ? "≥" : ">") : inclusive ? "≤" : "<";
   return `${origin === "int" ? "an integer" : "a number"} ${op} ${n}`;
 }
@@ -100,7 +102,7 @@ function fromUnknownKeys(path: PathSegment[], keys: readonly string[], message: 
         path: at,
         expected: "no secret in the spec: name the environment variable that holds it with apiKeyEnv",
         found: `the field "${key}" (its value is not shown)`,
-        hint: 'e.g. apiKeyEnv: OPENAI_API_KEY, with the key exported in that variable',
+        hint: "e.g. apiKeyEnv: OPENAI_API_KEY, with the key exported in that variable",
       };
     }
     const hint = didYouMean(key, allowed);

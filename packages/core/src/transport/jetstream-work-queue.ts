@@ -406,9 +406,7 @@ class JetStreamProcessor {
     try {
       let outcome: ResultEnvelope;
       try {
-        const payload = await Promise.resolve().then(() =>
-          this.handler(task, { signal: this.abort.signal, working, deliveryCount }),
-        );
+        const payload = await Promise.resolve().then(() => this.handler(task, { signal: this.abort.signal, working, deliveryCount }));
         outcome = { v: 1, runId: task.runId, taskId: task.taskId, role: this.role, ok: true, payload };
       } catch (err) {
         const error = describeFailure(err);

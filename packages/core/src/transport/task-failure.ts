@@ -10,8 +10,7 @@ import type { WorkQueueSettings } from "./work-queue.js";
 
 /** Any thrown value as the error record of a result. `retryable` only when the thrower said so. */
 export function describeFailure(err: unknown): TaskError {
-  const retryable =
-    typeof err === "object" && err !== null && "retryable" in err && (err as { retryable: unknown }).retryable === true;
+  const retryable = typeof err === "object" && err !== null && "retryable" in err && (err as { retryable: unknown }).retryable === true;
   if (err instanceof MaspoError) return { code: err.code, message: err.message, retryable };
   if (err instanceof Error) return { code: "E_TASK_FAILED", message: `${err.name}: ${err.message}`, retryable };
   return { code: "E_TASK_FAILED", message: String(err), retryable };

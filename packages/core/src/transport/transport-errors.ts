@@ -16,10 +16,7 @@ export class TaskFailedError extends MaspoError {
 
 export class RunMismatchError extends MaspoError {
   constructor(queueRunId: string, taskRunId: string) {
-    super(
-      "E_RUN_MISMATCH",
-      `task for run "${taskRunId}" submitted to the work queue of run "${queueRunId}"; open a queue for that run`,
-    );
+    super("E_RUN_MISMATCH", `task for run "${taskRunId}" submitted to the work queue of run "${queueRunId}"; open a queue for that run`);
   }
 }
 

@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildChatCompletion,
-  buildChatCompletionStream,
-  contentDeltas,
-  requestDigest,
-} from "./chat-completion-response.js";
+import { buildChatCompletion, buildChatCompletionStream, contentDeltas, requestDigest } from "./chat-completion-response.js";
 
 const result = {
   choices: [

@@ -53,11 +53,7 @@ export interface ChatCompletion {
   usage: ChatUsage;
 }
 
-export function buildChatCompletion(
-  request: ChatResponseRequest,
-  result: ChatResponseResult,
-  digest: string,
-): ChatCompletion {
+export function buildChatCompletion(request: ChatResponseRequest, result: ChatResponseResult, digest: string): ChatCompletion {
   return {
     id: completionId(digest),
     object: "chat.completion",
@@ -90,11 +86,7 @@ export interface StreamEvent {
  * and a finish delta; then, when `stream_options.include_usage`, a usage chunk with no choices (and
  * `usage: null` on every other chunk, as OpenAI sends it).
  */
-export function buildChatCompletionStream(
-  request: ChatResponseRequest,
-  result: ChatResponseResult,
-  digest: string,
-): StreamEvent[] {
+export function buildChatCompletionStream(request: ChatResponseRequest, result: ChatResponseResult, digest: string): StreamEvent[] {
   const base = { id: completionId(digest), object: "chat.completion.chunk", created: completionCreated(digest), model: request.model };
   const includeUsage = request.stream_options?.include_usage === true;
   const chunk = (choices: unknown[], usage?: ChatUsage): string =>

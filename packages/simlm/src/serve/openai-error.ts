@@ -39,13 +39,7 @@ export function invalidJsonError(detail: string): OpenAIErrorReply {
 export function invalidRequestError(issues: readonly Issue[]): OpenAIErrorReply {
   const lines = issues.map((i) => `- ${formatIssue(i)}`).join("\n");
   const count = `${issues.length} problem${issues.length === 1 ? "" : "s"}`;
-  return reply(
-    400,
-    "invalid_request_error",
-    "invalid_request_body",
-    `Invalid request body, ${count}:\n${lines}`,
-    issues[0]?.path ?? null,
-  );
+  return reply(400, "invalid_request_error", "invalid_request_body", `Invalid request body, ${count}:\n${lines}`, issues[0]?.path ?? null);
 }
 
 export function unknownRouteError(method: string, path: string): OpenAIErrorReply {
@@ -58,14 +52,9 @@ export function unknownRouteError(method: string, path: string): OpenAIErrorRepl
 }
 
 export function methodNotAllowedError(method: string, path: string, allowed: string): OpenAIErrorReply {
-  return reply(
-    405,
-    "invalid_request_error",
-    "method_not_allowed",
-    `${method} is not allowed on ${path}; use ${allowed}.`,
-    null,
-    { allow: allowed },
-  );
+  return reply(405, "invalid_request_error", "method_not_allowed", `${method} is not allowed on ${path}; use ${allowed}.`, null, {
+    allow: allowed,
+  });
 }
 
 export function modelNotFoundError(model: string, known: readonly string[]): OpenAIErrorReply {

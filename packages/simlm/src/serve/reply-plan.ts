@@ -30,12 +30,7 @@ export type ReplyPlan =
 
 const JSON_TYPE = "application/json";
 
-export function jsonReply(
-  status: number,
-  body: unknown,
-  extraHeaders: Record<string, string> = {},
-  headDelayMs = 0,
-): ReplyPlan {
+export function jsonReply(status: number, body: unknown, extraHeaders: Record<string, string> = {}, headDelayMs = 0): ReplyPlan {
   return bodyReply(status, JSON.stringify(body), extraHeaders, headDelayMs);
 }
 

@@ -72,11 +72,7 @@ export interface ServiceRealismOverrides {
 }
 
 /** Merge flag overrides into a (validated) base and validate the result. */
-export function applyRealismOverrides(
-  base: ServiceRealism,
-  o: ServiceRealismOverrides,
-  source = "service realism flags",
-): ServiceRealism {
+export function applyRealismOverrides(base: ServiceRealism, o: ServiceRealismOverrides, source = "service realism flags"): ServiceRealism {
   const pick = <T>(override: T | undefined, value: T): T => (override === undefined ? value : override);
   return parseServiceRealism(
     {

@@ -20,7 +20,11 @@ const echo: ChatBackend = {
       ok: true,
       request: { model: b.model as string, stream: b.stream === true },
       simulate: () => ({
-        choices: Array.from({ length: n }, (_, index) => ({ index, content: `${last.toUpperCase()} #${index}`, finishReason: "stop" as const })),
+        choices: Array.from({ length: n }, (_, index) => ({
+          index,
+          content: `${last.toUpperCase()} #${index}`,
+          finishReason: "stop" as const,
+        })),
         usage: { prompt_tokens: 3, completion_tokens: 2 * n, total_tokens: 3 + 2 * n },
       }),
     };
@@ -63,8 +67,7 @@ async function ask(service: ReturnType<typeof createSimService>, req: SimRequest
   return got;
 }
 
-const chat = (content: string) =>
-  JSON.stringify({ model: "anything", messages: [{ role: "user", content }] });
+const chat = (content: string) => JSON.stringify({ model: "anything", messages: [{ role: "user", content }] });
 
 describe("the sim service", () => {
   it("answers a chat completion, with or without the /v1 prefix, identically", async () => {
@@ -73,7 +76,11 @@ describe("the sim service", () => {
     const b = await ask(service, { method: "POST", path: "/chat/completions/?x=1", body: chat("hi") });
     expect(a.status).toBe(200);
     expect(a.body).toBe(b.body);
-    expect(JSON.parse(a.body)).toMatchObject({ object: "chat.completion", model: "anything", choices: [{ message: { content: "HI #0" } }] });
+    expect(JSON.parse(a.body)).toMatchObject({
+      object: "chat.completion",
+      model: "anything",
+      choices: [{ message: { content: "HI #0" } }],
+    });
     expect(a.headers?.["content-length"]).toBe(String(Buffer.byteLength(a.body)));
   });
 
@@ -184,7 +191,11 @@ describe("the in-process fetch", () => {
   it("rejects with an AbortError when aborted before the reply starts", async () => {
     const service = createSimService({ backend: echo, realism: parseServiceRealism({ faults: { rateTimeout: 1 } }) });
     const abort = new AbortController();
-    const pending = simFetch(service)("http://simlm.invalid/v1/chat/completions", { method: "POST", body: chat("x"), signal: abort.signal });
+    const pending = simFetch(service)("http://simlm.invalid/v1/chat/completions", {
+      method: "POST",
+      body: chat("x"),
+      signal: abort.signal,
+    });
     abort.abort();
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
   });

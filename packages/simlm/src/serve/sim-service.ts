@@ -79,9 +79,7 @@ export function routeRequest(backend: ChatBackend, request: SimRequest): Routed 
     const id = decodeURIComponent(model);
     return {
       kind: "plan",
-      plan: backend.modelIds.includes(id)
-        ? jsonReply(200, modelObject(id))
-        : errorReply(modelNotFoundError(id, backend.modelIds)),
+      plan: backend.modelIds.includes(id) ? jsonReply(200, modelObject(id)) : errorReply(modelNotFoundError(id, backend.modelIds)),
     };
   }
   return { kind: "plan", plan: errorReply(unknownRouteError(method, rawPath)) };
