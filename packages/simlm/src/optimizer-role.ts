@@ -85,18 +85,26 @@ function readTraces(cw: CompiledWorld, sections: readonly Section[]): TraceRecor
   return records.filter((r) => r.fields.has("output"));
 }
 
-function signatureShown(cw: CompiledWorld, failure: FailureSignature, record: TraceRecord): boolean {
-  const problem = recogniseProblem(cw.templates, record.fields.get("input") ?? "");
-  const output = readOutput(cw, record.fields.get("output") ?? "", problem);
-  const context = readOutput(cw, record.fields.get("context") ?? "", problem);
-  const w = failure.when;
-  return (
-    w.has.every((f) => output.features.has(f)) &&
-    w.missing.every((f) => !output.features.has(f)) &&
-    w.contextHas.every((f) => context.features.has(f)) &&
-    w.contextMissing.every((f) => !context.features.has(f)) &&
-    (w.wrong === undefined || (problem !== undefined && w.wrong === output.wrong))
-  );
+/** Each failure signature the failing records show, with how many show it, in order of first showing. */
+function shownFailures(cw: CompiledWorld, agent: WorldAgent, records: readonly TraceRecord[]): Map<FailureSignature, number> {
+  const shown = new Map<FailureSignature, number>();
+  for (const record of records) {
+    if (!record.failing) continue;
+    const problem = recogniseProblem(cw.templates, record.fields.get("input") ?? "");
+    const output = readOutput(cw, record.fields.get("output") ?? "", problem);
+    const context = readOutput(cw, record.fields.get("context") ?? "", problem);
+    for (const failure of agent.failures) {
+      const w = failure.when;
+      const matches =
+        w.has.every((f) => output.features.has(f)) &&
+        w.missing.every((f) => !output.features.has(f)) &&
+        w.contextHas.every((f) => context.features.has(f)) &&
+        w.contextMissing.every((f) => !context.features.has(f)) &&
+        (w.wrong === undefined || (problem !== undefined && w.wrong === output.wrong));
+      if (matches) shown.set(failure, (shown.get(failure) ?? 0) + 1);
+    }
+  }
+  return shown;
 }
 
 interface Proposal {
@@ -105,23 +113,13 @@ interface Proposal {
   prompt: string;
 }
 
-/** Fixes for failures shown in failing traces that the current prompt does not already have, most-shown first. */
-export function groundedFixes(
-  cw: CompiledWorld,
-  agent: WorldAgent,
-  promptText: string,
-  records: readonly TraceRecord[],
-): FailureSignature[] {
+/** Fixes for the shown failures that the current prompt does not already have, most-shown first. */
+function groundedFixes(agent: WorldAgent, promptText: string, shown: ReadonlyMap<FailureSignature, number>): FailureSignature[] {
   const present = detectDirectives(agent, promptText);
-  const counts = new Map<FailureSignature, number>();
-  for (const record of records) {
-    if (!record.failing) continue;
-    for (const failure of agent.failures) {
-      const applicable = "add" in failure.fix ? !present.has(failure.fix.add) : present.has(failure.fix.remove);
-      if (applicable && signatureShown(cw, failure, record)) counts.set(failure, (counts.get(failure) ?? 0) + 1);
-    }
-  }
-  return [...counts.entries()].sort((x, y) => y[1] - x[1]).map(([f]) => f);
+  return [...shown.entries()]
+    .filter(([failure]) => ("add" in failure.fix ? !present.has(failure.fix.add) : present.has(failure.fix.remove)))
+    .sort((x, y) => y[1] - x[1])
+    .map(([f]) => f);
 }
 
 function applyFix(agent: WorldAgent, prompt: string, failure: FailureSignature, rng: Rng): Proposal {
@@ -163,15 +161,8 @@ const GENERIC_PROMPT = "You are a helpful assistant. Read the task and answer it
  * negative is a candidate's output, so it can show a trap the current prompt does not have; an
  * optimizer told that this looked good locally and failed downstream does not propose it again.
  */
-function refutedDirectives(cw: CompiledWorld, agent: WorldAgent, records: readonly TraceRecord[]): Set<string> {
-  const refuted = new Set<string>();
-  for (const record of records) {
-    if (!record.failing) continue;
-    for (const failure of agent.failures) {
-      if ("remove" in failure.fix && signatureShown(cw, failure, record)) refuted.add(failure.fix.remove);
-    }
-  }
-  return refuted;
+function refutedDirectives(shown: ReadonlyMap<FailureSignature, number>): Set<string> {
+  return new Set([...shown.keys()].flatMap((failure) => ("remove" in failure.fix ? [failure.fix.remove] : [])));
 }
 
 function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, refuted: ReadonlySet<string>, rng: Rng): Proposal {
@@ -249,7 +240,8 @@ export function optimizerReply(ctx: ChatContext): string | undefined {
     proposal = { analysis: "The role of this agent is unclear.", modification: "Tightened the wording.", prompt: current };
   } else {
     const records = readTraces(ctx.cw, split.sections);
-    const fixes = groundedFixes(ctx.cw, agent, current, records);
+    const shown = shownFailures(ctx.cw, agent, records);
+    const fixes = groundedFixes(agent, current, shown);
     const first = fixes[0];
     // A prompt that no longer names the agent's role makes it a generic assistant; failing traces of
     // a named agent show that, and restoring the role is the grounded fix a real optimizer makes first.
@@ -258,7 +250,7 @@ export function optimizerReply(ctx: ChatContext): string | undefined {
       proposal = restoreRole(agent, current);
     } else if (first && rng.next() < ctx.cw.world.optimizer.grounding) {
       proposal = applyFix(agent, current, fixes.length > 1 && rng.bool(0.3) ? (fixes[1] ?? first) : first, rng);
-    } else proposal = guess(ctx.cw, agent, current, refutedDirectives(ctx.cw, agent, records), rng);
+    } else proposal = guess(ctx.cw, agent, current, refutedDirectives(shown), rng);
   }
   if (rng.next() < ctx.cw.world.optimizer.malformedRate) {
     const json = JSON.stringify(proposal);
