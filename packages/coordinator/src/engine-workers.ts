@@ -4,7 +4,7 @@
  * and the cluster mode (the same calls as JetStream tasks, validated with these schemas on both sides
  * of the bus) run the very same optimization.
  */
-import { MisalignmentCaseSchema } from "@maspo/core";
+import { type MisalignmentCase, MisalignmentCaseSchema } from "@maspo/core";
 import { ExampleSchema, type Trace, TraceSchema } from "@maspo/executor";
 import { z } from "zod";
 import { LensScoresSchema } from "./beam.js";
@@ -36,7 +36,7 @@ export const EvaluateRequestSchema = z.object({
 export type EvaluateRequest = z.infer<typeof EvaluateRequestSchema>;
 
 /** A hard negative: a misalignment case as the evaluator found it and the mutator shows it. */
-export type HardNegative = z.infer<typeof MisalignmentCaseSchema>;
+export type HardNegative = MisalignmentCase;
 
 export const EvaluationSchema = z.object({
   /** Joint reward R(candidate, reference) in [0, 1]. */

@@ -89,6 +89,8 @@ export function startClusterWorkers(options: ClusterWorkersOptions): ClusterWork
   const resubmits = Math.max(0, options.resubmits ?? 2);
   const accounting = new LlmAccounting();
   const results = new Map<string, ResultEnvelope>();
+  /** Each successful task's LLM use, as its result reported it. */
+  const usageByTask = new Map<string, LlmAccountingSnapshot>();
   const waiters = new Map<string, Waiter[]>();
   let ended: ResultsLostError | undefined;
   let closing = false;
@@ -109,7 +111,10 @@ export function startClusterWorkers(options: ClusterWorkersOptions): ClusterWork
       results.set(result.taskId, result);
       if (result.ok) {
         const output = TaskOutputSchema.safeParse(result.payload);
-        if (output.success) accounting.merge(output.data.usage);
+        if (output.success) {
+          accounting.merge(output.data.usage);
+          usageByTask.set(result.taskId, output.data.usage);
+        }
       }
       emit({ type: "resolved", role: result.role, taskId: result.taskId, ok: result.ok });
       const pending = waiters.get(result.taskId) ?? [];
@@ -131,10 +136,8 @@ export function startClusterWorkers(options: ClusterWorkersOptions): ClusterWork
    * every LLM request of it answered by the response cache, so it counts them as cache hits (no cost).
    */
   const countReuse = (result: ResultEnvelope): ResultEnvelope => {
-    if (result.ok) {
-      const output = TaskOutputSchema.safeParse(result.payload);
-      if (output.success) accounting.merge(asCacheHits(output.data.usage));
-    }
+    const usage = usageByTask.get(result.taskId);
+    if (usage) accounting.merge(asCacheHits(usage));
     return result;
   };
 
