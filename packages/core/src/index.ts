@@ -68,7 +68,7 @@ export { initialPromptTexts, promptText } from "./spec/initial-prompts.js";
 export { isLabelMetric, scoreFinalOutput } from "./spec/metric.js";
 export { runSpecJsonSchema } from "./spec/json-schema.js";
 export { parseDuration } from "./spec/duration.js";
-export { closestMatch, didYouMean } from "./spec/did-you-mean.js";
+export { closestMatch, didYouMean } from "./did-you-mean.js";
 // The LLM client: SDK per endpoint, limits, retries, response cache, accounting.
 export { LlmClient, type LlmClientOptions } from "./llm/llm-client.js";
 export { LlmError, ResponseCacheError, type LlmErrorCode, type LlmErrorDetails } from "./llm/llm-error.js";

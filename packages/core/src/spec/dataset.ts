@@ -6,9 +6,9 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { ValidationError, MaspoError, type Issue } from "../errors.js";
-import { formatPath } from "./issue-path.js";
+import { formatPath } from "../issue-path.js";
 import { type DatasetSource, type Example, ExampleSchema } from "./schema.js";
-import { zodIssuesToIssues, zodErrorMap } from "./zod-issues.js";
+import { zodIssuesToIssues, zodErrorMap } from "../zod-issues.js";
 
 /** A dataset the spec itself holds or points at; the other kind (simlm) is generated. */
 export type StoredDatasetSource = Extract<DatasetSource, { kind: "inline" | "jsonl" }>;

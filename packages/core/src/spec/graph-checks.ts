@@ -4,8 +4,8 @@
  * that matches the declared topology.
  */
 import type { Issue } from "../errors.js";
-import { didYouMean } from "./did-you-mean.js";
-import { formatPath } from "./issue-path.js";
+import { didYouMean } from "../did-you-mean.js";
+import { formatPath } from "../issue-path.js";
 import type { SketchAgent, SpecSketch } from "./spec-sketch.js";
 
 function issue(path: Issue["path"], expected: string, found: string, hint?: string): Issue {

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { LineCounter, isNode, parseDocument } from "yaml";
 import { type Issue, ValidationError } from "../errors.js";
-import { parsePath } from "./issue-path.js";
+import { parsePath } from "../issue-path.js";
 import type { RunSpec } from "./schema.js";
 import { type ValidateOptions, validateSpec } from "./validate.js";
 

@@ -4,8 +4,8 @@
  * the run will call has that variable set. Key values are never read into messages.
  */
 import type { Issue } from "../errors.js";
-import { didYouMean } from "./did-you-mean.js";
-import { formatPath } from "./issue-path.js";
+import { didYouMean } from "../did-you-mean.js";
+import { formatPath } from "../issue-path.js";
 import type { SpecSketch } from "./spec-sketch.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -3,8 +3,8 @@
  * prompt is written for an agent that does not exist (usually a typo in one of the two ids).
  */
 import type { Issue } from "../errors.js";
-import { didYouMean } from "./did-you-mean.js";
-import { formatPath } from "./issue-path.js";
+import { didYouMean } from "../did-you-mean.js";
+import { formatPath } from "../issue-path.js";
 import type { SpecSketch } from "./spec-sketch.js";
 
 export function checkPrompts(sketch: SpecSketch): Issue[] {

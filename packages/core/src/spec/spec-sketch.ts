@@ -4,7 +4,7 @@
  * (a graph with one malformed agent still gets its cycles named).
  */
 import type { z } from "zod";
-import type { PathSegment } from "./issue-path.js";
+import type { PathSegment } from "../issue-path.js";
 import {
   ClusterSchema,
   DatasetSourceSchema,

@@ -11,7 +11,7 @@ import { checkPrompts } from "./prompt-checks.js";
 import { type RunSpec, RunSpecSchema } from "./schema.js";
 import { checkSettings } from "./settings-checks.js";
 import { sketchSpec } from "./spec-sketch.js";
-import { zodIssuesToIssues, zodErrorMap } from "./zod-issues.js";
+import { zodIssuesToIssues, zodErrorMap } from "../zod-issues.js";
 
 export interface ValidateOptions {
   /** Where API key variables are looked up; default `process.env`. */

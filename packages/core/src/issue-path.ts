@@ -1,5 +1,5 @@
 /**
- * How a spec problem is located and what it says it found: paths like `graph.agents[1].predecessors[0]`
+ * How an input problem is located and what it says it found: paths like `graph.agents[1].predecessors[0]`
  * and short descriptions of values. Values under secret-looking keys are never echoed, so an error
  * message cannot leak a key that was pasted in the wrong place.
  */
