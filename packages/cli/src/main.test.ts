@@ -40,6 +40,14 @@ describe("maspo (in process)", () => {
     expect(result.err).toContain("validate");
   });
 
+  it("validate shows a fan-out graph by its edges, not as a sequence", async () => {
+    const result = await maspo(["validate", "examples/hier-research.yaml"]);
+    expect(result.status).toBe(0);
+    expect(result.out).toContain(
+      "hierarchical: manager → analyst_a, manager → analyst_b, analyst_a → aggregator, analyst_b → aggregator; final aggregator",
+    );
+  });
+
   it("validate says ok with a summary and exits 0 for a valid spec", async () => {
     const result = await maspo(["validate", EXAMPLE]);
     expect(result.err).toBe("");

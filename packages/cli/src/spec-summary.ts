@@ -1,5 +1,5 @@
 /** A one-line account of a valid spec, so `maspo validate` says what it accepted, not just "ok". */
-import { type RunSpec, listModelEndpoints, topologicalOrder, agentGraphOf } from "@maspo/core";
+import { type AgentGraph, type RunSpec, agentGraphOf, listModelEndpoints, successorsOf, topologicalOrder } from "@maspo/core";
 
 function datasetSummary(spec: RunSpec): string {
   const s = spec.dataset.source;
@@ -9,9 +9,21 @@ function datasetSummary(spec: RunSpec): string {
   return `simlm world "${s.world}"${sizes.length > 0 ? ` (${sizes.join(", ")})` : ""}`;
 }
 
+/** A chain as `a → b → c`; any other graph as its edges, so a fan-out never reads as a sequence. */
+function graphSummary(graph: AgentGraph): string {
+  const order = topologicalOrder(graph);
+  const edges = order.flatMap((id) => successorsOf(graph, id).map((next) => `${id} → ${next}`));
+  // No agent with two inputs or two outputs, and one edge fewer than agents: a single path.
+  const isChain =
+    edges.length === graph.agents.length - 1 &&
+    graph.agents.every((a) => a.predecessors.length <= 1 && successorsOf(graph, a.id).length <= 1);
+  if (isChain) return order.join(" → ");
+  return edges.length > 0 ? edges.join(", ") : order.join(", ");
+}
+
 export function summarizeSpec(spec: RunSpec): string {
   const graph = agentGraphOf(spec);
-  const order = topologicalOrder(graph).join(" → ");
+  const order = graphSummary(graph);
   const models = listModelEndpoints(spec)
     .map((m) => m.id)
     .join(", ");
