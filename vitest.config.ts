@@ -8,11 +8,14 @@ export default defineConfig({
     // Unit tests run against the sources; cross-process tests in test/ spawn the built CLI.
     alias: {
       "@maspo/core": pkg("core"),
+      "@maspo/llm": pkg("llm"),
+      "@maspo/cluster": pkg("cluster"),
       "@maspo/simlm": pkg("simlm"),
       "@maspo/executor": pkg("executor"),
       "@maspo/evaluator": pkg("evaluator"),
       "@maspo/mutator": pkg("mutator"),
       "@maspo/coordinator": pkg("coordinator"),
+      "@maspo/run": pkg("run"),
       "@maspo/cli": pkg("cli"),
     },
   },

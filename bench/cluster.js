@@ -20,11 +20,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
-import { connectNats, createInProcessWorkQueue, loadSpecFile, openJetStreamWorkQueue, runStreamNames } from "@maspo/core";
-import { NO_ABLATIONS } from "@maspo/coordinator";
+import { connectNats, createInProcessWorkQueue, openJetStreamWorkQueue, runStreamNames } from "@maspo/cluster";
+import { loadSpecFile } from "@maspo/core";
+import { NO_ABLATIONS } from "@maspo/core";
 import { createWorldService, listenSimServer, loadWorld } from "@maspo/simlm";
-import { runCluster } from "../packages/cli/dist/cluster-run.js";
-import { runEmbedded } from "../packages/cli/dist/embedded-run.js";
+import { runCluster, runEmbedded } from "../packages/run/dist/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "packages/cli/bin/maspo.js");

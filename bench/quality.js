@@ -12,10 +12,10 @@ import { Worker } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NO_ABLATIONS } from "@maspo/coordinator";
+import { NO_ABLATIONS } from "@maspo/core";
 import { Rng, loadSpecFile } from "@maspo/core";
 import { bundledWorldNames, compileWorld, detectDirectives, expectedScore, loadWorld, oracle, recogniseAgent } from "@maspo/simlm";
-import { runEmbedded } from "../packages/cli/dist/embedded-run.js";
+import { runEmbedded } from "../packages/run/dist/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 

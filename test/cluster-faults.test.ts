@@ -3,7 +3,7 @@
  * nats-server restarted mid-run, and malformed messages on the work subject. In every case the run
  * completes with the embedded run's final prompts: nothing lost, nothing changed.
  */
-import { connectNats, DeadLetterHeaders, encode, runStreamNames, workSubject } from "@maspo/core";
+import { connectNats, DeadLetterHeaders, encode, runStreamNames, workSubject } from "@maspo/cluster";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type NatsServer, startNatsServer } from "./helpers/nats-server.js";
 import {

@@ -3,8 +3,8 @@
  * the same final prompts as the embedded run, and no LLM request repeated — the workers' shared
  * response cache and the run's results log answer everything done before the kill.
  */
-import { readRunRecord } from "@maspo/coordinator";
-import { connectNats } from "@maspo/core";
+import { readRunRecord } from "@maspo/run";
+import { connectNats } from "@maspo/cluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsServer, startNatsServer } from "./helpers/nats-server.js";
 import {

@@ -5,8 +5,8 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { readRunRecord } from "@maspo/coordinator";
-import { connectNats, encode } from "@maspo/core";
+import { readRunRecord } from "@maspo/run";
+import { connectNats, encode } from "@maspo/cluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsServer, startNatsServer } from "./helpers/nats-server.js";
 import {

@@ -4,7 +4,8 @@
  * bias toward Response A; a lookahead run re-executes only the successors; malformed verdicts are
  * survived; and a repeated evaluation through the real LLM client's cache costs no new call.
  */
-import { DEFAULT_WEIGHTS, LlmClient, promptVersion, renderAgentPrompt } from "@maspo/core";
+import { DEFAULT_WEIGHTS, promptVersion, renderAgentPrompt } from "@maspo/core";
+import { LlmClient } from "@maspo/llm";
 import {
   askJudge,
   buildJudgeMessages,
@@ -13,7 +14,8 @@ import {
   findMisalignments,
   type EvaluateCandidateInput,
 } from "@maspo/evaluator";
-import { executeGraph, type Example } from "@maspo/executor";
+import { executeGraph } from "@maspo/executor";
+import { type Example } from "@maspo/core";
 import {
   createWorldService,
   generateDataset,

@@ -6,7 +6,8 @@
  */
 import { DEFAULT_WEIGHTS, renderAgentPrompt, type LlmCaller } from "@maspo/core";
 import { evaluateCandidate, findMisalignments } from "@maspo/evaluator";
-import { executeGraph, type Example } from "@maspo/executor";
+import { executeGraph } from "@maspo/executor";
+import { type Example } from "@maspo/core";
 import { buildMetaPrompt, mutate, parseProposal } from "@maspo/mutator";
 import { detectDirectives, generateDataset, loadWorld, promptForDirectives, simCaller, worldGraph, worldScorer } from "@maspo/simlm";
 import { describe, expect, it } from "vitest";

@@ -11,8 +11,8 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KvResponseCache } from "@maspo/cluster";
 import {
-  KvResponseCache,
   LlmClient,
   completionCacheKey,
   type CachedCompletion,
@@ -20,7 +20,7 @@ import {
   type LlmEndpoint,
   type LlmEvent,
   type ResponseCache,
-} from "@maspo/core";
+} from "@maspo/llm";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 
 const ROOT = resolve(import.meta.dirname, "..");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connectNats, NatsConnectError, openJetStreamWorkQueue, ServerCompatError } from "@maspo/core";
+import { connectNats, NatsConnectError, openJetStreamWorkQueue, ServerCompatError } from "@maspo/cluster";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 
 describe("NATS connection and server checks", () => {

@@ -5,7 +5,8 @@
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CheckpointConflictError, KvResponseCache, openKvCheckpointStore, Rng, runBucketNames } from "@maspo/core";
+import { CheckpointConflictError, KvResponseCache, openKvRecord, runBucketNames } from "@maspo/cluster";
+import { Rng } from "@maspo/core";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 
 describe("KV stores", () => {
@@ -26,15 +27,15 @@ describe("KV stores", () => {
   });
 
   test("a checkpoint saved and loaded keeps its value and revision", async () => {
-    const store = await openKvCheckpointStore(ncA, "kv-roundtrip");
+    const store = await openKvRecord(ncA, "kv-roundtrip");
     expect(await store.load()).toBeUndefined();
     const revision = await store.save({ round: 1, beam: ["a", "b"], rng: 42 }, undefined);
     expect(await store.load()).toEqual({ value: { round: 1, beam: ["a", "b"], rng: 42 }, revision });
   });
 
   test("the checkpoint store refuses a writer holding a stale revision", async () => {
-    const first = await openKvCheckpointStore(ncA, "kv-cas");
-    const second = await openKvCheckpointStore(ncB, "kv-cas");
+    const first = await openKvRecord(ncA, "kv-cas");
+    const second = await openKvRecord(ncB, "kv-cas");
     const r1 = await first.save({ step: 1 }, undefined);
     const seenBySecond = await second.load();
     expect(seenBySecond?.revision).toBe(r1);
@@ -46,14 +47,14 @@ describe("KV stores", () => {
   });
 
   test("a second coordinator's first write to an already checkpointed run is refused", async () => {
-    const first = await openKvCheckpointStore(ncA, "kv-first-write");
-    const second = await openKvCheckpointStore(ncB, "kv-first-write");
+    const first = await openKvRecord(ncA, "kv-first-write");
+    const second = await openKvRecord(ncB, "kv-first-write");
     await first.save({ owner: "first" }, undefined);
     await expect(second.save({ owner: "second" }, undefined)).rejects.toBeInstanceOf(CheckpointConflictError);
   });
 
   test("a checkpoint larger than the server's max_payload round-trips in chunks, and replaced chunks are deleted", async () => {
-    const store = await openKvCheckpointStore(ncA, "kv-big");
+    const store = await openKvRecord(ncA, "kv-big");
     const rng = new Rng(7);
     const big = Uint8Array.from({ length: 2_500_000 }, () => rng.int(256));
     const r1 = await store.save({ blob: big }, undefined);

@@ -19,7 +19,7 @@ import {
   type WorkQueue,
   type WorkQueueEvent,
   type WorkQueueSettingsInput,
-} from "@maspo/core";
+} from "@maspo/cluster";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -84,7 +84,7 @@ function eventCounter(predicate: (e: WorkQueueEvent) => boolean, count: number) 
 
 const WORKER_SCRIPT = `
 import { connect } from "@nats-io/transport-node";
-import { openJetStreamWorkQueue } from "@maspo/core";
+import { openJetStreamWorkQueue } from "@maspo/cluster";
 const nc = await connect({ servers: process.env.NATS_URL });
 const queue = await openJetStreamWorkQueue({ nc, runId: process.env.RUN_ID, settings: { ackWaitMs: Number(process.env.ACK_WAIT_MS) } });
 await queue.process("executor", async (task, ctx) => {

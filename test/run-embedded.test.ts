@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { type LlmCaller, loadSpecFile } from "@maspo/core";
 import { generateDataset, loadWorld } from "@maspo/simlm";
 import { afterAll, describe, expect, it } from "vitest";
-import { NO_ABLATIONS, runEmbedded } from "../packages/cli/src/embedded-run.js";
+import { NO_ABLATIONS } from "@maspo/core";
+import { runEmbedded } from "@maspo/run";
 import { createRunProgress } from "../packages/cli/src/run-progress.js";
 import { BIN, ROOT, SMALL_SPEC, readReport, removeTempDirs, tempDir } from "./fixtures/maspo-processes.js";
 

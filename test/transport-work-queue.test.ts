@@ -9,13 +9,13 @@ import {
   openJetStreamWorkQueue,
   RunMismatchError,
   TaskFailedError,
-  ValidationError,
   type DeliveredResult,
   type TaskEnvelope,
   type WorkQueue,
   type WorkQueueSettingsInput,
-  type WorkerRole,
-} from "@maspo/core";
+} from "@maspo/cluster";
+import { type WorkerRole } from "@maspo/core";
+import { ValidationError } from "@maspo/core";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 
 interface Implementation {

@@ -5,16 +5,11 @@
  * in the oracle's best graph, then end to end through the loop: a solver handed the trap as its only
  * child keeps its prompt under full MASPO and adopts the trap under --independent.
  */
-import {
-  NO_ABLATIONS,
-  createEmbeddedWorkers,
-  ablatedWeights,
-  evaluateTask,
-  optimize,
-  type Ablations,
-  type EngineWorkers,
-  type WorkerContext,
-} from "@maspo/coordinator";
+import { NO_ABLATIONS, type Ablations, type EngineWorkers, type WorkerContext } from "@maspo/core";
+import { ablatedWeights, optimize } from "@maspo/coordinator";
+import { runGraphTask } from "@maspo/executor";
+import { startInProcessWorkers } from "@maspo/run";
+import { evaluateTask } from "@maspo/evaluator";
 import {
   bundledWorldNames,
   generateDataset,
@@ -65,8 +60,7 @@ describe.each(bundledWorldNames())("world %s", (name) => {
     "rejects trap %s under the full joint reward, while scoring it locally alone accepts it",
     async (_label, trap) => {
       const ctx = workerContext(world);
-      const workers = createEmbeddedWorkers(ctx, () => ({ calls: 0, tokens: 0, usd: 0, cacheHits: 0 }));
-      const baseTraces = await Promise.all(train.map((example) => workers.runGraph({ prompts: best, example })));
+      const baseTraces = await Promise.all(train.map((example) => runGraphTask(ctx, { prompts: best, example })));
       const score = async (ablations: Ablations) => {
         const weights = ablatedWeights(WEIGHTS, ablations);
         const e = await evaluateTask(ctx, {
@@ -97,9 +91,11 @@ describe("the loop on math-chain, starting from the oracle's best set", () => {
   /** One round in which the solver's only proposal is the trap, and nobody else proposes anything. */
   async function solverAfterOneRound(ablations: Ablations): Promise<string> {
     const ctx = workerContext(world);
-    const embedded = createEmbeddedWorkers(ctx, () => ({ calls: 0, tokens: 0, usd: 0, cacheHits: 0 }));
+    const embedded = await startInProcessWorkers({ context: ctx, endpoints: [] });
     const workers: EngineWorkers = {
-      ...embedded,
+      runGraph: (req) => embedded.runGraph(req),
+      evaluate: (req) => embedded.evaluate(req),
+      usage: () => embedded.usage(),
       mutate: async (req) =>
         req.agentId === "solver" && req.parent === best.solver
           ? [{ prompt: trap?.candidate as string, operator: req.operator, traceIds: [], hardNegativeIds: [] }]
@@ -128,6 +124,7 @@ describe("the loop on math-chain, starting from the oracle's best set", () => {
       },
       workers,
     );
+    await embedded.close();
     return result.state.prompts.solver as string;
   }
 

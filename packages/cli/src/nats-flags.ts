@@ -3,7 +3,7 @@
  * `--metrics-port`. Secrets are named, never given: a password or token comes from an environment
  * variable or a file, an NKey seed and a creds file by path, so no secret shows in `ps` or shell history.
  */
-import { type NatsAuthOptions } from "@maspo/core";
+import { type NatsAuthOptions } from "@maspo/cluster";
 import { type Command, InvalidArgumentError } from "commander";
 
 export interface NatsFlags {
@@ -69,7 +69,8 @@ export function natsAuthOf(flags: NatsFlags & { nats: string }): NatsAuthOptions
 }
 
 /** `--metrics-port`: 0 (the default) serves no metrics, `auto` a free port, else that port. */
-export type MetricsPort = number | "auto";
+import type { MetricsPort } from "@maspo/run";
+export type { MetricsPort };
 
 export function metricsPort(raw: string): MetricsPort {
   if (raw === "auto") return "auto";

@@ -1,7 +1,7 @@
 import { loadSpecFile } from "@maspo/core";
 import { describe, expect, it } from "vitest";
 import { applyPreset } from "./presets.js";
-import { trainPoolOf } from "./run-job.js";
+import { trainPoolOf } from "@maspo/run";
 
 const examples = Array.from({ length: 80 }, (_, i) => ({ id: `t${i}`, input: `q${i}`, label: String(i) }));
 

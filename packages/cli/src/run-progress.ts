@@ -5,7 +5,8 @@
  */
 import cliProgress from "cli-progress";
 import pino from "pino";
-import type { StepEvent, UsageTotals } from "@maspo/coordinator";
+import type { StepEvent } from "@maspo/coordinator";
+import type { UsageTotals } from "@maspo/core";
 
 export type ProgressMode = "tty" | "plain" | "json" | "quiet";
 

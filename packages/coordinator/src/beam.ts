@@ -2,22 +2,8 @@
  * One agent's beam: its K best prompts with their cumulative centred scores J and lens scores.
  * The ordering is total (ties broken by version) so every process sorts a beam identically.
  */
+import { LensScoresSchema, LineageSchema } from "@maspo/core";
 import { z } from "zod";
-
-export const LensScoresSchema = z.object({
-  local: z.number(),
-  lookahead: z.number().nullable(),
-  global: z.number(),
-});
-export type LensScores = z.infer<typeof LensScoresSchema>;
-
-export const LineageSchema = z.object({
-  parent: z.string().nullable(),
-  operator: z.string().nullable(),
-  traceIds: z.array(z.string()),
-  hardNegativeIds: z.array(z.string()),
-});
-export type Lineage = z.infer<typeof LineageSchema>;
 
 export const BeamMemberSchema = z.object({
   version: z.string(),

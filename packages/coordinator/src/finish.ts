@@ -5,8 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { type AgentGraph, Rng, successorsOf } from "@maspo/core";
-import { type Example, type Trace, meanFinalScore } from "@maspo/executor";
-import type { EngineWorkers, JointWeights } from "./engine-workers.js";
+import { type Example, type Trace, meanFinalScore } from "@maspo/core";
+import type { EngineWorkers, JointWeights } from "@maspo/core";
 import { drawMinibatch } from "./minibatch.js";
 import type { UnrepairedCase } from "./report/build-report.js";
 import type { Report } from "./report/report-schema.js";

@@ -4,7 +4,7 @@
  * agent's predecessors are injected (at most half the batch) so the agent learns to cope with them.
  */
 import type { Rng } from "@maspo/core";
-import type { Example } from "@maspo/executor";
+import type { Example } from "@maspo/core";
 
 export function drawMinibatch(rng: Rng, pool: readonly Example[], size: number, injectedExampleIds: readonly string[] = []): Example[] {
   const byId = new Map(pool.map((e) => [e.id, e]));

@@ -1,9 +1,10 @@
 import type { AgentGraph } from "@maspo/core";
 import { Rng } from "@maspo/core";
-import type { Example, Trace } from "@maspo/executor";
+import type { Example, Trace } from "@maspo/core";
 import { describe, expect, it } from "vitest";
-import type { EngineWorkers, EvaluateRequest, Evaluation, Proposal } from "./engine-workers.js";
-import { NO_ABLATIONS, type OptimizeConfig, optimize } from "./optimize.js";
+import type { EngineWorkers, EvaluateRequest, Evaluation, Proposal } from "@maspo/core";
+import { NO_ABLATIONS } from "@maspo/core";
+import { type OptimizeConfig, optimize } from "./optimize.js";
 import type { RunState } from "./run-state.js";
 
 // A toy world: a prompt's quality is its count of "+" marks; the final answer is right when the

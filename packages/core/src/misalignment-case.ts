@@ -28,3 +28,20 @@ export const MisalignmentCaseSchema = z.object({
   strength: z.number().min(0).max(1),
 });
 export type MisalignmentCase = z.infer<typeof MisalignmentCaseSchema>;
+
+/**
+ * The strongest `n` cases per agent (strength, then id, so the choice is order-independent), after
+ * dropping repeats of the same id (the stronger copy wins). Grouped by agent in first-seen order.
+ */
+export function strongestPerAgent(cases: readonly MisalignmentCase[], n: number): MisalignmentCase[] {
+  const byId = new Map<string, MisalignmentCase>();
+  for (const c of cases) {
+    const seen = byId.get(c.id);
+    if (!seen || c.strength > seen.strength) byId.set(c.id, c);
+  }
+  const byAgent = new Map<string, MisalignmentCase[]>();
+  for (const c of byId.values()) byAgent.set(c.agentId, [...(byAgent.get(c.agentId) ?? []), c]);
+  return [...byAgent.values()].flatMap((group) =>
+    [...group].sort((a, b) => b.strength - a.strength || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, Math.max(0, n)),
+  );
+}

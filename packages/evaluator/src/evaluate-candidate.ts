@@ -34,9 +34,11 @@ import {
   successorsOf,
   tallyOf,
 } from "@maspo/core";
-import { type AgentStep, type Example, type Trace, executeGraph } from "@maspo/executor";
+import { type AgentStep, type Example, type Trace } from "@maspo/core";
+import { executeGraph } from "@maspo/executor";
 import { type EvaluationRequest, validateEvaluationRequest } from "./evaluation-request.js";
-import { type Ablations, type LensScores, type LensWeights, effectiveWeights, jointReward } from "./joint-reward.js";
+import type { JointWeights } from "@maspo/core";
+import { type LensAblations, type MeasuredLenses, effectiveWeights, jointReward } from "./joint-reward.js";
 import { type OrderOutcome, comparePairwise } from "./pairwise.js";
 
 export interface EvaluateCandidateInput extends EvaluationRequest {
@@ -84,14 +86,14 @@ export interface ExampleEvaluation {
   referenceTrace: Trace;
 }
 
-export interface Evaluation {
+export interface CandidateComparison {
   agentId: string;
   candidateVersion: string;
   referenceVersion: string;
   /** Per-lens mean candidate scores; null for a lens not evaluated (no successors, or an ablation). */
-  scores: LensScores;
+  scores: MeasuredLenses;
   /** The weights applied after moving lookahead to global where it does not apply, normalised. */
-  weights: LensWeights;
+  weights: JointWeights;
   /** R(p′, p) in [0, 1]. */
   reward: number;
   /** J = R − 0.5: 0 means as good as the reference. */
@@ -101,12 +103,12 @@ export interface Evaluation {
   malformedVerdicts: number;
   malformedReports: { exampleId: string; lens: Lens; agentId: string; candidateAs: "A" | "B"; problems: OrderOutcome["problems"] }[];
   calls: { serving: CallTally; judge: CallTally };
-  ablations: Ablations;
+  ablations: LensAblations;
 }
 
 export class EvaluationError extends MaspoError {}
 
-export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<Evaluation> {
+export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<CandidateComparison> {
   const { graph, llm, scoreFinal } = input;
   const { graph: _g, llm: _l, scoreFinal: _s, ...data } = input;
   const req = validateEvaluationRequest(graph, data);
@@ -167,7 +169,7 @@ export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<
         globalOutcome(example, candidateTrace, referenceTrace, (sides) => judge("global", graph.final, example, sides)),
       ]);
       const lookahead: LookaheadOutcome | null = perSuccessor ? { score: mean(perSuccessor.map((o) => o.score)), perSuccessor } : null;
-      const scores: LensScores = { local: local?.score ?? null, lookahead: lookahead?.score ?? null, global: global.score };
+      const scores: MeasuredLenses = { local: local?.score ?? null, lookahead: lookahead?.score ?? null, global: global.score };
       const evaluation: ExampleEvaluation = {
         exampleId: example.id,
         local,
@@ -191,7 +193,7 @@ export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<
         .map((ord) => ({ exampleId: e.exampleId, lens: o.lens, agentId: o.agentId, candidateAs: ord.candidateAs, problems: ord.problems })),
     ),
   );
-  const scores: LensScores = {
+  const scores: MeasuredLenses = {
     local: wantLocal ? mean(examples.map((e) => e.local?.score ?? 0.5)) : null,
     lookahead: wantLookahead ? mean(examples.map((e) => e.lookahead?.score ?? 0.5)) : null,
     global: mean(examples.map((e) => e.global.score)),

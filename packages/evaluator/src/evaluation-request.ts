@@ -4,10 +4,9 @@
  * processes; `validateEvaluationRequest` checks it, and its agreement with the agent graph, reporting
  * every problem at once.
  */
-import { type AgentGraph, type Issue, ValidationError, issuesFromZod } from "@maspo/core";
-import { ExampleSchema, TraceSchema } from "@maspo/executor";
+import { type AgentGraph, type Issue, ExampleSchema, JointWeightsSchema, TraceSchema, ValidationError, issuesFromZod } from "@maspo/core";
 import { z } from "zod";
-import { AblationsSchema, LensWeightsSchema } from "./joint-reward.js";
+import { LensAblationsSchema } from "./joint-reward.js";
 
 export const JudgeModelsSchema = z.object({
   local: z.string().min(1),
@@ -28,9 +27,9 @@ export const EvaluationRequestSchema = z.object({
   /** The minibatch run under `prompts`, one trace per example in minibatch order; computed when absent. */
   baseTraces: z.array(TraceSchema).optional(),
   judgeModels: JudgeModelsSchema,
-  weights: LensWeightsSchema,
+  weights: JointWeightsSchema,
   seed: z.number().int(),
-  ablations: AblationsSchema.optional(),
+  ablations: LensAblationsSchema.optional(),
   /** Total judge attempts per question when the verdict is malformed (first ask included). */
   judgeMaxAttempts: z.number().int().min(1).optional(),
 });

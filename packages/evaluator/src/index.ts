@@ -1,10 +1,9 @@
 /** @maspo/evaluator: the three MASPO lenses, pairwise judging, the joint reward and misalignment mining. */
-export { centred, childJoint, refreshedJoint } from "./cumulative-score.js";
 export {
   EvaluationError,
   evaluateCandidate,
   type EvaluateCandidateInput,
-  type Evaluation,
+  type CandidateComparison,
   type ExampleEvaluation,
   type LensOutcome,
   type LookaheadOutcome,
@@ -16,15 +15,7 @@ export {
   type EvaluationRequest,
   type JudgeModels,
 } from "./evaluation-request.js";
-export {
-  AblationsSchema,
-  LensWeightsSchema,
-  effectiveWeights,
-  jointReward,
-  type Ablations,
-  type LensScores,
-  type LensWeights,
-} from "./joint-reward.js";
+export { LensAblationsSchema, effectiveWeights, jointReward, type LensAblations, type MeasuredLenses } from "./joint-reward.js";
 export { VERDICT_FORMAT, buildJudgeMessages, judgeSystemMessage, type JudgeQuestion } from "./judge-prompts.js";
 export {
   categoryOf,
@@ -32,7 +23,6 @@ export {
   findMisalignments,
   findTraceMisalignments,
   reasonSignature,
-  strongestPerAgent,
   type MisalignmentThresholds,
   type TraceMisalignmentInput,
 } from "./misalignment.js";
@@ -48,3 +38,4 @@ export {
   type Verdict,
   type Winner,
 } from "./verdict.js";
+export { evaluateTask } from "./task.js";

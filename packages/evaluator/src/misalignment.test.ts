@@ -2,7 +2,7 @@ import { DEFAULT_WEIGHTS, type MisalignmentCase, MisalignmentCaseSchema, promptV
 import { executeGraph } from "@maspo/executor";
 import { describe, expect, it } from "vitest";
 import { evaluateCandidate } from "./evaluate-candidate.js";
-import { countByCategory, findMisalignments, findTraceMisalignments, reasonSignature, strongestPerAgent } from "./misalignment.js";
+import { countByCategory, findMisalignments, findTraceMisalignments, reasonSignature } from "./misalignment.js";
 import { GOOD_PLANNER, TRAP_PLANNER, chainGraph, chainPrompts, minibatch, scoreFinal, scriptedChainLlm } from "./scripted-chain.fixture.js";
 
 const evaluate = (candidate: string) =>
@@ -99,7 +99,7 @@ describe("findTraceMisalignments", () => {
   });
 });
 
-describe("strongestPerAgent and countByCategory", () => {
+describe("countByCategory and reasonSignature", () => {
   const mk = (id: string, agentId: string, strength: number, category: string): MisalignmentCase => ({
     id,
     agentId,
@@ -111,18 +111,6 @@ describe("strongestPerAgent and countByCategory", () => {
     failureCaused: "",
     category,
     strength,
-  });
-
-  it("keeps the strongest n per agent, breaking ties by id, and drops repeated ids", () => {
-    const cases = [
-      mk("b", "x", 0.5, "c1"),
-      mk("a", "x", 0.5, "c1"),
-      mk("c", "x", 0.9, "c2"),
-      mk("d", "y", 0.1, "c2"),
-      mk("c", "x", 0.6, "c2"),
-    ];
-    expect(strongestPerAgent(cases, 2).map((c) => c.id)).toEqual(["c", "a", "d"]);
-    expect(strongestPerAgent(cases, 0)).toEqual([]);
   });
 
   it("counts cases by category, most frequent first", () => {

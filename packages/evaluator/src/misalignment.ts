@@ -9,8 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import { type AgentGraph, type MisalignmentCase, excerpt, promptVersion, splitAgentContext, successorsOf } from "@maspo/core";
-import type { AgentStep, Trace } from "@maspo/executor";
-import type { Evaluation, ExampleEvaluation, LensOutcome } from "./evaluate-candidate.js";
+import type { AgentStep, Trace } from "@maspo/core";
+import type { CandidateComparison, ExampleEvaluation, LensOutcome } from "./evaluate-candidate.js";
 
 export interface MisalignmentThresholds {
   /** The candidate's local score at or above which it "wins locally". Default 0.75. */
@@ -24,7 +24,7 @@ export interface MisalignmentThresholds {
 const DEFAULTS = { localWin: 0.75, downstreamLoss: 0.25, excerptChars: 400 };
 
 /** The candidate's misalignment cases in one evaluation, one per example at most, in minibatch order. */
-export function findMisalignments(evaluation: Evaluation, thresholds: MisalignmentThresholds = {}): MisalignmentCase[] {
+export function findMisalignments(evaluation: CandidateComparison, thresholds: MisalignmentThresholds = {}): MisalignmentCase[] {
   const t = { ...DEFAULTS, ...thresholds };
   return evaluation.examples.flatMap((e) => {
     const local = e.local?.score;
@@ -184,23 +184,6 @@ function makeCase(p: CaseParts): MisalignmentCase {
     category: p.category,
     strength: p.strength,
   };
-}
-
-/**
- * The strongest `n` cases per agent (strength, then id, so the choice is order-independent), after
- * dropping repeats of the same id (the stronger copy wins). Grouped by agent in first-seen order.
- */
-export function strongestPerAgent(cases: readonly MisalignmentCase[], n: number): MisalignmentCase[] {
-  const byId = new Map<string, MisalignmentCase>();
-  for (const c of cases) {
-    const seen = byId.get(c.id);
-    if (!seen || c.strength > seen.strength) byId.set(c.id, c);
-  }
-  const byAgent = new Map<string, MisalignmentCase[]>();
-  for (const c of byId.values()) byAgent.set(c.agentId, [...(byAgent.get(c.agentId) ?? []), c]);
-  return [...byAgent.values()].flatMap((group) =>
-    [...group].sort((a, b) => b.strength - a.strength || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, Math.max(0, n)),
-  );
 }
 
 /** Case counts per category, most frequent first (ties by name). */

@@ -4,7 +4,7 @@
  * planner look confident to the local judge while the solver, starved of steps, gets the sum wrong.
  */
 import type { AgentGraph, LlmCallRequest, LlmCallResult, LlmCaller } from "@maspo/core";
-import type { Example } from "@maspo/executor";
+import type { Example } from "@maspo/core";
 
 export const chainGraph: AgentGraph = {
   final: "formatter",

@@ -6,7 +6,7 @@
  * outputs and how lookahead re-runs only what lies downstream.
  */
 import { type AgentGraph, type LlmCaller, agentById, buildAgentMessages, descendantsOf, topologicalOrder } from "@maspo/core";
-import type { AgentStep, AgentStepStatus, Example, Trace } from "./trace.js";
+import type { AgentStep, AgentStepStatus, Example, Trace } from "@maspo/core";
 
 export interface ExecuteGraphInput {
   graph: AgentGraph;

@@ -10,24 +10,18 @@ export {
 } from "./meta-prompt.js";
 export {
   DEFAULT_MUTATION_ATTEMPTS,
-  LineageSchema,
+  ProposalLineageSchema,
   MutationRequestSchema,
-  ProposalSchema,
+  ProposedPromptSchema,
   mutate,
   validateMutationRequest,
-  type Lineage,
+  type ProposalLineage,
   type MutateInput,
   type MutationRequest,
   type MutationResult,
-  type Proposal,
+  type ProposedPrompt,
 } from "./mutate.js";
 export { OPERATORS, type OperatorDefinition } from "./operators.js";
-export {
-  dedupeProposals,
-  normalisePrompt,
-  parseProposal,
-  type Deduplicated,
-  type ParsedProposal,
-  type ProposalParse,
-} from "./proposals.js";
+export { dedupeProposals, parseProposal, type Deduplicated, type ParsedProposal, type ProposalParse } from "./proposals.js";
 export { successorStepsOf, traceOutcome, type TraceOutcome } from "./trace-outcome.js";
+export { mutateTask } from "./task.js";

@@ -1,6 +1,6 @@
 import { MUTATION_OPERATORS, buildAgentUserMessage } from "@maspo/core";
 import type { MisalignmentCase } from "@maspo/core";
-import type { AgentStep, Trace } from "@maspo/executor";
+import type { AgentStep, Trace } from "@maspo/core";
 import { describe, expect, it } from "vitest";
 import { buildMetaPrompt } from "./meta-prompt.js";
 import { OPERATORS } from "./operators.js";

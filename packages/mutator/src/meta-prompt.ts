@@ -9,7 +9,7 @@
  * markdown cannot open a new section of the meta-prompt.
  */
 import { type ChatMessage, type MisalignmentCase, type MutationOperator, excerpt, splitAgentContext } from "@maspo/core";
-import type { Trace } from "@maspo/executor";
+import type { Trace } from "@maspo/core";
 import { OPERATORS } from "./operators.js";
 import { type TraceOutcome, successorStepsOf, traceOutcome } from "./trace-outcome.js";
 

@@ -1,8 +1,8 @@
 import { type LlmCallRequest, type LlmCaller, ValidationError, buildAgentUserMessage } from "@maspo/core";
 import { promptVersion } from "@maspo/core";
-import type { Trace } from "@maspo/executor";
+import type { Trace } from "@maspo/core";
 import { describe, expect, it } from "vitest";
-import { type MutateInput, ProposalSchema, mutate } from "./mutate.js";
+import { type MutateInput, ProposedPromptSchema, mutate } from "./mutate.js";
 
 const trace: Trace = {
   exampleId: "e1",
@@ -71,7 +71,7 @@ describe("mutate", () => {
     ).toBe(true);
     expect(out.proposals).toHaveLength(3);
     const first = out.proposals[0];
-    expect(ProposalSchema.parse(first)).toEqual(first);
+    expect(ProposedPromptSchema.parse(first)).toEqual(first);
     expect(first).toMatchObject({
       prompt: "You are the solver. Check your sum (0).",
       promptVersion: promptVersion("You are the solver. Check your sum (0)."),

@@ -18,7 +18,7 @@ import {
   promptVersion,
   tallyOf,
 } from "@maspo/core";
-import { TraceSchema } from "@maspo/executor";
+import { TraceSchema } from "@maspo/core";
 import { z } from "zod";
 import { buildMetaPrompt } from "./meta-prompt.js";
 import { type ParsedProposal, dedupeProposals, parseProposal } from "./proposals.js";
@@ -52,7 +52,7 @@ export const MutationRequestSchema = z.object({
 });
 export type MutationRequest = z.infer<typeof MutationRequestSchema>;
 
-export const LineageSchema = z.object({
+export const ProposalLineageSchema = z.object({
   parentPromptVersion: z.string(),
   operator: z.enum(MUTATION_OPERATORS),
   /** Example ids of the traces the optimizer was shown. */
@@ -63,19 +63,19 @@ export const LineageSchema = z.object({
   noTraces: z.boolean(),
   sampleIndex: z.number().int(),
 });
-export type Lineage = z.infer<typeof LineageSchema>;
+export type ProposalLineage = z.infer<typeof ProposalLineageSchema>;
 
-export const ProposalSchema = z.object({
+export const ProposedPromptSchema = z.object({
   prompt: z.string(),
   promptVersion: z.string(),
   analysis: z.string(),
   modification: z.string(),
-  lineage: LineageSchema,
+  lineage: ProposalLineageSchema,
 });
-export type Proposal = z.infer<typeof ProposalSchema>;
+export type ProposedPrompt = z.infer<typeof ProposedPromptSchema>;
 
 export interface MutationResult {
-  proposals: Proposal[];
+  proposals: ProposedPrompt[];
   /** Children whose every answer was unreadable (dropped). */
   malformed: number;
   malformedReports: { child: number; problems: { sampleIndex: number; problem: string; answer: string }[] }[];
@@ -159,7 +159,7 @@ export async function mutate(input: MutateInput): Promise<MutationResult> {
   const answers = await Promise.all(Array.from({ length: req.children }, (_, child) => askChild(child)));
 
   const parentPromptVersion = promptVersion(req.parent);
-  const candidates = answers.flatMap((a): Proposal[] =>
+  const candidates = answers.flatMap((a): ProposedPrompt[] =>
     a.proposal
       ? [
           {

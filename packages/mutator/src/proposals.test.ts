@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dedupeProposals, normalisePrompt, parseProposal } from "./proposals.js";
+import { dedupeProposals, parseProposal } from "./proposals.js";
 
 describe("parseProposal", () => {
   it.each([
@@ -43,6 +43,5 @@ describe("dedupeProposals", () => {
     const out = dedupeProposals(items, ["you are the solver."]);
     expect(out.kept.map((i) => i.prompt)).toEqual(["New one.", "Another."]);
     expect(out).toMatchObject({ empty: 1, duplicates: 2 });
-    expect(normalisePrompt(" A\n\tB ")).toBe("a b");
   });
 });

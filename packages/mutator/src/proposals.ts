@@ -4,7 +4,7 @@
  * proposals against each other and against prompts that already exist, compared normalised
  * (whitespace and case), so the beam never spends an evaluation on a prompt it already holds.
  */
-import { fieldOf, jsonValuesIn } from "@maspo/core";
+import { fieldOf, jsonValuesIn, normalizePrompt } from "@maspo/core";
 
 export interface ParsedProposal {
   prompt: string;
@@ -56,11 +56,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A prompt's identity for de-duplication: case and whitespace do not make a new prompt. */
-export function normalisePrompt(prompt: string): string {
-  return prompt.trim().replace(/\s+/g, " ").toLowerCase();
-}
-
 export interface Deduplicated<T> {
   kept: T[];
   empty: number;
@@ -69,12 +64,12 @@ export interface Deduplicated<T> {
 
 /** Drops empty prompts, prompts already in `existing`, and repeats within `items` (the first is kept). */
 export function dedupeProposals<T extends { prompt: string }>(items: readonly T[], existing: readonly string[]): Deduplicated<T> {
-  const seen = new Set(existing.map(normalisePrompt));
+  const seen = new Set(existing.map(normalizePrompt));
   const kept: T[] = [];
   let empty = 0;
   let duplicates = 0;
   for (const item of items) {
-    const key = normalisePrompt(item.prompt);
+    const key = normalizePrompt(item.prompt);
     if (key.length === 0) empty++;
     else if (seen.has(key)) duplicates++;
     else {

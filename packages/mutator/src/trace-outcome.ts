@@ -4,7 +4,7 @@
  * this outcome next to the agent's output, so it can tie a failure to the output that caused it.
  */
 import { splitAgentContext } from "@maspo/core";
-import type { AgentStep, Trace } from "@maspo/executor";
+import type { AgentStep, Trace } from "@maspo/core";
 
 export interface TraceOutcome {
   kind: "success" | "failure" | "unknown";

@@ -1,6 +1,6 @@
 import { buildAgentUserMessage, renderAgentPrompt } from "@maspo/core";
 import { describe, expect, it } from "vitest";
-import { generateDataset, type Example } from "./dataset.js";
+import { generateDataset, type WorldExample } from "./dataset.js";
 import { runGraphDirect, scorePromptSet } from "./graph-run.js";
 import { bundledWorldNames, loadWorld } from "./world-load.js";
 import { compileWorld } from "./compiled-world.js";
@@ -102,7 +102,7 @@ function failingTraces(
   world: World,
   o: OracleResult,
   agent: WorldAgent,
-  examples: readonly Example[],
+  examples: readonly WorldExample[],
   count: number,
   prompts = o.initial,
 ): Trace[] {

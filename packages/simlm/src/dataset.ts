@@ -2,24 +2,24 @@
  * A world's data: train and held-out examples generated from its templates with a seed, and the
  * final metric that scores a final output against an example's label.
  */
-import { type Example as SpecExample, Rng } from "@maspo/core";
+import { type Example, Rng } from "@maspo/core";
 import { compileWorld } from "./compiled-world.js";
 import { generateProblem } from "./problem.js";
 import type { World } from "./world-schema.js";
 
 /** maspo's example, always labelled: a world knows the answer to every problem it generates. */
-export type Example = SpecExample & { label: string };
+export type WorldExample = Example & { label: string };
 
 export interface Dataset {
-  train: Example[];
-  heldOut: Example[];
+  train: WorldExample[];
+  heldOut: WorldExample[];
 }
 
-function generateSplit(world: World, seed: number, split: "train" | "heldout", size: number): Example[] {
+function generateSplit(world: World, seed: number, split: "train" | "heldout", size: number): WorldExample[] {
   const cw = compileWorld(world);
   const rng = Rng.derive(seed, world.name, split);
   const totalWeight = cw.templates.reduce((s, t) => s + t.template.weight, 0);
-  const out: Example[] = [];
+  const out: WorldExample[] = [];
   for (let i = 0; i < size; i++) {
     let roll = rng.next() * totalWeight;
     const template = cw.templates.find((t) => (roll -= t.template.weight) < 0) ?? cw.templates[cw.templates.length - 1];
@@ -46,6 +46,6 @@ export function extractFinalAnswer(world: World, finalOutput: string): string | 
 }
 
 /** 1 when the final output's extracted answer equals the example's label, else 0. */
-export function scoreWorldFinal(world: World, example: Pick<Example, "label">, finalOutput: string): 0 | 1 {
+export function scoreWorldFinal(world: World, example: Pick<WorldExample, "label">, finalOutput: string): 0 | 1 {
   return extractFinalAnswer(world, finalOutput) === example.label.trim() ? 1 : 0;
 }

@@ -5,7 +5,7 @@
  */
 import { buildAgentMessages, MaspoError } from "@maspo/core";
 import { compileWorld } from "./compiled-world.js";
-import { scoreWorldFinal, type Example } from "./dataset.js";
+import { scoreWorldFinal, type WorldExample } from "./dataset.js";
 import { simulateChat } from "./simulate-chat.js";
 import type { World } from "./world-schema.js";
 
@@ -25,7 +25,7 @@ export interface GraphRun {
 export function runGraphDirect(
   world: World,
   prompts: Readonly<Record<string, string>>,
-  example: Example,
+  example: WorldExample,
   options: { seed?: number } = {},
 ): GraphRun {
   const cw = compileWorld(world);
@@ -53,7 +53,7 @@ export function runGraphDirect(
 export function scorePromptSet(
   world: World,
   prompts: Readonly<Record<string, string>>,
-  examples: readonly Example[],
+  examples: readonly WorldExample[],
   options: { seed?: number } = {},
 ): number {
   if (examples.length === 0) return 0;

@@ -7,12 +7,12 @@ export {
   type FailureSignature,
   type ProblemTemplate,
   type Feature,
-  type Lens,
+  type JudgeLens,
 } from "./world-schema.js";
 export { loadWorld, bundledWorldNames, bundledWorldPath, parseWorldYaml, validateWorld, WorldNotFoundError } from "./world-load.js";
 export { ChatRequestSchema, ChatMessageSchema, messageText, type ChatRequest, type ChatRequestMessage } from "./chat-request.js";
 export { simulateChat, countTokens, type SimChatResult, type SimChoice, type SimUsage } from "./simulate-chat.js";
-export { generateDataset, scoreWorldFinal, extractFinalAnswer, type Example, type Dataset } from "./dataset.js";
+export { generateDataset, scoreWorldFinal, extractFinalAnswer, type WorldExample, type Dataset } from "./dataset.js";
 export { runGraphDirect, scorePromptSet, MissingPromptError, type GraphRun } from "./graph-run.js";
 export {
   oracle,

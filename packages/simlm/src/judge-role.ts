@@ -9,7 +9,7 @@ import { findTask, splitSections, type Section } from "./message-sections.js";
 import { normalize } from "./phrase-match.js";
 import { recogniseProblem } from "./problem.js";
 import { readOutput } from "./output-reading.js";
-import type { Lens } from "./world-schema.js";
+import type { JudgeLens } from "./world-schema.js";
 
 const JUDGE_CUE =
   /\b(judge|judging|compare|comparing|comparison|evaluate|evaluator|evaluating|grade|grader|verdict|winner|which (response|answer|output|candidate) is better|better response)\b/;
@@ -21,7 +21,7 @@ function responseLabel(key: string): "A" | "B" | undefined {
 }
 
 /** Which lens the judge is asked for; lookahead first, since its wording also mentions roles and final answers. */
-export function detectLens(text: string): Lens {
+export function detectLens(text: string): JudgeLens {
   const t = normalize(text);
   if (/\b(lookahead|next agent|successor|successors|downstream|sets? up|set the next|following agent)\b/.test(t)) return "lookahead";
   if (/\b(local validity|role instruction|fulfils?|fulfills?|its role|the agent s role)\b/.test(t)) return "local";

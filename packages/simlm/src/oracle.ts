@@ -7,7 +7,7 @@
 import { MaspoError, renderAgentPrompt } from "@maspo/core";
 import { carriesContent, outputFeatures, recoverProbability, sigmoid, successLogit } from "./agent-model.js";
 import { compileWorld, type CompiledWorld } from "./compiled-world.js";
-import { generateDataset, scoreWorldFinal, type Example } from "./dataset.js";
+import { generateDataset, scoreWorldFinal, type WorldExample } from "./dataset.js";
 import { renderFeature } from "./output-reading.js";
 import { recogniseProblem, renderFacts } from "./problem.js";
 import { addDirective, removeDirective } from "./prompt-edit.js";
@@ -49,7 +49,7 @@ interface Variant {
 
 interface Group {
   difficulty: number;
-  examples: Example[];
+  examples: WorldExample[];
   weight: number;
 }
 
@@ -61,13 +61,13 @@ class Evaluator {
 
   constructor(
     readonly cw: CompiledWorld,
-    examples: readonly Example[],
+    examples: readonly WorldExample[],
   ) {
     this.variants = new Map(cw.world.agents.map((a) => [a.id, subsets(a).map((s) => this.variant(a, s))]));
     const byTemplate = new Map<string, Group>();
     for (const e of examples) {
       const problem = recogniseProblem(cw.templates, e.input);
-      if (!problem) throw new OracleError(`Example ${e.id} matches no template of world ${cw.world.name}.`);
+      if (!problem) throw new OracleError(`WorldExample ${e.id} matches no template of world ${cw.world.name}.`);
       const key = problem.template.template.id;
       const g = byTemplate.get(key) ?? { difficulty: problem.template.template.difficulty, examples: [], weight: 0 };
       g.examples.push(e);
@@ -184,7 +184,7 @@ function chooseVariants(ev: Evaluator, assignment: DirectiveAssignment): Variant
 }
 
 /** The expected final score of a directive assignment over examples (default: the held-out split). */
-export function expectedScore(world: World, assignment: DirectiveAssignment, examples?: readonly Example[]): number {
+export function expectedScore(world: World, assignment: DirectiveAssignment, examples?: readonly WorldExample[]): number {
   const ev = new Evaluator(compileWorld(world), examples ?? generateDataset(world).heldOut);
   return ev.score(chooseVariants(ev, assignment));
 }

@@ -3,7 +3,8 @@
  * evaluator and mutator that want simlm's behaviour without the LLM client. The sample index maps
  * to the API seed exactly as the LLM client maps it, so answers match what a real run would see.
  */
-import { type LlmCallRequest, type LlmCaller, apiSeed } from "@maspo/core";
+import { type LlmCallRequest, type LlmCaller } from "@maspo/core";
+import { apiSeed } from "@maspo/llm";
 import { simulateChat } from "./simulate-chat.js";
 import type { World } from "./world-schema.js";
 

@@ -160,4 +160,4 @@ export type Directive = WorldAgent["directives"][number];
 export type FailureSignature = WorldAgent["failures"][number];
 export type ProblemTemplate = World["data"]["templates"][number];
 export type Feature = z.infer<typeof FeatureSchema>;
-export type Lens = keyof World["judge"]["lenses"];
+export type JudgeLens = keyof World["judge"]["lenses"];

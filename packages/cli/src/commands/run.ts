@@ -6,11 +6,11 @@
  */
 import { dirname, resolve } from "node:path";
 import { loadSpecFile } from "@maspo/core";
-import type { Ablations, Report } from "@maspo/coordinator";
+import type { Ablations } from "@maspo/core";
+import type { Report } from "@maspo/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import type { CliIo } from "../cli-io.js";
-import { runCluster } from "../cluster-run.js";
-import { runEmbedded } from "../embedded-run.js";
+import { runCluster, runEmbedded } from "@maspo/run";
 import { RefusedError } from "../exit-status.js";
 import {
   METRICS_PORT_HELP,

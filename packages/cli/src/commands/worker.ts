@@ -2,11 +2,12 @@
  * `maspo worker executor|evaluator|mutator --nats <url> --run <id>`: one worker process of a cluster
  * run (see cluster-worker.ts). Logs are JSON lines on stderr; SIGTERM or SIGINT drains it and exits 0.
  */
-import { WorkerRoleSchema, checkRunId, type WorkerRole } from "@maspo/core";
+import { WorkerRoleSchema, type WorkerRole } from "@maspo/core";
+import { checkRunId } from "@maspo/cluster";
 import { type Command, InvalidArgumentError } from "commander";
 import pino from "pino";
 import type { CliIo } from "../cli-io.js";
-import { runWorker } from "../cluster-worker.js";
+import { runWorker } from "@maspo/run";
 import {
   METRICS_PORT_HELP,
   type MetricsPort,

@@ -7,7 +7,8 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { ValidationError, MaspoError, type Issue } from "../errors.js";
 import { formatPath } from "../issue-path.js";
-import { type DatasetSource, type Example, ExampleSchema } from "./schema.js";
+import type { Example } from "../protocol/trace.js";
+import { type DatasetSource, ExampleInputSchema } from "./schema.js";
 import { zodIssuesToIssues, zodErrorMap } from "../zod-issues.js";
 
 /** A dataset the spec itself holds or points at; the other kind (simlm) is generated. */
@@ -35,7 +36,7 @@ export interface DatasetSplits {
 const MAX_ISSUES_PER_FILE = 50;
 
 function lineIssues(where: string, value: unknown): Issue[] {
-  const result = ExampleSchema.safeParse(value, { reportInput: true, error: zodErrorMap });
+  const result = ExampleInputSchema.safeParse(value, { reportInput: true, error: zodErrorMap });
   if (result.success) return [];
   return zodIssuesToIssues(result.error.issues).map((i) => ({ ...i, path: i.path === "(root)" ? where : `${where}.${i.path}` }));
 }
@@ -80,7 +81,7 @@ async function readJsonl(split: Split, file: string, baseDir: string): Promise<{
       ];
     }
     if (found.length === 0) {
-      examples.push({ example: ExampleSchema.parse(value), where });
+      examples.push({ example: ExampleInputSchema.parse(value), where });
     } else if (issues.length < MAX_ISSUES_PER_FILE) {
       issues.push(...found);
     } else skipped += found.length;

@@ -6,6 +6,7 @@
  * this file, because they need the whole document.
  */
 import { z } from "zod";
+import type { JointWeights } from "../protocol/lenses.js";
 import { DURATION_PATTERN } from "./duration.js";
 
 /** Agent and model ids appear in prompts, paths and subjects: keep them plain. */
@@ -126,7 +127,7 @@ export type PromptSpec = z.output<typeof PromptSpecSchema>;
 
 const exampleId = z.union([z.string().trim().min(1), z.int()]).transform(String);
 
-export const ExampleSchema = z.strictObject({
+export const ExampleInputSchema = z.strictObject({
   id: exampleId,
   input: text,
   label: z
@@ -135,13 +136,12 @@ export const ExampleSchema = z.strictObject({
     .optional()
     .meta({ description: "Ground truth for the final metric; absent for judge-only tasks." }),
 });
-export type Example = z.output<typeof ExampleSchema>;
 
 export const DatasetSourceSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("inline"),
-    train: z.array(ExampleSchema).min(1),
-    heldOut: z.array(ExampleSchema).min(1),
+    train: z.array(ExampleInputSchema).min(1),
+    heldOut: z.array(ExampleInputSchema).min(1),
   }),
   z.strictObject({
     kind: z.literal("jsonl"),
@@ -217,17 +217,15 @@ export const MisalignmentSchema = z
 
 // ---------------------------------------------------------------- joint reward weights
 
-export interface JointWeights {
-  local: number;
-  lookahead: number;
-  global: number;
+/** The spec's weights setting: the joint reward's weights, and why they differ from the defaults. */
+export interface WeightsSetting extends JointWeights {
   /** Why the defaults were overridden; absent when they were not. */
   reason?: string;
   preset?: "paper";
 }
 
-export const DEFAULT_WEIGHTS: JointWeights = { local: 0.25, lookahead: 0.35, global: 0.4 };
-export const PAPER_WEIGHTS: JointWeights = {
+export const DEFAULT_WEIGHTS: WeightsSetting = { local: 0.25, lookahead: 0.35, global: 0.4 };
+export const PAPER_WEIGHTS: WeightsSetting = {
   local: 0.4,
   lookahead: 0.4,
   global: 0.2,
@@ -244,9 +242,9 @@ export const ExplicitWeightsSchema = z.strictObject({
 
 export const WeightsSchema = z
   .union([z.strictObject({ preset: z.literal("paper") }), ExplicitWeightsSchema])
-  .transform((w): JointWeights => {
+  .transform((w): WeightsSetting => {
     if ("preset" in w) return { ...PAPER_WEIGHTS };
-    const out: JointWeights = { local: w.local, lookahead: w.lookahead, global: w.global };
+    const out: WeightsSetting = { local: w.local, lookahead: w.lookahead, global: w.global };
     if (w.reason !== undefined && w.reason.trim() !== "") out.reason = w.reason.trim();
     return out;
   })

@@ -1,0 +1,63 @@
+/**
+ * The wire format: msgpackr bytes, validated with zod at receipt. Decoding never trusts the bus:
+ * undecodable or invalid bytes become a CodecError carrying the reason, so the consumer can move the
+ * message to the dead-letter stream instead of crashing or retrying it forever.
+ */
+import { Packr } from "msgpackr";
+import type { z } from "zod";
+import { MaspoError, ValidationError, type Issue } from "@maspo/core";
+import { issuesFromZod } from "@maspo/core";
+import { ResultEnvelopeSchema, TaskEnvelopeSchema, type ResultEnvelope, type TaskEnvelope } from "./messages.js";
+
+// Records (msgpackr's shared structures) would make a message depend on what its sender sent before;
+// every message must decode on its own, in any process.
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+/** Bytes that are not a valid message of the expected kind. `reason` is what goes into the dead-letter record. */
+export class CodecError extends MaspoError {
+  readonly reason: string;
+  readonly issues: readonly Issue[];
+
+  constructor(what: string, reason: string, issues: readonly Issue[] = [], options?: { cause?: unknown }) {
+    super("E_CODEC", `cannot decode ${what}: ${reason}`, options);
+    this.reason = reason;
+    this.issues = issues;
+  }
+}
+
+export function encode(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+/** Decodes and validates bytes as `schema`; throws CodecError with every problem found. */
+export function decode<S extends z.ZodType>(schema: S, bytes: Uint8Array, what: string): z.infer<S> {
+  let raw: unknown;
+  try {
+    raw = packr.unpack(bytes);
+  } catch (err) {
+    throw new CodecError(what, `not msgpack (${err instanceof Error ? err.message : String(err)})`, [], {
+      cause: err,
+    });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = issuesFromZod(parsed.error, raw);
+    throw new CodecError(what, issues.map((i) => `${i.path}: expected ${i.expected}, found ${i.found}`).join("; "), issues);
+  }
+  return parsed.data;
+}
+
+export function decodeTask(bytes: Uint8Array): TaskEnvelope {
+  return decode(TaskEnvelopeSchema, bytes, "task envelope");
+}
+
+export function decodeResult(bytes: Uint8Array): ResultEnvelope {
+  return decode(ResultEnvelopeSchema, bytes, "result envelope");
+}
+
+/** Validates in-memory input at a boundary; throws ValidationError naming every problem. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, source: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(source, issuesFromZod(parsed.error, value));
+  return parsed.data;
+}

@@ -1,0 +1,95 @@
+/**
+ * @maspo/cluster: the work bus and its plumbing, used by the run library in both modes.
+ *
+ * @example
+ * ```ts
+ * import { createInProcessWorkQueue, createTaskHandler, startQueueWorkers } from "@maspo/cluster";
+ * const queue = createInProcessWorkQueue({ runId: "demo" });
+ * await queue.process("executor", createTaskHandler({ role: "executor", adapters, context, endpoints }), { concurrency: 8 });
+ * const workers = startQueueWorkers({ queue }); // the coordinator's EngineWorkers
+ * const trace = await workers.runGraph({ prompts, example });
+ * ```
+ */
+// The work bus: envelopes, codec, subject names, the WorkQueue (in-process and JetStream), NATS
+// connection, server compatibility, and the KV-backed checkpoint and response-cache stores.
+export {
+  ResultEnvelopeSchema,
+  TaskEnvelopeSchema,
+  TaskErrorSchema,
+  type ResultEnvelope,
+  type TaskEnvelope,
+  type TaskError,
+} from "./messages.js";
+export { CodecError, decode, decodeResult, decodeTask, encode, validate } from "./codec.js";
+export {
+  RESPONSE_CACHE_BUCKET,
+  checkRunId,
+  deadLetterSubject,
+  resultSubject,
+  runBucketNames,
+  runStreamNames,
+  workConsumerName,
+  workSubject,
+  type RunBucketNames,
+  type RunStreamNames,
+} from "./subjects.js";
+export {
+  WorkQueueSettingsSchema,
+  parseWorkQueueSettings,
+  type DeliveredResult,
+  type ProcessHandle,
+  type ProcessOptions,
+  type ResultsOptions,
+  type StopOptions,
+  type TaskContext,
+  type TaskHandler,
+  type WorkQueue,
+  type WorkQueueEvent,
+  type WorkQueueObserver,
+  type WorkQueueSettings,
+  type WorkQueueSettingsInput,
+} from "./transport/work-queue.js";
+export { PayloadTooLargeError, RunMismatchError, TaskFailedError, WorkQueueClosedError } from "./transport/transport-errors.js";
+export { describeFailure, retryDelayMs } from "./transport/task-failure.js";
+export { createInProcessWorkQueue, type InProcessWorkQueueOptions } from "./transport/in-process-work-queue.js";
+export { DeadLetterHeaders, openJetStreamWorkQueue, type JetStreamWorkQueueOptions } from "./transport/jetstream-work-queue.js";
+export { deleteRunStreams, ensureRunStreams, ensureWorkConsumer } from "./transport/run-streams.js";
+export {
+  NatsAuthOptionsSchema,
+  buildConnectionOptions,
+  describeConnection,
+  type NatsAuthOptions,
+  type SecretSources,
+} from "./nats/connection-options.js";
+export { NatsConnectError, connectNats, type NatsSession } from "./nats/nats-connection.js";
+export { MIN_SERVER_VERSION, ServerCompatError, checkServerInfo, ensureServerCompat, type ServerSupport } from "./nats/server-compat.js";
+export {
+  CheckpointConflictError,
+  KvResponseCache,
+  openKvRecord,
+  type KvRecord,
+  type KvResponseCacheOptions,
+  type StoredKvRecord,
+} from "./nats/kv-stores.js";
+export { KvValueError } from "./nats/kv-chunks.js";
+// Metrics: one Prometheus registry per process, the metric families of workers, the LLM client and
+// the coordinator, and the /metrics endpoint.
+export { METRIC_PREFIX, createMetricsRegistry, type MetricsRegistryOptions, type Registry } from "./metrics/metrics-registry.js";
+export { TaskMetrics } from "./metrics/task-metrics.js";
+export { LlmMetrics } from "./metrics/llm-metrics.js";
+export { RunMetrics, type QueueBacklog, type RunSnapshot } from "./metrics/run-metrics.js";
+export { MetricsServerError, startMetricsServer, type MetricsServer } from "./metrics/metrics-server.js";
+
+// The task plumbing: a worker's task handler over registered adapters, each task's LLM use, and
+// the coordinator's EngineWorkers over any WorkQueue (in-process or JetStream).
+export { createTaskHandler, type TaskAdapters, type TaskHandlerOptions } from "./task-handler.js";
+export { measureTaskUsage, type TaskUsage } from "./task-usage.js";
+export {
+  ResultsLostError,
+  TaskFailedResultError,
+  startQueueWorkers,
+  usageTotals,
+  type QueueWorkers,
+  type QueueWorkersEvent,
+  type QueueWorkersOptions,
+} from "./queue-workers.js";

@@ -1,0 +1,202 @@
+/**
+ * State kept in JetStream KV in cluster mode: the coordinator's checkpoint (compare-and-swap on the
+ * revision, so two coordinators of one run cannot both write) and the shared LLM response cache
+ * (content-addressed, so any replica's call is every replica's cache hit, and claimed through a KV
+ * lease, so replicas asking the same thing at the same moment pay once). Values are msgpackr;
+ * values over the server's max_payload are chunked (kv-chunks.ts).
+ */
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { z } from "zod";
+import { CodecError, decode, encode, validate } from "../codec.js";
+import { ResponseCacheError } from "@maspo/llm";
+import { cachedCompletionSchema, MAX_CLAIM_TTL_MS, type CacheClaim, type CachedCompletion, type ResponseCache } from "@maspo/llm";
+import { MaspoError } from "@maspo/core";
+import { RESPONSE_CACHE_BUCKET, runBucketNames } from "../subjects.js";
+import { chunkKeys, chunkSizeFor, KvValueError, readChunks, writeChunks } from "./kv-chunks.js";
+import { takeKvLease, type KvLeaseContext } from "./kv-lease.js";
+import { isStaleRevision } from "./kv-revision.js";
+
+export class CheckpointConflictError extends MaspoError {
+  constructor(runId: string, expected: number | undefined) {
+    super(
+      "E_CHECKPOINT_CONFLICT",
+      `another coordinator owns run "${runId}": its checkpoint changed since revision ${expected ?? "(none)"}; ` +
+        `stop the other coordinator, then resume with --resume ${runId}`,
+    );
+  }
+}
+
+export interface StoredKvRecord {
+  value: unknown;
+  revision: number;
+}
+
+export interface KvRecord {
+  /** The last saved checkpoint, or undefined for a run never checkpointed. */
+  load(): Promise<StoredKvRecord | undefined>;
+  /**
+   * Saves if the stored revision is still `expectedRevision` (undefined: no checkpoint yet) and
+   * returns the new revision; throws CheckpointConflictError otherwise.
+   */
+  save(value: unknown, expectedRevision: number | undefined): Promise<number>;
+}
+
+const CHECKPOINT_KEY = "checkpoint";
+
+export async function openKvRecord(nc: NatsConnection, runId: string): Promise<KvRecord> {
+  const kv = await new Kvm(nc).create(runBucketNames(runId).checkpoints, { history: 1 });
+  const chunkSize = chunkSizeFor(nc.info?.max_payload ?? 1024 * 1024);
+  return {
+    async load() {
+      const entry = await kv.get(CHECKPOINT_KEY);
+      if (!entry || entry.operation !== "PUT") return undefined;
+      const bytes = await readChunks(kv, CHECKPOINT_KEY, entry.value);
+      return { value: decode(z.unknown(), bytes, "checkpoint"), revision: entry.revision };
+    },
+    async save(value, expectedRevision) {
+      const previous = expectedRevision === undefined ? undefined : await kv.get(CHECKPOINT_KEY);
+      const manifest = await writeChunks(kv, encode(value), chunkSize);
+      let revision: number;
+      try {
+        revision =
+          expectedRevision === undefined
+            ? await kv.create(CHECKPOINT_KEY, manifest)
+            : await kv.update(CHECKPOINT_KEY, manifest, expectedRevision);
+      } catch (err) {
+        if (isStaleRevision(err)) throw new CheckpointConflictError(runId, expectedRevision);
+        throw err;
+      }
+      await deleteStaleChunks(kv, previous?.operation === "PUT" ? previous.value : undefined, manifest);
+      return revision;
+    },
+  };
+}
+
+export interface KvResponseCacheOptions {
+  /** Bucket name; the default is shared by all runs on the cluster. */
+  bucket?: string;
+  /** Told about each unreadable entry (e.g. to log it); the read is a miss and the next set overwrites it. */
+  onCorrupt?: (key: string, reason: string) => void;
+  /**
+   * Told when a claim this process owns cannot be renewed or released, or was taken over (e.g. to
+   * log it). The request still succeeds; the claim expires by itself, at worst one call is paid twice.
+   */
+  onClaimTrouble?: (key: string, reason: string) => void;
+  /** Named in this process's claims, for people inspecting the bucket. Default `<hostname>:<pid>`. */
+  holder?: string;
+  /** Wall clock for claim expiry. Default Date.now. */
+  now?: () => number;
+}
+
+const claimTtlSchema = z.int().positive().max(MAX_CLAIM_TTL_MS);
+
+/** The LLM client's ResponseCache on JetStream KV, shared by every replica and every run. */
+export class KvResponseCache implements ResponseCache {
+  /** Entries found unreadable and treated as misses. */
+  corruptEntries = 0;
+  /** Owned claims that could not be renewed or released, or were taken over while their call ran. */
+  claimTroubles = 0;
+  private readonly holder: string;
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly chunkSize: number,
+    private readonly options: KvResponseCacheOptions,
+  ) {
+    this.holder = options.holder ?? `${hostname()}:${process.pid}`;
+  }
+
+  static async open(nc: NatsConnection, options: KvResponseCacheOptions = {}): Promise<KvResponseCache> {
+    const kv = await new Kvm(nc).create(options.bucket ?? RESPONSE_CACHE_BUCKET, { history: 1 });
+    return new KvResponseCache(kv, chunkSizeFor(nc.info?.max_payload ?? 1024 * 1024), options);
+  }
+
+  async get(key: string): Promise<CachedCompletion | undefined> {
+    let value: CachedCompletion;
+    try {
+      const entry = await this.kv.get(kvKey(key));
+      if (!entry || entry.operation !== "PUT") return undefined;
+      value = decode(cachedCompletionSchema, await readChunks(this.kv, key, entry.value), `cached response "${key}"`);
+    } catch (err) {
+      if (err instanceof CodecError || err instanceof KvValueError) {
+        this.corruptEntries++;
+        this.options.onCorrupt?.(key, err instanceof CodecError ? err.reason : err.message);
+        return undefined;
+      }
+      throw new ResponseCacheError(`cannot read LLM cache entry ${key} from JetStream KV: ${String(err)}; is NATS reachable?`, {
+        cause: err,
+      });
+    }
+    return value;
+  }
+
+  async set(key: string, value: CachedCompletion): Promise<void> {
+    const bytes = encode(validate(cachedCompletionSchema, value, `LLM cache entry ${key}`));
+    try {
+      // Content-addressed: a concurrent writer stores the same value, so last-writer-wins is fine.
+      await this.kv.put(kvKey(key), await writeChunks(this.kv, bytes, this.chunkSize));
+    } catch (err) {
+      throw new ResponseCacheError(`cannot write LLM cache entry ${key} to JetStream KV: ${String(err)}; is NATS reachable?`, {
+        cause: err,
+      });
+    }
+  }
+
+  /**
+   * Claims the right to make the call for `key` across every process on this bucket: a lease on a
+   * claim key beside the value, renewed while the owner works and taken over once it stops.
+   */
+  async claim(key: string, ttlMs: number): Promise<CacheClaim> {
+    validate(claimTtlSchema, ttlMs, `claim on LLM cache entry ${key}: ttlMs`);
+    const context: KvLeaseContext = {
+      kv: this.kv,
+      holder: this.holder,
+      now: this.options.now ?? Date.now,
+      onTrouble: (_lockKey, reason) => {
+        this.claimTroubles++;
+        this.options.onClaimTrouble?.(key, reason);
+      },
+    };
+    const lease = await this.natsTrouble(`claim LLM cache entry ${key}`, () => takeKvLease(context, claimKey(key), ttlMs));
+    if (lease.owner) return lease;
+    return {
+      owner: false,
+      wait: async (signal) => {
+        await this.natsTrouble(`wait for LLM cache entry ${key}`, () => lease.wait(signal), signal);
+        // Released or expired alike: the owner stores the value before it releases, and an owner
+        // that could not release may still have stored it. Undefined sends the caller back to the top.
+        return this.get(key);
+      },
+    };
+  }
+
+  /** NATS trouble as a ResponseCacheError (retryable for the task); the caller's own abort passes through. */
+  private async natsTrouble<T>(what: string, op: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      if (signal?.aborted && err === signal.reason) throw err;
+      throw new ResponseCacheError(`cannot ${what} in JetStream KV: ${String(err)}; is NATS reachable?`, { cause: err });
+    }
+  }
+}
+
+/** Cache keys may hold any characters, KV keys may not: hashing keeps them valid and fixed-length. */
+function kvKey(key: string): string {
+  return `r.${createHash("sha256").update(key).digest("hex")}`;
+}
+
+function claimKey(key: string): string {
+  return `c.${createHash("sha256").update(key).digest("hex")}`;
+}
+
+async function deleteStaleChunks(kv: KV, previousManifest: Uint8Array | undefined, manifest: Uint8Array): Promise<void> {
+  if (!previousManifest) return;
+  const keep = new Set(chunkKeys(manifest, CHECKPOINT_KEY));
+  for (const key of chunkKeys(previousManifest, CHECKPOINT_KEY)) {
+    if (!keep.has(key)) await kv.purge(key);
+  }
+}

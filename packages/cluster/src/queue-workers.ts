@@ -1,0 +1,230 @@
+/**
+ * The coordinator's EngineWorkers over a WorkQueue: each request of the loop becomes a task on the
+ * run's queue (in-process in the embedded mode, JetStream in a cluster), and its promise settles when
+ * the task's result appears in the run's results log. optimize() folds results in the order it asked
+ * for them, never in arrival order, so a cluster run is the embedded run, only spread over processes.
+ *
+ * The results log is read from its start: task ids are content hashes, so a step may ask again for
+ * work finished long before (the same prompts on the same example), and a resumed coordinator redoes
+ * its interrupted step. The server drops such a resubmission as a duplicate; only the log still has
+ * its answer. Every result is kept in memory by task id, and a task id known here is never submitted.
+ */
+import {
+  MaspoError,
+  TASK_KINDS,
+  TaskOutputSchema,
+  formatIssue,
+  issuesFromZod,
+  taskIdFor,
+  usageTotalsOf,
+  type EngineWorkers,
+  type EvaluateRequest,
+  type Evaluation,
+  type Issue,
+  type LlmAccountingSnapshot,
+  type MutateRequest,
+  type Proposal,
+  type RunGraphRequest,
+  type TaskKind,
+  type Trace,
+  type UsageTotals,
+  type WorkerRole,
+} from "@maspo/core";
+import { LlmAccounting } from "@maspo/llm";
+import type { z } from "zod";
+import type { ResultEnvelope, TaskError } from "./messages.js";
+import type { WorkQueue } from "./transport/work-queue.js";
+
+/** A task's final failure, as its worker reported it. */
+export class TaskFailedResultError extends MaspoError {
+  readonly taskId: string;
+  readonly taskError: TaskError;
+
+  constructor(kind: TaskKind, taskId: string, error: TaskError, attempts: number) {
+    super(
+      "E_CLUSTER_TASK",
+      `${kind} task ${taskId} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${error.code}: ${error.message}`,
+    );
+    this.taskId = taskId;
+    this.taskError = error;
+  }
+}
+
+/** The results log ended (queue closed, connection lost for good) while tasks were still awaited. */
+export class ResultsLostError extends MaspoError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super("E_RESULTS_LOST", `stopped reading task results (${reason}); resume the run with --resume`, options);
+  }
+}
+
+/** What the coordinator's metrics and logs see; never payloads. */
+export type QueueWorkersEvent =
+  | { type: "submitted"; role: WorkerRole; taskId: string }
+  | { type: "resolved"; role: WorkerRole; taskId: string; ok: boolean }
+  | { type: "invalid-result"; role: WorkerRole; taskId: string; reason: string };
+
+export interface QueueWorkersOptions {
+  queue: WorkQueue;
+  /** Error results that said `retryable` are resubmitted under a new id this many times. Default 2. */
+  resubmits?: number;
+  onEvent?: (event: QueueWorkersEvent) => void;
+}
+
+export interface QueueWorkers extends EngineWorkers {
+  /** LLM use of every task result read so far (each task id once). */
+  readonly accounting: LlmAccounting;
+  /** Results read from the log so far. */
+  readonly resultsRead: number;
+  /** Closes the work queue and stops reading results; tasks still awaited reject with ResultsLostError. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  resolve: (result: ResultEnvelope) => void;
+  reject: (error: unknown) => void;
+}
+
+export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
+  const { queue } = options;
+  const emit = options.onEvent ?? (() => {});
+  const resubmits = Math.max(0, options.resubmits ?? 2);
+  const accounting = new LlmAccounting();
+  const results = new Map<string, ResultEnvelope>();
+  /** Each successful task's LLM use, as its result reported it. */
+  const usageByTask = new Map<string, LlmAccountingSnapshot>();
+  const waiters = new Map<string, Waiter[]>();
+  let ended: ResultsLostError | undefined;
+  let closing = false;
+  let resultsRead = 0;
+
+  const rejectWaiters = (taskIds: Iterable<string>, error: unknown): void => {
+    for (const taskId of [...taskIds]) {
+      const pending = waiters.get(taskId) ?? [];
+      waiters.delete(taskId);
+      for (const w of pending) w.reject(error);
+    }
+  };
+
+  const reader = (async () => {
+    for await (const { result } of queue.results()) {
+      resultsRead++;
+      if (results.has(result.taskId)) continue;
+      results.set(result.taskId, result);
+      if (result.ok) {
+        const output = TaskOutputSchema.safeParse(result.payload);
+        if (output.success) {
+          accounting.merge(output.data.usage);
+          usageByTask.set(result.taskId, output.data.usage);
+        }
+      }
+      emit({ type: "resolved", role: result.role, taskId: result.taskId, ok: result.ok });
+      const pending = waiters.get(result.taskId) ?? [];
+      waiters.delete(result.taskId);
+      for (const w of pending) w.resolve(result);
+    }
+  })()
+    .then(
+      () => new ResultsLostError(closing ? "the coordinator is closing" : "the results log ended"),
+      (err: unknown) => new ResultsLostError(err instanceof Error ? err.message : String(err), { cause: err }),
+    )
+    .then((error) => {
+      ended = error;
+      rejectWaiters(waiters.keys(), error);
+    });
+
+  /**
+   * A result used again for the same request: the embedded mode would have done the task again and had
+   * every LLM request of it answered by the response cache, so it counts them as cache hits (no cost).
+   */
+  const countReuse = (result: ResultEnvelope): ResultEnvelope => {
+    const usage = usageByTask.get(result.taskId);
+    if (usage) accounting.merge(asCacheHits(usage));
+    return result;
+  };
+
+  /** The result of one task id: known already, or awaited after submitting it (once per process). */
+  const outcome = (kind: TaskKind, taskId: string, payload: unknown): Promise<ResultEnvelope> => {
+    const known = results.get(taskId);
+    if (known) return Promise.resolve(countReuse(known));
+    if (ended) return Promise.reject(ended);
+    const role = TASK_KINDS[kind].role;
+    return new Promise<ResultEnvelope>((resolve, reject) => {
+      const pending = waiters.get(taskId);
+      if (pending) {
+        // The same request asked twice at once: one task, one result, both answered by it.
+        pending.push({ resolve: (result) => resolve(countReuse(result)), reject });
+        return;
+      }
+      waiters.set(taskId, [{ resolve, reject }]);
+      queue.submit({ v: 1, runId: queue.runId, taskId, role, kind, payload }).then(
+        () => emit({ type: "submitted", role, taskId }),
+        (err: unknown) => rejectWaiters([taskId], err),
+      );
+    });
+  };
+
+  async function request<S extends z.ZodType>(kind: TaskKind, payload: unknown, schema: S): Promise<z.infer<S>> {
+    for (let attempt = 1; ; attempt++) {
+      const taskId = taskIdFor(kind, payload, attempt);
+      const result = await outcome(kind, taskId, payload);
+      if (!result.ok) {
+        if (result.error.retryable && attempt <= resubmits) continue;
+        throw new TaskFailedResultError(kind, taskId, result.error, attempt);
+      }
+      const output = TaskOutputSchema.safeParse(result.payload);
+      let issues: Issue[];
+      if (output.success) {
+        const value = schema.safeParse(output.data.value);
+        if (value.success) return value.data;
+        issues = issuesFromZod(value.error, output.data.value);
+      } else {
+        issues = issuesFromZod(output.error, result.payload);
+      }
+      // A worker answered with something it should not have: a version mismatch or a bug, not weather.
+      const reason = issues.slice(0, 5).map(formatIssue).join("; ");
+      emit({ type: "invalid-result", role: result.role, taskId, reason });
+      throw new TaskFailedResultError(
+        kind,
+        taskId,
+        { code: "E_TASK_RESULT", message: `invalid result: ${reason}`, retryable: false },
+        attempt,
+      );
+    }
+  }
+
+  return {
+    accounting,
+    get resultsRead() {
+      return resultsRead;
+    },
+    runGraph: (req: RunGraphRequest): Promise<Trace> => request("runGraph", req, TASK_KINDS.runGraph.value),
+    evaluate: (req: EvaluateRequest): Promise<Evaluation> => request("evaluate", req, TASK_KINDS.evaluate.value),
+    mutate: (req: MutateRequest): Promise<Proposal[]> => request("mutate", req, TASK_KINDS.mutate.value),
+    usage: (): UsageTotals => usageTotals(accounting),
+    async close() {
+      closing = true;
+      await queue.close();
+      await reader;
+    },
+  };
+}
+
+/** A task's LLM use as it reads when every request of it is answered from the response cache. */
+function asCacheHits(usage: LlmAccountingSnapshot): LlmAccountingSnapshot {
+  return {
+    rows: usage.rows.map((r) => ({
+      ...r,
+      calls: 0,
+      failedAttempts: 0,
+      retries: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      costUsd: 0,
+      cacheHits: r.calls + r.cacheHits,
+    })),
+  };
+}
+
+export function usageTotals(accounting: LlmAccounting): UsageTotals {
+  return usageTotalsOf(accounting.snapshot());
+}

@@ -1,0 +1,51 @@
+/**
+ * One task's view of the worker's shared LLM client. It tallies the task's network calls and cache
+ * hits per endpoint, model and role (concurrent tasks share one client, so the client's own
+ * accounting cannot say which task spent what; this view can, and its snapshot travels back with the
+ * result), and it remembers the first transient failure of any call. The executor, evaluator and
+ * mutator absorb a failed call into their result (an error step, a tie, a dropped proposal), which
+ * is right for an LLM that answered badly but wrong for weather: an outage, a rate limit or the
+ * shared cache out of reach during a NATS restart would change the run's result. Such a task is
+ * failed retryably instead, and done again once the weather has passed.
+ */
+import { LlmAccounting, LlmError, ResponseCacheError, type LlmEndpoint } from "@maspo/llm";
+import { type LlmAccountingSnapshot } from "@maspo/core";
+import { type LlmCaller } from "@maspo/core";
+
+export interface TaskUsage {
+  llm: LlmCaller;
+  snapshot(): LlmAccountingSnapshot;
+  /** The first call failure that says nothing about the request itself, if any happened. */
+  transientFailure(): Error | undefined;
+}
+
+export function measureTaskUsage(llm: LlmCaller, endpoints: ReadonlyMap<string, LlmEndpoint>, signal?: AbortSignal): TaskUsage {
+  const accounting = new LlmAccounting();
+  let transient: Error | undefined;
+  return {
+    llm: {
+      async complete(request) {
+        let result;
+        try {
+          result = await llm.complete(signal && !request.signal ? { ...request, signal } : request);
+        } catch (err) {
+          if (isTransient(err)) transient ??= err;
+          throw err;
+        }
+        const endpoint = endpoints.get(request.endpointId);
+        if (endpoint) {
+          if (result.cached) accounting.recordCacheHit(endpoint, request.role);
+          else accounting.recordCall(endpoint, request.role, result.usage);
+        }
+        return result;
+      },
+    },
+    snapshot: () => accounting.snapshot(),
+    transientFailure: () => transient,
+  };
+}
+
+function isTransient(err: unknown): err is Error {
+  if (err instanceof ResponseCacheError) return true;
+  return err instanceof LlmError && (err.details.retryable || err.code === "E_LLM_ABORTED" || err.code === "E_LLM_DEADLINE");
+}

@@ -1,0 +1,36 @@
+/** Errors the work transport throws to its callers, and the one handlers throw to ask for a retry. */
+import { MaspoError } from "@maspo/core";
+
+/**
+ * Thrown by a task handler to fail a task with a stable code. `retryable: true` asks for a retry with
+ * backoff (until maxDeliver); otherwise an error result goes back to the coordinator at once.
+ */
+export class TaskFailedError extends MaspoError {
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(code, message, { cause: options.cause });
+    this.retryable = options.retryable;
+  }
+}
+
+export class RunMismatchError extends MaspoError {
+  constructor(queueRunId: string, taskRunId: string) {
+    super("E_RUN_MISMATCH", `task for run "${taskRunId}" submitted to the work queue of run "${queueRunId}"; open a queue for that run`);
+  }
+}
+
+export class WorkQueueClosedError extends MaspoError {
+  constructor(operation: string) {
+    super("E_QUEUE_CLOSED", `cannot ${operation}: the work queue is closed; open a new one`);
+  }
+}
+
+export class PayloadTooLargeError extends MaspoError {
+  constructor(what: string, bytes: number, maxBytes: number) {
+    super(
+      "E_PAYLOAD_TOO_LARGE",
+      `${what} is ${bytes} bytes, over the server's max_payload of ${maxBytes}; split the task or raise max_payload in the nats-server config`,
+    );
+  }
+}

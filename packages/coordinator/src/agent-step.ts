@@ -1,0 +1,107 @@
+/**
+ * One agent's turn in an evolutionary round (workflow step 4, in Gauss-Seidel order): Beam Refresh
+ * if the beam's context moved (a), a hybrid batch of trace-guided mutations of every beam member
+ * (b), joint evaluation of the new candidates against their parents on one shared minibatch (c),
+ * misalignment mining, and the top K (d); then one trajectory row for the report.
+ */
+import { Rng, deriveSeed, successorsOf } from "@maspo/core";
+import type { Example, Trace } from "@maspo/core";
+import type { BeamMember } from "./beam.js";
+import { refreshBeam, refreshEnabled } from "./beam-refresh.js";
+import { dedupe } from "./candidate-dedupe.js";
+import { contextSignature, isBeamStale } from "./gauss-seidel.js";
+import { roundOverTokenBudget } from "./guard-floors.js";
+import { type Candidate, admitCandidates, evaluateCandidates } from "./joint-evaluation.js";
+import { keepTopK } from "./keep-top-k.js";
+import { type LoopContext, contextPrompts, contextVersions, drawStepMinibatch, evidence, propose, runAll } from "./loop-context.js";
+import { hardNegativesFor, mine } from "./misalignment-mining.js";
+import { hybridBatch } from "./operator-choice.js";
+import type { TrajectoryRow } from "./run-state.js";
+import type { Step } from "./step-plan.js";
+
+type AgentStep = Extract<Step, { kind: "agent" }>;
+
+export async function agentStep(ctx: LoopContext, step: AgentStep, round: number): Promise<void> {
+  const { config, state } = ctx;
+  const agentId = step.agent;
+  if (roundOverTokenBudget(ctx, agentId, round)) return;
+  const labels = [step.epoch, step.round, agentId, step.step] as const;
+  let refreshed = false;
+  const stale = isBeamStale(state.beams[agentId] ?? [], agentId, contextVersions(ctx, agentId));
+  if (stale && refreshEnabled(ctx)) {
+    await refreshBeam(ctx, agentId, Rng.derive(config.seed, "refresh", ...labels), round);
+    refreshed = true;
+  }
+  const rng = Rng.derive(config.seed, "round", ...labels);
+  const minibatch = drawStepMinibatch(ctx, agentId, rng);
+  const prompts = contextPrompts(ctx, agentId);
+  const base = await runAll(ctx, prompts, minibatch);
+  const scoredIn = contextSignature(agentId, contextVersions(ctx, agentId));
+  const parents = state.beams[agentId] ?? [];
+  const parentTraces = await tracesOfParents(ctx, agentId, parents, prompts, minibatch, base);
+  const jobs = hybridBatch(parents, config.search.childrenPerParent, config.search.operators, hardNegativesFor(ctx, agentId), rng, (p, c) =>
+    deriveSeed(config.seed, "mutate", ...labels, p, c),
+  );
+  const proposals = await Promise.all(
+    jobs.map((j) => propose(ctx, agentId, j.parent, j.operator, evidence(parentTraces[j.parentIndex] as Trace[]), j.negatives, j.seed)),
+  );
+  const candidates = dedupe(
+    jobs.flatMap((job, i) => (proposals[i] ?? []).map((proposal): Candidate => ({ parent: job.parent, proposal }))),
+    parents.map((p) => p.prompt),
+    (c) => c.proposal.prompt,
+  );
+  const evaluations = await evaluateCandidates(ctx, agentId, candidates, minibatch, base);
+  const members = parents.map((p) => ({ ...p, scoredIn: p.scoredIn }));
+  admitCandidates(ctx, agentId, round, scoredIn, candidates, evaluations, members);
+  mine(ctx, agentId, evaluations, round);
+  const changed = keepTopK(ctx, agentId, members);
+  state.trajectory.push(trajectoryRow(ctx, agentId, step.epoch, round, refreshed, changed));
+}
+
+/**
+ * Every parent is mutated from its own traces on the shared minibatch: the current best's are the
+ * base run; any other member re-runs the graph from this agent down, reusing the shared upstream part.
+ */
+function tracesOfParents(
+  ctx: LoopContext,
+  agentId: string,
+  parents: readonly BeamMember[],
+  prompts: Record<string, string>,
+  minibatch: readonly Example[],
+  base: Trace[],
+): Promise<Trace[][]> {
+  return Promise.all(
+    parents.map((p) =>
+      p.prompt === prompts[agentId]
+        ? Promise.resolve(base)
+        : Promise.all(
+            minibatch.map((example, i) =>
+              ctx.workers.runGraph({ prompts: { ...prompts, [agentId]: p.prompt }, example, base: base[i] as Trace, rerunFrom: agentId }),
+            ),
+          ),
+    ),
+  );
+}
+
+/** The report's row for this step: the agent's best after it, and whether refresh ran or the best moved. */
+function trajectoryRow(
+  ctx: LoopContext,
+  agentId: string,
+  epoch: number,
+  round: number,
+  refreshed: boolean,
+  changed: boolean,
+): TrajectoryRow {
+  const top = (ctx.state.beams[agentId] ?? [])[0] as BeamMember;
+  return {
+    epoch,
+    round,
+    agent: agentId,
+    best_local: top.lenses.local,
+    best_lookahead: successorsOf(ctx.config.graph, agentId).length > 0 ? top.lenses.lookahead : null,
+    best_global: top.lenses.global,
+    composite: top.J,
+    beam_refresh_triggered: refreshed,
+    best_changed: changed,
+  };
+}

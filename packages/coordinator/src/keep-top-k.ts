@@ -1,0 +1,23 @@
+/**
+ * Keep the top K by joint score (workflow step 4d), and Gauss-Seidel sync (step 5): when the first
+ * place moves to another prompt, that prompt becomes the agent's global best at once, so every later
+ * agent in the same round is scored against it. The first place goes only to a member whose graph
+ * lenses may lead (beam.ts `mayLead`), so a local-only win cannot move the rest of the graph.
+ */
+import { type BeamMember, mayLead, selectTopK } from "./beam.js";
+import type { LoopContext } from "./loop-context.js";
+
+/** Replaces the agent's beam with the top K of `members`; true when its global best changed. */
+export function keepTopK(ctx: LoopContext, agentId: string, members: BeamMember[]): boolean {
+  const { config, state, weights } = ctx;
+  const beam = selectTopK(members, config.search.beamSize, state.best[agentId], (m) => mayLead(m, weights));
+  state.beams[agentId] = beam;
+  const top = beam[0];
+  if (top && top.version !== state.best[agentId]) {
+    // Gauss-Seidel: the new best is what every later agent sees, starting now.
+    state.best[agentId] = top.version;
+    state.prompts[agentId] = top.prompt;
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,32 @@
+/**
+ * What one optimization run is configured with: the inputs shared/maspo.md requires to be stated
+ * before a run starts (graph, initial prompts, train pool, beam and round sizes, operators, buffer
+ * budget, weights, guard floors, stop condition), as the loop reads them. The held-out split is
+ * deliberately absent: the loop must never see it.
+ */
+import type { AgentGraph } from "@maspo/core";
+import type { Example } from "@maspo/core";
+import type { Ablations } from "@maspo/core";
+import type { JointWeights } from "@maspo/core";
+
+export interface OptimizeConfig {
+  graph: AgentGraph;
+  initialPrompts: Record<string, string>;
+  /** The train pool. The held-out split is never given to the loop. */
+  train: Example[];
+  seed: number;
+  search: {
+    beamSize: number;
+    rounds: number;
+    epochs: number;
+    childrenPerParent: number;
+    minibatchSize: number;
+    stepsPerAgent: number;
+    operators: string[];
+  };
+  misalignment: { bufferBudget: number; casesPerStep: number };
+  weights: JointWeights;
+  guards: { finalMetricFloor: number | null; localValidityFloor: number | null; tokensPerRoundMax: number | null };
+  stop: { targetMetric: number | null; patience: number; deadlineAt: number | null; budgetUsd: number | null };
+  ablations: Ablations;
+}

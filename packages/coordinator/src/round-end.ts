@@ -1,0 +1,70 @@
+/**
+ * The end of an evolutionary round (workflow steps 5 and 6). Gauss-Seidel sync completes the round:
+ * an agent whose context moved after its own step (a successor's best changed) is re-scored now,
+ * before the round counts. Then the whole graph is measured on the train pool; the best graph
+ * measured so far is kept (a later round may regress), the round summary is reported, the round
+ * guard is reset, and the target-metric and patience stop conditions are checked.
+ */
+import { Rng } from "@maspo/core";
+import { meanFinalScore } from "@maspo/core";
+import { refreshBeam, refreshEnabled } from "./beam-refresh.js";
+import { isBeamStale } from "./gauss-seidel.js";
+import { type LoopContext, contextVersions, runAll } from "./loop-context.js";
+import type { Step } from "./step-plan.js";
+import { stopAtRoundEnd } from "./stop-conditions.js";
+
+type RoundEndStep = Extract<Step, { kind: "round-end" }>;
+
+export async function roundEnd(ctx: LoopContext, step: RoundEndStep, round: number): Promise<void> {
+  if (refreshEnabled(ctx)) await resyncStaleBeams(ctx, step, round);
+  const trainMetric = await measureRound(ctx, round);
+  reportRound(ctx, step, round, trainMetric);
+  stopAtRoundEnd(ctx.config.stop, ctx.state, trainMetric);
+}
+
+/** Gauss-Seidel, round completion: agents whose successors' bests moved after their own step are re-scored now, in order. */
+async function resyncStaleBeams(ctx: LoopContext, step: RoundEndStep, round: number): Promise<void> {
+  const { config, state } = ctx;
+  for (const agentId of ctx.order) {
+    if (isBeamStale(state.beams[agentId] ?? [], agentId, contextVersions(ctx, agentId))) {
+      await refreshBeam(ctx, agentId, Rng.derive(config.seed, "round-end-refresh", step.epoch, step.round, agentId), round);
+      const last = [...state.trajectory].reverse().find((r) => r.agent === agentId && r.round === round);
+      if (last) last.beam_refresh_triggered = true;
+    }
+  }
+}
+
+/** The round's train metric of the current graph; the best graph measured so far is what the run returns. */
+async function measureRound(ctx: LoopContext, round: number): Promise<number> {
+  const { state } = ctx;
+  const traces = await runAll(ctx, state.prompts, ctx.config.train);
+  const trainMetric = meanFinalScore(traces) ?? 0;
+  if (trainMetric > state.bestTrainMetric + 1e-9) {
+    state.bestTrainMetric = trainMetric;
+    // The run returns the best graph it measured, not merely the last: a later round may regress.
+    state.bestPrompts = { ...state.prompts };
+    state.bestRound = round;
+    state.roundsWithoutImprovement = 0;
+  } else {
+    state.roundsWithoutImprovement += 1;
+  }
+  return trainMetric;
+}
+
+/** The round summary (metric, |ℬ_mis| by category, spend), and the start of the next round's token guard. */
+function reportRound(ctx: LoopContext, step: RoundEndStep, round: number, trainMetric: number): void {
+  const { state, buffer } = ctx;
+  const usage = ctx.workers.usage();
+  state.rounds.push({
+    epoch: step.epoch,
+    round,
+    trainMetric,
+    bufferSize: buffer.size(),
+    categories: Object.fromEntries([...buffer.countByCategory()].sort()),
+    tokens: usage.tokens,
+    usd: usage.usd,
+    calls: usage.calls,
+  });
+  state.roundStartTokens = usage.tokens;
+  state.skipRoundAfterGuard = false;
+}

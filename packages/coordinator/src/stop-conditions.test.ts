@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { initialState } from "./optimize.js";
+import type { OptimizeConfig } from "./optimize-config.js";
+import { stopAtRoundEnd, stopBeforeStep, stopWhenPlanDone } from "./stop-conditions.js";
+
+const stop: OptimizeConfig["stop"] = { targetMetric: null, patience: 3, deadlineAt: null, budgetUsd: null };
+const state = () => initialState({ initialPrompts: { a: "A" } } as Pick<OptimizeConfig, "initialPrompts"> as OptimizeConfig);
+const spent = (usd: number) => {
+  const workers = { calls: 0, usage: () => (workers.calls++, { calls: 0, tokens: 0, usd, cacheHits: 0 }) };
+  return workers;
+};
+
+describe("stopBeforeStep", () => {
+  it("stops at the deadline, before looking at the budget", () => {
+    const s = state();
+    stopBeforeStep({ ...stop, deadlineAt: 100, budgetUsd: 1 }, s, spent(5), () => 100);
+    expect(s.stopReason).toBe("deadline reached");
+  });
+
+  it("stops once the budget is spent", () => {
+    const s = state();
+    stopBeforeStep({ ...stop, deadlineAt: 100, budgetUsd: 1 }, s, spent(1), () => 99);
+    expect(s.stopReason).toBe("budget of $1 spent");
+  });
+
+  it("keeps the first stop reason and reads no spend once the run has stopped", () => {
+    const s = { ...state(), stopReason: "no global improvement for 3 rounds" };
+    const workers = spent(5);
+    stopBeforeStep({ ...stop, budgetUsd: 1 }, s, workers, () => 0);
+    expect(s.stopReason).toBe("no global improvement for 3 rounds");
+    expect(workers.calls).toBe(0);
+  });
+
+  it("does not read the clock when no deadline is set", () => {
+    const s = state();
+    stopBeforeStep(stop, s, spent(0), () => {
+      throw new Error("clock read");
+    });
+    expect(s.stopReason).toBeNull();
+  });
+});
+
+describe("stopAtRoundEnd", () => {
+  it("stops when the round's train metric reaches the target", () => {
+    const s = state();
+    stopAtRoundEnd({ ...stop, targetMetric: 0.8 }, s, 0.8);
+    expect(s.stopReason).toBe("target metric 0.8 reached (train 0.800)");
+  });
+
+  it("stops after patience rounds without global improvement, and not before", () => {
+    const s = { ...state(), roundsWithoutImprovement: 2 };
+    stopAtRoundEnd(stop, s, 0.1);
+    expect(s.stopReason).toBeNull();
+    s.roundsWithoutImprovement = 3;
+    stopAtRoundEnd(stop, s, 0.1);
+    expect(s.stopReason).toBe("no global improvement for 3 rounds");
+  });
+});
+
+describe("stopWhenPlanDone", () => {
+  it("says all rounds were done only when nothing stopped the run earlier", () => {
+    const s = state();
+    stopWhenPlanDone(s);
+    expect(s.stopReason).toBe("all rounds done");
+    const early = { ...state(), stopReason: "deadline reached" };
+    stopWhenPlanDone(early);
+    expect(early.stopReason).toBe("deadline reached");
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * The stop condition a run states up front (shared/maspo.md, "Inputs" and workflow step 6): the
+ * deadline and the spend budget are checked before every step, so a run ends between steps with a
+ * consistent checkpoint; the target metric and the patience (rounds without global improvement) are
+ * checked at each round end, on the round's train metric. The first reason found is kept: the
+ * report says why the run ended.
+ */
+import type { EngineWorkers } from "@maspo/core";
+import type { OptimizeConfig } from "./optimize-config.js";
+import type { RunState } from "./run-state.js";
+
+type StopConfig = OptimizeConfig["stop"];
+
+/** Before a step: stop at the deadline or once the budget is spent. Spend is read only while the run has not stopped. */
+export function stopBeforeStep(stop: StopConfig, state: RunState, workers: Pick<EngineWorkers, "usage">, now: () => number): void {
+  if (state.stopReason !== null) return;
+  const usage = workers.usage();
+  if (stop.deadlineAt !== null && now() >= stop.deadlineAt) state.stopReason = "deadline reached";
+  else if (stop.budgetUsd !== null && usage.usd >= stop.budgetUsd) state.stopReason = `budget of $${stop.budgetUsd} spent`;
+}
+
+/** At a round end, after `state.roundsWithoutImprovement` is updated: stop at the target metric, or when patience ran out. */
+export function stopAtRoundEnd(stop: StopConfig, state: RunState, trainMetric: number): void {
+  if (stop.targetMetric !== null && trainMetric >= stop.targetMetric) {
+    state.stopReason = `target metric ${stop.targetMetric} reached (train ${trainMetric.toFixed(3)})`;
+  } else if (state.roundsWithoutImprovement >= stop.patience) {
+    state.stopReason = `no global improvement for ${stop.patience} rounds`;
+  }
+}
+
+/** After the last planned step: a run that nothing stopped early ran all its rounds. */
+export function stopWhenPlanDone(state: RunState): void {
+  if (state.stopReason === null) state.stopReason = "all rounds done";
+}

@@ -1,0 +1,53 @@
+/** The worker protocol: ids, traces, lens vocabulary, the three requests and their results, task kinds and ids. */
+export { RunIdSchema, TaskIdSchema, WORKER_ROLES, WorkerRoleSchema, type WorkerRole } from "./ids.js";
+export {
+  AgentStepSchema,
+  ExampleSchema,
+  TraceSchema,
+  meanFinalScore,
+  type AgentStep,
+  type AgentStepStatus,
+  type Example,
+  type Trace,
+} from "./trace.js";
+export {
+  ABLATION_FLAGS,
+  AblationsSchema,
+  JointWeightsSchema,
+  LensScoresSchema,
+  LineageSchema,
+  NEUTRAL_LENSES,
+  NO_ABLATIONS,
+  ablationNames,
+  type Ablations,
+  type JointWeights,
+  type LensScores,
+  type Lineage,
+} from "./lenses.js";
+export {
+  LlmAccountingRowSchema,
+  LlmCountersSchema,
+  llmAccountingSnapshotSchema,
+  usageTotalsOf,
+  type LlmAccountingRow,
+  type LlmAccountingSnapshot,
+  type LlmCounters,
+  type UsageTotals,
+} from "./llm-usage.js";
+export {
+  EvaluateRequestSchema,
+  EvaluationSchema,
+  MutateRequestSchema,
+  ProposalSchema,
+  ProposalsSchema,
+  RunGraphRequestSchema,
+  type EngineWorkers,
+  type EvaluateRequest,
+  type Evaluation,
+  type HardNegative,
+  type MutateRequest,
+  type Proposal,
+  type RunGraphRequest,
+} from "./worker-requests.js";
+export { TASK_KINDS, TaskKindSchema, TaskOutputSchema, taskIdFor, type TaskKind, type TaskOutput } from "./task-kinds.js";
+export type { TaskAdapter, WorkerContext } from "./worker-context.js";

@@ -1,0 +1,52 @@
+/**
+ * What LLM use a piece of work caused, per endpoint, model and role (serving / evaluator /
+ * optimizer): successful calls, failed attempts, retries, tokens, dollars and cache hits. A task's
+ * result carries one such snapshot, so the coordinator can add up the run's spend from results alone.
+ */
+import { z } from "zod";
+
+export const LlmCountersSchema = z.object({
+  /** HTTP attempts that returned a completion. */
+  calls: z.int().nonnegative(),
+  /** HTTP attempts that failed (each retried or final failure). */
+  failedAttempts: z.int().nonnegative(),
+  /** Waits followed by another attempt. */
+  retries: z.int().nonnegative(),
+  promptTokens: z.int().nonnegative(),
+  completionTokens: z.int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  /** Requests answered from the cache (or by sharing an identical in-flight call). */
+  cacheHits: z.int().nonnegative(),
+});
+export type LlmCounters = z.infer<typeof LlmCountersSchema>;
+
+export const LlmAccountingRowSchema = LlmCountersSchema.extend({
+  endpointId: z.string(),
+  model: z.string(),
+  role: z.enum(["serving", "evaluator", "optimizer"]),
+});
+export type LlmAccountingRow = z.infer<typeof LlmAccountingRowSchema>;
+
+/** Plain JSON data: safe to checkpoint, publish and merge. Rows sorted by endpoint, model, role. */
+export const llmAccountingSnapshotSchema = z.object({ rows: z.array(LlmAccountingRowSchema) });
+export type LlmAccountingSnapshot = z.infer<typeof llmAccountingSnapshotSchema>;
+
+/** A run's spend so far, as the token guard and the budget stop read it. */
+export interface UsageTotals {
+  calls: number;
+  tokens: number;
+  usd: number;
+  cacheHits: number;
+}
+
+/** The totals of a snapshot's rows. */
+export function usageTotalsOf(snapshot: LlmAccountingSnapshot): UsageTotals {
+  const totals = { calls: 0, tokens: 0, usd: 0, cacheHits: 0 };
+  for (const r of snapshot.rows) {
+    totals.calls += r.calls;
+    totals.tokens += r.promptTokens + r.completionTokens;
+    totals.usd += r.costUsd;
+    totals.cacheHits += r.cacheHits;
+  }
+  return totals;
+}

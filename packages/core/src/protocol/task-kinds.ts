@@ -1,0 +1,43 @@
+/**
+ * The task protocol: the coordinator's three worker requests as tasks on a work queue. Each kind
+ * goes to one worker role, its payload and its result are validated by a zod schema on both sides of
+ * the bus, and its task id is the hash of what it asks, so the same work always has the same id: a
+ * resubmission, a redelivery or a resumed coordinator can never make it count twice.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { canonicalJson } from "../canonical-json.js";
+import type { WorkerRole } from "./ids.js";
+import { llmAccountingSnapshotSchema } from "./llm-usage.js";
+import { TraceSchema } from "./trace.js";
+import { EvaluateRequestSchema, EvaluationSchema, MutateRequestSchema, ProposalsSchema, RunGraphRequestSchema } from "./worker-requests.js";
+
+/** Each kind: the role that runs it, and the schemas of its request and its result value. */
+export const TASK_KINDS = {
+  runGraph: { role: "executor", request: RunGraphRequestSchema, value: TraceSchema },
+  evaluate: { role: "evaluator", request: EvaluateRequestSchema, value: EvaluationSchema },
+  mutate: { role: "mutator", request: MutateRequestSchema, value: ProposalsSchema },
+} as const satisfies Record<string, { role: WorkerRole; request: z.ZodType; value: z.ZodType }>;
+
+export type TaskKind = keyof typeof TASK_KINDS;
+export const TaskKindSchema = z.enum(Object.keys(TASK_KINDS) as [TaskKind, ...TaskKind[]]);
+
+/**
+ * What a worker sends back for a task: the value, and the LLM use the task caused (network calls and
+ * cache hits per endpoint, model and role), which the coordinator adds up once per task id.
+ */
+export const TaskOutputSchema = z.object({
+  value: z.unknown(),
+  usage: llmAccountingSnapshotSchema,
+});
+export type TaskOutput = z.infer<typeof TaskOutputSchema>;
+
+/**
+ * `<kind>.<sha256 of the canonical request>`, plus `.r<n>` for the n-th attempt after an error result
+ * (a new id, since the first one's result is already in the log). The run id is not part of it: the
+ * streams are per run already.
+ */
+export function taskIdFor(kind: TaskKind, request: unknown, attempt = 1): string {
+  const digest = createHash("sha256").update(kind).update("\u0000").update(canonicalJson(request)).digest("hex").slice(0, 40);
+  return attempt <= 1 ? `${kind}.${digest}` : `${kind}.${digest}.r${attempt}`;
+}

@@ -1,0 +1,22 @@
+/**
+ * What a task adapter needs besides its request: the run's graph, the process's LLM caller, the
+ * run seed, the judge and optimizer endpoints, and the task metric. A worker process builds it once
+ * from the run's spec (with API keys from its own environment); nothing in it travels on the bus.
+ */
+import type { AgentGraph } from "../agent-graph.js";
+import type { LlmCaller } from "../llm-caller.js";
+import type { Example } from "./trace.js";
+
+export interface WorkerContext {
+  graph: AgentGraph;
+  llm: LlmCaller;
+  /** The run seed: every LLM request carries it. */
+  seed: number;
+  judgeModels: { local: string; lookahead: string; global: string };
+  optimizer: { model: string; temperature: number };
+  /** The task metric of a final output, or undefined when the example has no label (or none applies). */
+  scoreFinal?: (finalOutput: string, example: Example) => number | undefined;
+}
+
+/** A task adapter: a pure async function of its package, registered with the task handler. */
+export type TaskAdapter<Req, Res> = (ctx: WorkerContext, request: Req) => Promise<Res>;

@@ -1,0 +1,34 @@
+/**
+ * @maspo/llm: the LLM client every maspo process calls endpoints through.
+ *
+ * @example
+ * ```ts
+ * import { LlmClient, MemoryResponseCache } from "@maspo/llm";
+ * const llm = new LlmClient({ endpoints, env: process.env, cache: new MemoryResponseCache() });
+ * const { content } = await llm.complete({ endpointId: "gpt", role: "serving", messages, seed: 1 });
+ * ```
+ */
+export { LlmClient, type LlmClientOptions } from "./llm-client.js";
+export { LlmError, ResponseCacheError, type LlmErrorCode, type LlmErrorDetails } from "./llm-error.js";
+export {
+  SIMLM_SDK_BASE_URL,
+  isSimlmEndpoint,
+  llmEndpointSchema,
+  parseLlmEndpoints,
+  type FetchFor,
+  type LlmEndpoint,
+} from "./llm-endpoint.js";
+export { apiSeed, completionCacheKey, type LlmCompletion, type LlmCompletionRequest } from "./completion-request.js";
+export {
+  MAX_CLAIM_TTL_MS,
+  MemoryResponseCache,
+  cachedCompletionSchema,
+  type CacheClaim,
+  type CachedCompletion,
+  type ResponseCache,
+} from "./response-cache.js";
+export { FileResponseCache } from "./file-response-cache.js";
+export { LlmAccounting, callCostUsd } from "./llm-accounting.js";
+export type { LlmEvent, LlmEventListener } from "./llm-events.js";
+export type { FailureKind } from "./attempt-failure.js";
+export { DEFAULT_BACKOFF, type BackoffPolicy } from "./retry-policy.js";

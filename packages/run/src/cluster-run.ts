@@ -1,0 +1,178 @@
+/**
+ * `maspo run --nats`: the cluster coordinator. It publishes the run (the effective spec, which names
+ * API keys only by variable) to JetStream KV, creates the run's streams and one consumer per worker
+ * role with the spec's `cluster` settings, and runs the same run job as the embedded mode over
+ * workers that are JetStream tasks. The checkpoint goes to KV after every step (compare-and-swap, so
+ * one coordinator per run); `--resume` takes the run over from its last step. The report is written
+ * locally, to --out, as in the embedded mode.
+ */
+import { createHash } from "node:crypto";
+import { type Ablations, MaspoError, type RunSpec, WORKER_ROLES, ablationNames } from "@maspo/core";
+import {
+  RunMetrics,
+  connectNats,
+  startQueueWorkers,
+  createMetricsRegistry,
+  ensureWorkConsumer,
+  openJetStreamWorkQueue,
+  parseWorkQueueSettings,
+  runStreamNames,
+  startMetricsServer,
+  workConsumerName,
+  type MetricsServer,
+  type NatsAuthOptions,
+  type NatsSession,
+  type WorkQueueEvent,
+} from "@maspo/cluster";
+import { CheckpointMismatchError, type RunState, type StepEvent, assertResumable, globalRound, optimize } from "@maspo/coordinator";
+import { RunRecordStore } from "./cluster/run-record-store.js";
+import { runSnapshotOf } from "./cluster/run-snapshot.js";
+import type { RunProgress } from "./run-progress.js";
+import { type MetricsPort, type RunOutcome, checkpointSaver, finishRun, optimizeConfigOf, resolveData, specHash } from "./run-job.js";
+
+export interface ClusterRunOptions {
+  spec: RunSpec;
+  specDir: string;
+  outDir: string;
+  /** The run's id on the cluster; derived from the spec hash (and ablations) when absent. */
+  runId?: string;
+  /** Take the run over from its last checkpoint in KV. */
+  resume: boolean;
+  ablations: Ablations;
+  nats: NatsAuthOptions;
+  metricsPort?: MetricsPort;
+  progress: RunProgress;
+  /** Lines for the operator (run id, metrics address, transport trouble); never secrets. */
+  log: (line: string) => void;
+}
+
+export interface ClusterRunResult extends RunOutcome {
+  runId: string;
+}
+
+/** `maspo-<spec hash>`, or with ablations a hash of both: the same spec always names the same run. */
+export function clusterRunId(spec: RunSpec, ablations: readonly string[]): string {
+  const hash = specHash(spec);
+  if (ablations.length === 0) return `maspo-${hash}`;
+  return `maspo-${createHash("sha256")
+    .update(`${hash}\u0000${ablations.join(",")}`)
+    .digest("hex")
+    .slice(0, 16)}`;
+}
+
+/** How often the coordinator reads each role's backlog for its metrics. */
+const BACKLOG_POLL_MS = 5_000;
+
+export async function runCluster(options: ClusterRunOptions): Promise<ClusterRunResult> {
+  const { spec, progress, log } = options;
+  const data = await resolveData(spec, options.specDir);
+  const ablations = ablationNames(options.ablations);
+  const hash = specHash(spec);
+  const runId = options.runId ?? clusterRunId(spec, ablations);
+  const settings = parseWorkQueueSettings(spec.cluster);
+
+  const registry = createMetricsRegistry("coordinator");
+  const metrics = new RunMetrics(registry);
+  let metricsServer: MetricsServer | undefined;
+  let session: NatsSession | undefined;
+  let backlogTimer: NodeJS.Timeout | undefined;
+  let workers: ReturnType<typeof startQueueWorkers> | undefined;
+  try {
+    if (options.metricsPort !== undefined && options.metricsPort !== 0) {
+      metricsServer = await startMetricsServer(registry, { port: options.metricsPort === "auto" ? 0 : options.metricsPort });
+      log(`maspo: coordinator metrics on ${metricsServer.url}`);
+    }
+    session = await connectNats({ ...options.nats, name: options.nats.name ?? `maspo-coordinator-${runId}` });
+    const { nc, jsm } = session;
+    log(`maspo: run ${runId} on ${session.description}, nats-server ${session.server.version}`);
+
+    const store = await RunRecordStore.open(nc, runId);
+    let resumeState: RunState | undefined;
+    if (options.resume) {
+      const record = await store.claim();
+      if (record.checkpoint) {
+        assertResumable(record.checkpoint, { specHash: hash, seed: spec.seed, ablations }, store.location);
+        resumeState = record.checkpoint.state;
+      } else if (record.specHash !== hash || record.ablations.join(",") !== ablations.join(",")) {
+        throw new CheckpointMismatchError(
+          "E_CHECKPOINT_MISMATCH",
+          `cannot resume run ${runId}: it was started with spec hash ${record.specHash} [${record.ablations.join(", ")}], not ${hash} [${ablations.join(", ")}]`,
+        );
+      }
+      log(`maspo: resuming run ${runId} at step ${resumeState?.nextStep ?? 0}`);
+    } else {
+      await store.create({ spec, specHash: hash, ablations });
+    }
+
+    const observe = (event: WorkQueueEvent): void => {
+      if (event.type === "transport-error") log(`maspo: NATS trouble (${event.context}): ${describe(event.error)}; retrying`);
+      else if (event.type === "dead-lettered")
+        log(`maspo: a malformed ${event.role} message went to the dead-letter stream: ${event.reason}`);
+    };
+    const queue = await openJetStreamWorkQueue({ nc, runId, settings, observer: observe });
+    // The spec's consumer settings rule: create the consumers before any worker attaches with its own.
+    for (const role of WORKER_ROLES) await ensureWorkConsumer(jsm, runId, role, settings);
+    workers = startQueueWorkers({
+      queue,
+      onEvent: (e) => {
+        if (e.type === "submitted") metrics.taskSubmitted(e.role);
+        else if (e.type === "resolved") metrics.taskResolved(e.role, e.ok);
+        else log(`maspo: ${e.role} task ${e.taskId} returned an invalid result: ${e.reason}`);
+      },
+    });
+    const clusterWorkers = workers;
+    if (metricsServer) {
+      const stream = runStreamNames(runId).work;
+      backlogTimer = setInterval(() => {
+        for (const role of WORKER_ROLES) {
+          jsm.consumers.info(stream, workConsumerName(role)).then(
+            (info) => metrics.recordBacklog({ role, pending: info.num_pending, ackPending: info.num_ack_pending }),
+            () => undefined, // the next poll tries again; a missing sample is all a failure costs
+          );
+        }
+      }, BACKLOG_POLL_MS);
+    }
+
+    const config = optimizeConfigOf(spec, data, options.ablations, Date.now());
+    const save = checkpointSaver(store, { specHash: hash, seed: spec.seed, ablations });
+    const result = await optimize(
+      config,
+      clusterWorkers,
+      {
+        onStep: async (event: StepEvent) => {
+          await save(event.state);
+          metrics.recordRun(runSnapshotOf({ ...event, round: globalRound(event.step, config.search.rounds) }));
+          progress.step(event, clusterWorkers.usage());
+        },
+        onRound: (event) => progress.round(event, clusterWorkers.usage()),
+      },
+      resumeState,
+    );
+    await save(result.state);
+    progress.stop();
+
+    const finished = await finishRun({
+      spec,
+      data,
+      config,
+      result,
+      workers: clusterWorkers,
+      ablations,
+      specHash: hash,
+      outDir: options.outDir,
+      checkpointLocation: store.location,
+    });
+    await store.markDone();
+    return { runId, ...finished };
+  } finally {
+    clearInterval(backlogTimer);
+    await workers?.close();
+    if (session && !session.nc.isClosed()) await session.nc.drain();
+    await metricsServer?.close();
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof MaspoError) return err.message;
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

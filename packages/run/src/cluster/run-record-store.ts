@@ -1,0 +1,131 @@
+/**
+ * A cluster run's record in JetStream KV: the effective run spec (which workers read to set
+ * themselves up: it names API keys only by environment variable, so it is safe to publish), the
+ * ablations, whether the run is done, and the coordinator's latest checkpoint. Every write is a
+ * compare-and-swap on the revision this coordinator last wrote, so two coordinators of one run can
+ * never both write: a fresh start of an existing run is refused, and a resume takes the run over, so
+ * the coordinator it replaces (if still alive) fails at its next checkpoint instead of writing.
+ */
+import { MaspoError, RunIdSchema, RunSpecSchema, ValidationError, issuesFromZod, type RunSpec } from "@maspo/core";
+import { openKvRecord, runBucketNames, type NatsSession } from "@maspo/cluster";
+import { z } from "zod";
+import { CheckpointSchema, type Checkpoint, type CheckpointStore } from "@maspo/coordinator";
+
+type NatsConnection = NatsSession["nc"];
+
+export const RunRecordSchema = z.object({
+  v: z.literal(1),
+  runId: RunIdSchema,
+  spec: RunSpecSchema,
+  specHash: z.string(),
+  ablations: z.array(z.string()),
+  status: z.enum(["running", "done"]),
+  checkpoint: CheckpointSchema.nullable(),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+export class RunExistsError extends MaspoError {
+  constructor(runId: string, record: RunRecord) {
+    const where = record.checkpoint ? `checkpointed at step ${record.checkpoint.state.nextStep}` : "started, not yet checkpointed";
+    super(
+      "E_RUN_EXISTS",
+      `run "${runId}" already exists on this NATS (${record.status}, ${where}): resume it with --resume, or start a new run with another --run-id`,
+    );
+  }
+}
+
+export class RunNotFoundError extends MaspoError {
+  constructor(runId: string) {
+    super(
+      "E_RUN_NOT_FOUND",
+      `run "${runId}" is not on this NATS: nothing to resume (start it without --resume), or check --run-id and the server`,
+    );
+  }
+}
+
+export interface NewRun {
+  spec: RunSpec;
+  specHash: string;
+  ablations: string[];
+}
+
+/** Reads a run's record, validated; undefined when the run was never published. */
+export async function readRunRecord(nc: NatsConnection, runId: string): Promise<RunRecord | undefined> {
+  const stored = await (await openKvRecord(nc, runId)).load();
+  return stored === undefined ? undefined : parseRecord(runId, stored.value);
+}
+
+function parseRecord(runId: string, value: unknown): RunRecord {
+  const parsed = RunRecordSchema.safeParse(value);
+  if (!parsed.success)
+    throw new ValidationError(`the record of run "${runId}" in ${runBucketNames(runId).checkpoints}`, issuesFromZod(parsed.error, value));
+  return parsed.data;
+}
+
+/** The coordinator's handle on its run's record; it is also the cluster's CheckpointStore. */
+export class RunRecordStore implements CheckpointStore {
+  readonly location: string;
+  private record: RunRecord | undefined;
+  private revision: number | undefined;
+
+  private constructor(
+    private readonly kv: Awaited<ReturnType<typeof openKvRecord>>,
+    readonly runId: string,
+  ) {
+    this.location = `JetStream KV bucket ${runBucketNames(runId).checkpoints}`;
+  }
+
+  static async open(nc: NatsConnection, runId: string): Promise<RunRecordStore> {
+    return new RunRecordStore(await openKvRecord(nc, runId), runId);
+  }
+
+  /** Publishes a new run; refuses (RunExistsError) if the run exists, even if another coordinator just created it. */
+  async create(run: NewRun): Promise<RunRecord> {
+    const existing = await this.kv.load();
+    if (existing) throw new RunExistsError(this.runId, parseRecord(this.runId, existing.value));
+    const record: RunRecord = { v: 1, runId: this.runId, ...run, status: "running", checkpoint: null };
+    try {
+      this.revision = await this.kv.save(record, undefined);
+    } catch (err) {
+      const now = await this.kv.load();
+      if (now) throw new RunExistsError(this.runId, parseRecord(this.runId, now.value));
+      throw err;
+    }
+    this.record = record;
+    return record;
+  }
+
+  /** Takes an existing run over to resume it; a coordinator still running it fails at its next write. */
+  async claim(): Promise<RunRecord> {
+    const existing = await this.kv.load();
+    if (!existing) throw new RunNotFoundError(this.runId);
+    const record = parseRecord(this.runId, existing.value);
+    const claimed: RunRecord = { ...record, status: "running" };
+    this.revision = await this.kv.save(claimed, existing.revision);
+    this.record = claimed;
+    return claimed;
+  }
+
+  load(): Promise<Checkpoint | undefined> {
+    return Promise.resolve(this.record?.checkpoint ?? undefined);
+  }
+
+  async save(checkpoint: Checkpoint): Promise<void> {
+    await this.write({ ...this.owned(), checkpoint });
+  }
+
+  /** Marks the run done (its report is written); the record stays, so the run can be read back. */
+  async markDone(): Promise<void> {
+    await this.write({ ...this.owned(), status: "done" });
+  }
+
+  private owned(): RunRecord {
+    if (!this.record) throw new MaspoError("E_RUN_NOT_OWNED", `run "${this.runId}": create() or claim() it before writing checkpoints`);
+    return this.record;
+  }
+
+  private async write(record: RunRecord): Promise<void> {
+    this.revision = await this.kv.save(record, this.revision);
+    this.record = record;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * @maspo/run: a maspo run as a library — spec → data and config → optimize → finish → report files —
+ * in one process (the embedded default: the worker protocol's tasks go through the same task handler
+ * over an in-process queue) or as the coordinator of a NATS JetStream cluster, plus the worker loop a
+ * cluster's executor, evaluator and mutator processes run.
+ *
+ * @example
+ * ```ts
+ * import { loadSpecFile, NO_ABLATIONS } from "@maspo/core";
+ * import { runEmbedded, SILENT_PROGRESS } from "@maspo/run";
+ *
+ * const { spec, dir } = await loadSpecFile("examples/math-chain.yaml", { env: process.env });
+ * const { report, files } = await runEmbedded({
+ *   spec, specDir: dir, outDir: "maspo-out/demo", resume: false,
+ *   ablations: NO_ABLATIONS, env: process.env, progress: SILENT_PROGRESS,
+ * });
+ * console.log(report.delta, files.md);
+ * ```
+ */
+export { runEmbedded, type EmbeddedRunOptions } from "./embedded-run.js";
+export { clusterRunId, runCluster, type ClusterRunOptions, type ClusterRunResult } from "./cluster-run.js";
+export { runWorker, type WorkerOptions } from "./worker-loop.js";
+export { SILENT_PROGRESS, type RunProgress } from "./run-progress.js";
+export { TASK_ADAPTERS } from "./task-adapters.js";
+export { startInProcessWorkers, type InProcessWorkersOptions } from "./in-process-workers.js";
+export {
+  RunRefusedError,
+  createRunLlmClient,
+  finishRun,
+  optimizeConfigOf,
+  resolveData,
+  scorerFor,
+  specHash,
+  trainPoolOf,
+  workerContextOf,
+  worldOfSpec,
+  type MetricsPort,
+  type ResolvedData,
+  type RunFiles,
+  type RunOutcome,
+} from "./run-job.js";
+export {
+  RunExistsError,
+  RunNotFoundError,
+  RunRecordSchema,
+  RunRecordStore,
+  readRunRecord,
+  type NewRun,
+  type RunRecord,
+} from "./cluster/run-record-store.js";

@@ -1,0 +1,281 @@
+/**
+ * What a `maspo run` is, whichever way its work is done: the spec's data and metric resolved, the
+ * optimizer's configuration, the LLM client a worker uses (simlm worlds through simlm's in-process
+ * fetch, so the real openai SDK is exercised), the worker context, and the end of a run — the
+ * held-out split run twice and the report written. The embedded mode (embedded-run.ts) and the
+ * cluster mode (cluster-run.ts, worker-loop.ts) differ only in the queue the tasks travel on.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type Ablations,
+  type EngineWorkers,
+  type Example,
+  MaspoError,
+  Rng,
+  type RunSpec,
+  type WorkerContext,
+  agentGraphOf,
+  canonicalJson,
+  evaluationModelsOf,
+  initialPromptTexts,
+  isLabelMetric,
+  listModelEndpoints,
+  loadDataset,
+  parseDuration,
+  scoreFinalOutput,
+  servingModelOf,
+  simlmWorldOf,
+} from "@maspo/core";
+import { type LlmAccounting, LlmClient, type LlmEndpoint, type LlmEventListener, type ResponseCache } from "@maspo/llm";
+import {
+  type CheckpointStore,
+  type OptimizeConfig,
+  type OptimizeResult,
+  type Report,
+  type RunState,
+  buildReport,
+  finish,
+  renderHtml,
+  renderMarkdown,
+} from "@maspo/coordinator";
+import { type World, createSimFetch, generateDataset, loadWorld, worldScorer } from "@maspo/simlm";
+
+export class RunRefusedError extends MaspoError {}
+
+/** A `/metrics` port: a number, or "auto" for any free one (0 or absent: no metrics server). */
+export type MetricsPort = number | "auto";
+
+/** A stable fingerprint of what the run was asked to do (no secrets: a spec only names key variables). */
+export function specHash(spec: RunSpec): string {
+  return createHash("sha256").update(canonicalJson(spec)).digest("hex").slice(0, 16);
+}
+
+export interface ResolvedData {
+  train: Example[];
+  heldOut: Example[];
+  world: World | undefined;
+}
+
+/** The simlm world of a spec's simlm dataset, sized as the spec asks; undefined for file datasets. */
+export function worldOfSpec(spec: RunSpec): World | undefined {
+  const source = spec.dataset.source;
+  if (source.kind !== "simlm") return undefined;
+  const world = loadWorld(source.world);
+  return {
+    ...world,
+    data: {
+      ...world.data,
+      ...(source.train !== undefined ? { train: source.train } : {}),
+      ...(source.heldOut !== undefined ? { heldOut: source.heldOut } : {}),
+    },
+  };
+}
+
+export async function resolveData(spec: RunSpec, specDir: string): Promise<ResolvedData> {
+  const world = worldOfSpec(spec);
+  if (world) {
+    const ds = generateDataset(world);
+    return { train: ds.train, heldOut: ds.heldOut, world };
+  }
+  const source = spec.dataset.source;
+  if (source.kind === "simlm") throw new RunRefusedError("E_SPEC_DATASET", "a simlm dataset without its world");
+  const ds = await loadDataset(source, { baseDir: specDir });
+  return { train: ds.train, heldOut: ds.heldOut, world: undefined };
+}
+
+export function scorerFor(spec: RunSpec, world: World | undefined): ((out: string, ex: Example) => number | undefined) | undefined {
+  const metric = spec.task.metric;
+  if (metric.kind === "world") {
+    if (!world) throw new RunRefusedError("E_SPEC_METRIC", 'task.metric "world" needs a simlm dataset (dataset.source.kind: simlm)');
+    return worldScorer(world);
+  }
+  if (isLabelMetric(metric)) return (out, ex) => (ex.label === undefined ? undefined : scoreFinalOutput(metric, out, ex.label));
+  return undefined;
+}
+
+/** The train pool the loop sees: the whole train split, or a seeded sample of `size` from it (in split order). */
+export function trainPoolOf(train: readonly Example[], size: number | undefined, seed: number): Example[] {
+  if (size === undefined || size >= train.length) return [...train];
+  const keep = new Set(
+    Rng.derive(seed, "train-pool").sample(
+      train.map((e) => e.id),
+      size,
+    ),
+  );
+  return train.filter((e) => keep.has(e.id));
+}
+
+export function optimizeConfigOf(spec: RunSpec, data: ResolvedData, ablations: Ablations, startedAt: number): OptimizeConfig {
+  const graph = agentGraphOf(spec);
+  return {
+    graph,
+    initialPrompts: initialPromptTexts(spec),
+    train: trainPoolOf(data.train, spec.search.trainPool, spec.seed),
+    seed: spec.seed,
+    search: {
+      beamSize: spec.search.beamSize,
+      rounds: spec.search.rounds,
+      epochs: spec.search.epochs,
+      childrenPerParent: spec.search.childrenPerParent,
+      minibatchSize: Math.min(spec.search.minibatchSize, data.train.length),
+      stepsPerAgent: spec.search.stepsPerAgent,
+      operators: [...spec.search.operators],
+    },
+    misalignment: { bufferBudget: spec.misalignment.bufferBudget, casesPerStep: spec.misalignment.casesPerStep },
+    weights: { local: spec.weights.local, lookahead: spec.weights.lookahead, global: spec.weights.global },
+    guards: {
+      finalMetricFloor: spec.guards.finalMetricFloor ?? null,
+      localValidityFloor: spec.guards.localValidityFloor ?? null,
+      tokensPerRoundMax: spec.guards.tokensPerRoundMax ?? null,
+    },
+    stop: {
+      targetMetric: spec.stop.targetMetric ?? null,
+      patience: spec.stop.patience,
+      // The schema only admits valid durations, so this is always a number of milliseconds.
+      deadlineAt: startedAt + (parseDuration(spec.stop.deadline) ?? 0),
+      budgetUsd: spec.stop.budgetUsd ?? null,
+    },
+    ablations,
+  };
+}
+
+export interface RunLlmClientOptions {
+  spec: RunSpec;
+  /** Where API keys are read (each endpoint's `apiKeyEnv`): the process's own environment. */
+  env: Record<string, string | undefined>;
+  cache: ResponseCache;
+  /** The sized world of the spec's simlm dataset, if any: its simlm endpoints answer from it. */
+  world: World | undefined;
+  accounting?: LlmAccounting;
+  onEvent?: LlmEventListener;
+}
+
+/** The LLM client for a spec's endpoints; `simlm://<world>` endpoints are answered in process. */
+export function createRunLlmClient(options: RunLlmClientOptions): LlmClient {
+  const worlds = new Map<string, typeof fetch>();
+  const { world } = options;
+  return new LlmClient({
+    endpoints: runEndpoints(options.spec),
+    env: options.env,
+    cache: options.cache,
+    // A claim must lapse before a dead worker's tasks are redelivered, or redelivery waits on it.
+    claimTtlMs: Math.min(10_000, options.spec.cluster.ackWaitMs),
+    maxInFlight: options.spec.concurrency.maxInFlight,
+    ...(options.accounting ? { accounting: options.accounting } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    fetchFor: (endpoint) => {
+      const name = simlmWorldOf(endpoint);
+      if (name === undefined) return undefined;
+      let f = worlds.get(name);
+      if (!f) {
+        f = createSimFetch({ world: world && world.name === name ? world : loadWorld(name) }) as typeof fetch;
+        worlds.set(name, f);
+      }
+      return f;
+    },
+  });
+}
+
+export function runEndpoints(spec: RunSpec): LlmEndpoint[] {
+  return listModelEndpoints(spec);
+}
+
+/** What the executor, evaluator and mutator need to answer the coordinator's requests for this spec. */
+export function workerContextOf(spec: RunSpec, world: World | undefined, llm: WorkerContext["llm"]): WorkerContext {
+  const scoreFinal = scorerFor(spec, world);
+  return {
+    graph: agentGraphOf(spec),
+    llm,
+    seed: spec.seed,
+    judgeModels: evaluationModelsOf(spec),
+    optimizer: { model: spec.optimizer.model, temperature: spec.optimizer.temperature },
+    ...(scoreFinal ? { scoreFinal } : {}),
+  };
+}
+
+export interface RunFiles {
+  md: string;
+  json: string;
+  html: string;
+  checkpoint: string;
+}
+
+/** A finished run: its report and where its files are. */
+export interface RunOutcome {
+  report: Report;
+  files: RunFiles;
+}
+
+export interface FinishRunInput {
+  spec: RunSpec;
+  data: ResolvedData;
+  config: OptimizeConfig;
+  result: OptimizeResult;
+  workers: EngineWorkers;
+  ablations: string[];
+  specHash: string;
+  outDir: string;
+  /** Where the checkpoint lives, for the printed list of files. */
+  checkpointLocation: string;
+}
+
+/** Optimization is over: only now is the held-out split run, twice; then the report is written. */
+export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
+  const { spec, data, config, result, workers } = input;
+  const graph = config.graph;
+  const finished = await finish(
+    {
+      graph,
+      initialPrompts: config.initialPrompts,
+      finalPrompts: result.finalPrompts,
+      train: data.train,
+      heldOut: data.heldOut,
+      state: result.state,
+      seed: spec.seed,
+      minibatchSize: config.search.minibatchSize,
+      weights: config.weights,
+    },
+    workers,
+  );
+  const stop = result.state.stopReason ?? "";
+  const report = buildReport({
+    title: `maspo report — ${spec.name ?? spec.task.name}`,
+    state: result.state,
+    initialPrompts: config.initialPrompts,
+    heldOut: finished.heldOut,
+    perAgent: finished.perAgent,
+    unrepaired: finished.unrepaired,
+    models: {
+      optimizer: spec.optimizer.model,
+      evaluator: evaluationModelsOf(spec),
+      serving: Object.fromEntries(graph.agents.map((a) => [a.id, servingModelOf(spec, a.id)])),
+    },
+    ablations: input.ablations,
+    cost: workers.usage(),
+    seed: spec.seed,
+    specHash: input.specHash,
+    ...(data.world ? { world: data.world.name } : {}),
+    budgetBound: /deadline|budget|all rounds/.test(stop),
+  });
+  await mkdir(input.outDir, { recursive: true });
+  const files: RunFiles = {
+    md: join(input.outDir, "report.md"),
+    json: join(input.outDir, "report.json"),
+    html: join(input.outDir, "report.html"),
+    checkpoint: input.checkpointLocation,
+  };
+  await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(files.md, renderMarkdown(report));
+  await writeFile(files.html, renderHtml(report));
+  return { report, files };
+}
+
+/** Saves the loop's state after every step as a checkpoint of this run (spec hash, seed and ablations name it). */
+export function checkpointSaver(
+  store: CheckpointStore,
+  run: { specHash: string; seed: number; ablations: string[] },
+): (state: RunState) => Promise<void> {
+  return (state) => store.save({ v: 1, ...run, savedAt: new Date().toISOString(), state });
+}

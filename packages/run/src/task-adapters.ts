@@ -1,0 +1,10 @@
+/**
+ * The adapters a maspo process registers with its task handler: each task kind answered by the pure
+ * function of the package that owns it. Embedded and cluster runs register exactly these.
+ */
+import type { TaskAdapters } from "@maspo/cluster";
+import { evaluateTask } from "@maspo/evaluator";
+import { runGraphTask } from "@maspo/executor";
+import { mutateTask } from "@maspo/mutator";
+
+export const TASK_ADAPTERS: TaskAdapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask };

@@ -1,0 +1,165 @@
+/**
+ * The cluster's EngineWorkers over the in-process WorkQueue (the same contract as JetStream): the
+ * answers equal direct calls, identical requests share a task, and failures come back typed.
+ */
+import { createHash } from "node:crypto";
+import { ResponseCacheError, parseLlmEndpoints } from "@maspo/llm";
+import {
+  TaskFailedError,
+  TaskFailedResultError,
+  createInProcessWorkQueue,
+  createTaskHandler,
+  startQueueWorkers,
+  type TaskHandler,
+  type WorkQueue,
+} from "@maspo/cluster";
+import { type AgentGraph, type LlmCallRequest, type LlmCaller, type WorkerContext } from "@maspo/core";
+import { evaluateTask } from "@maspo/evaluator";
+import { runGraphTask } from "@maspo/executor";
+import { mutateTask } from "@maspo/mutator";
+import { afterEach, describe, expect, it } from "vitest";
+
+const graph: AgentGraph = {
+  final: "b",
+  agents: [
+    { id: "a", role: "first", predecessors: [], model: "m" },
+    { id: "b", role: "second", predecessors: ["a"], model: "m" },
+  ],
+};
+const endpoints = parseLlmEndpoints([
+  {
+    id: "m",
+    baseURL: "https://llm.invalid/v1",
+    model: "m-1",
+    apiKeyEnv: "K",
+    price: { inputPerMTok: 1, outputPerMTok: 2 },
+    concurrency: 4,
+    timeoutMs: 1000,
+    maxRetries: 0,
+  },
+]);
+
+/** Answers with a digest of what it was asked: deterministic, and different for different requests. */
+function digestLlm(calls: LlmCallRequest[] = []): LlmCaller {
+  return {
+    complete(request) {
+      calls.push(request);
+      const text = request.messages.map((m) => m.content).join("|");
+      return Promise.resolve({
+        content: `out-${createHash("sha256").update(text).digest("hex").slice(0, 8)}`,
+        finishReason: "stop",
+        usage: { promptTokens: 10, completionTokens: 5 },
+        cached: false,
+      });
+    },
+  };
+}
+
+const context = (llm: LlmCaller): WorkerContext => ({
+  graph,
+  llm,
+  seed: 7,
+  judgeModels: { local: "m", lookahead: "m", global: "m" },
+  optimizer: { model: "m", temperature: 0.7 },
+});
+
+const request = { prompts: { a: "You are first.", b: "You are second." }, example: { id: "e1", input: "2 + 2" } };
+
+const queues: WorkQueue[] = [];
+afterEach(async () => {
+  await Promise.all(queues.splice(0).map((q) => q.close()));
+});
+
+async function clusterWith(handler: TaskHandler) {
+  const queue = createInProcessWorkQueue({ runId: "unit", settings: { backoffMs: [0], maxDeliver: 2 } });
+  queues.push(queue);
+  await queue.process("executor", handler, { concurrency: 2 });
+  return startQueueWorkers({ queue });
+}
+
+const adapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask };
+
+describe("cluster workers", () => {
+  it("answer a runGraph request exactly as the direct call does, and count its LLM use once", async () => {
+    const calls: LlmCallRequest[] = [];
+    const workers = await clusterWith(createTaskHandler({ role: "executor", adapters, context: context(digestLlm(calls)), endpoints }));
+    const viaQueue = await workers.runGraph(request);
+    const direct = await runGraphTask(context(digestLlm()), request);
+    expect({ ...viaQueue, steps: {} }).toEqual({ ...direct, steps: {} });
+    expect(Object.values(viaQueue.steps).map((s) => s.output)).toEqual(Object.values(direct.steps).map((s) => s.output));
+    expect(workers.usage()).toEqual({ calls: 2, tokens: 30, usd: (20 * 1 + 10 * 2) / 1e6, cacheHits: 0 });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("run identical requests asked at once, or again later, as one task", async () => {
+    const calls: LlmCallRequest[] = [];
+    const workers = await clusterWith(createTaskHandler({ role: "executor", adapters, context: context(digestLlm(calls)), endpoints }));
+    const [x, y] = await Promise.all([workers.runGraph(request), workers.runGraph(structuredClone(request))]);
+    const z = await workers.runGraph(request);
+    expect(y).toEqual(x);
+    expect(z).toEqual(x);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("resubmit a task whose error result says retryable, under a new id, and succeed", async () => {
+    const seen: string[] = [];
+    const inner = createTaskHandler({ role: "executor", adapters, context: context(digestLlm()), endpoints });
+    const workers = await clusterWith((task, ctx) => {
+      seen.push(task.taskId);
+      if (seen.length <= 2) throw new TaskFailedError("E_FLAKY", "upstream outage", { retryable: true });
+      return inner(task, ctx);
+    });
+    const trace = await workers.runGraph(request);
+    expect(trace.finalAgent).toBe("b");
+    // Two deliveries of the first id (maxDeliver 2) end in an error result; the second id succeeds.
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[2]).toBe(`${seen[0]}.r2`);
+  });
+
+  it("redo a task whose LLM call failed transiently, instead of returning the failure the executor absorbed", async () => {
+    let failures = 1;
+    const flaky: LlmCaller = {
+      complete(req) {
+        if (failures-- > 0) return Promise.reject(new ResponseCacheError("cache unreachable (NATS restarting)"));
+        return digestLlm().complete(req);
+      },
+    };
+    const workers = await clusterWith(createTaskHandler({ role: "executor", adapters, context: context(flaky), endpoints }));
+    const trace = await workers.runGraph(request);
+    const clean = await runGraphTask(context(digestLlm()), request);
+    expect(Object.values(trace.steps).map((s) => [s.status, s.output])).toEqual(
+      Object.values(clean.steps).map((s) => [s.status, s.output]),
+    );
+  });
+
+  it("reject with TaskFailedResultError naming the worker's code when a task fails for good", async () => {
+    const workers = await clusterWith(() => Promise.reject(new TaskFailedError("E_BROKEN", "cannot do this", { retryable: false })));
+    const err = await workers.runGraph(request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedResultError);
+    expect((err as TaskFailedResultError).taskError.code).toBe("E_BROKEN");
+    expect((err as Error).message).toContain("cannot do this");
+  });
+
+  it("refuse an invalid request at the worker with every problem named", async () => {
+    const workers = await clusterWith(createTaskHandler({ role: "executor", adapters, context: context(digestLlm()), endpoints }));
+    const bad = { prompts: { a: 1 }, example: { input: "x" } } as unknown as typeof request;
+    const err = await workers.runGraph(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedResultError);
+    expect((err as TaskFailedResultError).taskError.code).toBe("E_TASK_PAYLOAD");
+    expect((err as Error).message).toMatch(/prompts\.a.*example\.id|example\.id.*prompts\.a/);
+  });
+
+  it("refuse a task of a kind the worker's role does not run", async () => {
+    const queue = createInProcessWorkQueue({ runId: "unit" });
+    queues.push(queue);
+    await queue.process("mutator", createTaskHandler({ role: "mutator", adapters, context: context(digestLlm()), endpoints }), {
+      concurrency: 1,
+    });
+    await queue.submit({ v: 1, runId: "unit", taskId: "t1", role: "mutator", kind: "runGraph", payload: request });
+    for await (const { result } of queue.results()) {
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.error).toMatchObject({ code: "E_TASK_KIND", retryable: false });
+      break;
+    }
+  });
+});
