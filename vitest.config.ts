@@ -21,6 +21,8 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"],
+    // Installs (as root) or asks for nats-server before any test runs: `npm test` needs no other step.
+    globalSetup: ["test/setup/system-tools.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const CANDIDATES = ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"];
+import { NATS_SERVER_PATHS as CANDIDATES } from "../setup/system-tools.js";
 
 export interface NatsServerOptions {
   /** Default true. False starts a server without JetStream (to test the refusal). */
