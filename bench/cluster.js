@@ -24,7 +24,7 @@ import { connectNats, createInProcessWorkQueue, openJetStreamWorkQueue, runStrea
 import { loadSpecFile } from "@maspo/core";
 import { NO_ABLATIONS } from "@maspo/core";
 import { createWorldService, listenSimServer, loadWorld } from "@maspo/simlm";
-import { runCluster, runEmbedded } from "../packages/run/dist/index.js";
+import { runCluster, runEmbedded } from "@maspo/run";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "packages/cli/bin/maspo.js");

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { NO_ABLATIONS } from "@maspo/core";
 import { Rng, loadSpecFile } from "@maspo/core";
 import { bundledWorldNames, compileWorld, detectDirectives, expectedScore, loadWorld, oracle, recogniseAgent } from "@maspo/simlm";
-import { runEmbedded } from "../packages/run/dist/index.js";
+import { runEmbedded } from "@maspo/run";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 

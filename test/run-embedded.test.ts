@@ -11,7 +11,7 @@ import { generateDataset, loadWorld } from "@maspo/simlm";
 import { afterAll, describe, expect, it } from "vitest";
 import { NO_ABLATIONS } from "@maspo/core";
 import { runEmbedded } from "@maspo/run";
-import { createRunProgress } from "../packages/cli/src/run-progress.js";
+import { createRunProgress } from "@maspo/cli";
 import { BIN, ROOT, SMALL_SPEC, readReport, removeTempDirs, tempDir } from "./fixtures/maspo-processes.js";
 
 const SPEC = SMALL_SPEC;

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { buildAgentMessages, renderAgentPrompt } from "@maspo/core";
-import { registerSimCommands } from "../packages/cli/src/commands/sim.js";
+import { registerSimCommands } from "@maspo/cli";
 import { createSimFetch, generateDataset, IN_PROCESS_BASE_URL, loadWorld, oracle } from "@maspo/simlm";
 import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";

@@ -107,7 +107,7 @@ function shownFailures(cw: CompiledWorld, agent: WorldAgent, records: readonly T
   return shown;
 }
 
-interface Proposal {
+interface OptimizerProposal {
   analysis: string;
   modification: string;
   prompt: string;
@@ -122,7 +122,7 @@ function groundedFixes(agent: WorldAgent, promptText: string, shown: ReadonlyMap
     .map(([f]) => f);
 }
 
-function applyFix(agent: WorldAgent, prompt: string, failure: FailureSignature, rng: Rng): Proposal {
+function applyFix(agent: WorldAgent, prompt: string, failure: FailureSignature, rng: Rng): OptimizerProposal {
   const fix = failure.fix;
   const id = "add" in fix ? fix.add : fix.remove;
   const directive = agent.directives.find((d) => d.id === id);
@@ -142,7 +142,7 @@ function applyFix(agent: WorldAgent, prompt: string, failure: FailureSignature, 
 }
 
 /** The agent's own role prompt back, keeping the directives the role-less prompt carried. */
-function restoreRole(agent: WorldAgent, current: string): Proposal {
+function restoreRole(agent: WorldAgent, current: string): OptimizerProposal {
   let prompt = renderAgentPrompt(agent.prompt);
   const present = detectDirectives(agent, prompt);
   const carried = detectDirectives(agent, current);
@@ -165,7 +165,7 @@ function refutedDirectives(shown: ReadonlyMap<FailureSignature, number>): Set<st
   return new Set([...shown.keys()].flatMap((failure) => ("remove" in failure.fix ? [failure.fix.remove] : [])));
 }
 
-function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, refuted: ReadonlySet<string>, rng: Rng): Proposal {
+function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, refuted: ReadonlySet<string>, rng: Rng): OptimizerProposal {
   const present = detectDirectives(agent, prompt);
   const absent = agent.directives.filter((d) => !present.has(d.id) && !refuted.has(d.id));
   const presentList = agent.directives.filter((d) => present.has(d.id));
@@ -235,7 +235,7 @@ export function optimizerReply(ctx: ChatContext): string | undefined {
   const agent = named ?? recogniseAgent(ctx.cw, current);
   const rng = contextRng(ctx, "optimizer", textDigest(`${ctx.system}\n${ctx.user}`));
 
-  let proposal: Proposal;
+  let proposal: OptimizerProposal;
   if (!agent) {
     proposal = { analysis: "The role of this agent is unclear.", modification: "Tightened the wording.", prompt: current };
   } else {

@@ -169,10 +169,10 @@ export const DatasetSchema = z.strictObject({
 export const LENSES = ["local", "lookahead", "global"] as const;
 export type Lens = (typeof LENSES)[number];
 
-export const EvaluationSchema = z
+export const EvaluationSettingsSchema = z
   .union([z.strictObject({ model: modelId }), z.strictObject({ local: modelId, lookahead: modelId, global: modelId })])
   .meta({ description: "The judge model: one for all three lenses, or one per lens." });
-export type EvaluationSpec = z.output<typeof EvaluationSchema>;
+export type EvaluationSpec = z.output<typeof EvaluationSettingsSchema>;
 
 export const OptimizerSchema = z.strictObject({
   model: modelId,
@@ -301,7 +301,7 @@ export const RunSpecSchema = z
       .meta({ description: "The initial prompt of every agent: text, or {role, instructions, outputFormat?, constraints?}." }),
     serving: ServingSchema.optional(),
     dataset: DatasetSchema,
-    evaluation: EvaluationSchema,
+    evaluation: EvaluationSettingsSchema,
     optimizer: OptimizerSchema,
     search: SearchSchema,
     misalignment: MisalignmentSchema,
