@@ -9,12 +9,12 @@
  * import { loadSpecFile, NO_ABLATIONS } from "@maspo/core";
  * import { runEmbedded, SILENT_PROGRESS } from "@maspo/run";
  *
- * const { spec, dir } = await loadSpecFile("examples/math-chain.yaml", { env: process.env });
+ * const spec = await loadSpecFile("examples/math-chain.yaml", { env: process.env });
  * const { report, files } = await runEmbedded({
- *   spec, specDir: dir, outDir: "maspo-out/demo", resume: false,
+ *   spec, specDir: "examples", outDir: "maspo-out/demo", resume: false,
  *   ablations: NO_ABLATIONS, env: process.env, progress: SILENT_PROGRESS,
  * });
- * console.log(report.delta, files.md);
+ * console.log(JSON.stringify(report.delta.heldOut), files.md);
  * ```
  */
 export { runEmbedded, type EmbeddedRunOptions } from "./embedded-run.js";
