@@ -24,7 +24,8 @@ import {
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
-const CORE_DIST = pathToFileURL(join(ROOT, "packages/core/dist/index.js")).href;
+const CLUSTER_DIST = pathToFileURL(join(ROOT, "packages/cluster/dist/index.js")).href;
+const LLM_DIST = pathToFileURL(join(ROOT, "packages/llm/dist/index.js")).href;
 
 const endpoint = (baseURL: string): LlmEndpoint => ({
   id: "main",
@@ -269,7 +270,8 @@ async function startCountingEndpoint(hold: (call: number) => "gate" | "never" | 
 /** One process: open the shared cache, send one request, print each claim's outcome and the result as JSON lines. */
 const CHILD = `
 import { connect } from "@nats-io/transport-node";
-import { KvResponseCache, LlmClient } from ${JSON.stringify(CORE_DIST)};
+import { KvResponseCache } from ${JSON.stringify(CLUSTER_DIST)};
+import { LlmClient } from ${JSON.stringify(LLM_DIST)};
 const env = process.env;
 const nc = await connect({ servers: env.NATS_URL });
 const kv = await KvResponseCache.open(nc, { bucket: env.BUCKET });

@@ -106,7 +106,7 @@ describe("cluster workers", () => {
     const inner = createTaskHandler({ role: "executor", adapters, context: context(digestLlm()), endpoints });
     const workers = await clusterWith((task, ctx) => {
       seen.push(task.taskId);
-      if (seen.length <= 2) throw new TaskFailedError("E_FLAKY", "upstream outage", { retryable: true });
+      if (seen.length <= 2) throw new TaskFailedError("E_LLM_EXHAUSTED", "upstream outage", { retryable: true });
       return inner(task, ctx);
     });
     const trace = await workers.runGraph(request);
@@ -133,10 +133,10 @@ describe("cluster workers", () => {
   });
 
   it("reject with TaskFailedResultError naming the worker's code when a task fails for good", async () => {
-    const workers = await clusterWith(() => Promise.reject(new TaskFailedError("E_BROKEN", "cannot do this", { retryable: false })));
+    const workers = await clusterWith(() => Promise.reject(new TaskFailedError("E_LLM_HTTP", "cannot do this", { retryable: false })));
     const err = await workers.runGraph(request).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskFailedResultError);
-    expect((err as TaskFailedResultError).taskError.code).toBe("E_BROKEN");
+    expect((err as TaskFailedResultError).taskError.code).toBe("E_LLM_HTTP");
     expect((err as Error).message).toContain("cannot do this");
   });
 

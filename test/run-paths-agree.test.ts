@@ -112,7 +112,9 @@ describe("embedded and cluster runs are one path", () => {
     const c = await runClusterProcesses((await outageSpec(faults, settings)).spec, "outage-lasting");
     expect(e.code, e.proc.output()).toBe(1);
     expect(c.code, outputs(procs)).toBe(1);
-    expect(errorOf(e.proc.output())).toMatch(/task \S+ failed after 3 attempts: E_TASK_TRANSIENT: an LLM call failed transiently.*server: 500/);
+    expect(errorOf(e.proc.output())).toMatch(
+      /task \S+ failed after 3 attempts: E_TASK_TRANSIENT: an LLM call failed transiently.*server: 500/,
+    );
     expect(errorOf(c.proc.output())).toBe(errorOf(e.proc.output()));
   }, 240_000);
 });

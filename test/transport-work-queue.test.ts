@@ -207,7 +207,7 @@ describe.each([inProcess(), jetStream()])("WorkQueue contract: $name", (impl) =>
       "executor",
       async (_t, ctx) => {
         deliveries.push(ctx.deliveryCount);
-        if (ctx.deliveryCount < 3) throw new TaskFailedError("E_RATE_LIMIT", "slow down", { retryable: true });
+        if (ctx.deliveryCount < 3) throw new TaskFailedError("E_LLM_RATE_LIMITED", "slow down", { retryable: true });
         return "finally";
       },
       { concurrency: 1 },
@@ -226,7 +226,7 @@ describe.each([inProcess(), jetStream()])("WorkQueue contract: $name", (impl) =>
       "executor",
       async () => {
         calls++;
-        throw new TaskFailedError("E_TIMEOUT", "the model timed out", { retryable: true });
+        throw new TaskFailedError("E_LLM_TIMEOUT", "the model timed out", { retryable: true });
       },
       { concurrency: 1 },
     );
@@ -235,7 +235,7 @@ describe.each([inProcess(), jetStream()])("WorkQueue contract: $name", (impl) =>
     expect(delivered?.result).toMatchObject({
       taskId: "doomed",
       ok: false,
-      error: { code: "E_TIMEOUT", message: "the model timed out", retryable: true },
+      error: { code: "E_LLM_TIMEOUT", message: "the model timed out", retryable: true },
     });
     expect(calls).toBe(2);
   });

@@ -14,7 +14,7 @@ import { ResultEnvelopeSchema, TaskEnvelopeSchema, type ResultEnvelope, type Tas
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
 /** Bytes that are not a valid message of the expected kind. `reason` is what goes into the dead-letter record. */
-export class CodecError extends MaspoError {
+export class CodecError extends MaspoError<"E_CODEC"> {
   readonly reason: string;
   readonly issues: readonly Issue[];
 

@@ -14,10 +14,12 @@ import {
   TASK_KINDS,
   TaskOutputSchema,
   formatIssue,
+  isErrorCode,
   issuesFromZod,
   taskIdFor,
   usageTotalsOf,
   type EngineWorkers,
+  type ErrorCode,
   type EvaluateRequest,
   type Evaluation,
   type Issue,
@@ -36,9 +38,12 @@ import type { ResultEnvelope, TaskError } from "./messages.js";
 import type { WorkQueue } from "./transport/work-queue.js";
 
 /** A task's final failure, as its worker reported it. */
-export class TaskFailedResultError extends MaspoError {
+export class TaskFailedResultError extends MaspoError<"E_CLUSTER_TASK"> {
   readonly taskId: string;
+  /** The record as it came off the bus: its code is a string, whatever the worker's version sent. */
   readonly taskError: TaskError;
+  /** The worker's code, when it is one this build catalogues (a worker of another version may send others). */
+  readonly workerCode: ErrorCode | undefined;
 
   constructor(kind: TaskKind, taskId: string, error: TaskError, attempts: number) {
     super(
@@ -47,11 +52,12 @@ export class TaskFailedResultError extends MaspoError {
     );
     this.taskId = taskId;
     this.taskError = error;
+    this.workerCode = isErrorCode(error.code) ? error.code : undefined;
   }
 }
 
 /** The results log ended (queue closed, connection lost for good) while tasks were still awaited. */
-export class ResultsLostError extends MaspoError {
+export class ResultsLostError extends MaspoError<"E_RESULTS_LOST"> {
   constructor(reason: string, options?: { cause?: unknown }) {
     super("E_RESULTS_LOST", `stopped reading task results (${reason}); resume the run with --resume`, options);
   }
@@ -186,7 +192,7 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
       throw new TaskFailedResultError(
         kind,
         taskId,
-        { code: "E_TASK_RESULT", message: `invalid result: ${reason}`, retryable: false },
+        { code: "E_TASK_RESULT" satisfies ErrorCode, message: `invalid result: ${reason}`, retryable: false },
         attempt,
       );
     }

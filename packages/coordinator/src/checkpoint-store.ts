@@ -26,7 +26,7 @@ export interface CheckpointStore {
   readonly location: string;
 }
 
-export class CheckpointMismatchError extends MaspoError {}
+export class CheckpointMismatchError extends MaspoError<"E_CHECKPOINT_MISMATCH"> {}
 
 export class FileCheckpointStore implements CheckpointStore {
   readonly location: string;

@@ -2,6 +2,7 @@
  * The agent graph as the engine walks it: topological order, successors, descendants. The spec
  * validator proves the graph is a DAG before any of these run, so they may assume it.
  */
+import { MaspoError } from "./errors.js";
 
 export interface GraphAgent {
   id: string;
@@ -27,7 +28,8 @@ export function topologicalOrder(graph: AgentGraph): string[] {
   while (order.length < graph.agents.length) {
     const next = graph.agents.find((a) => !done.has(a.id) && a.predecessors.every((p) => done.has(p)));
     if (!next)
-      throw new Error(
+      throw new MaspoError(
+        "E_GRAPH_CYCLE",
         `agent graph has a cycle among: ${graph.agents
           .filter((a) => !done.has(a.id))
           .map((a) => a.id)
@@ -62,6 +64,6 @@ export function descendantsOf(graph: AgentGraph, agentId: string): string[] {
 
 export function agentById(graph: AgentGraph, agentId: string): GraphAgent {
   const agent = graph.agents.find((a) => a.id === agentId);
-  if (!agent) throw new Error(`unknown agent "${agentId}"`);
+  if (!agent) throw new MaspoError("E_GRAPH_UNKNOWN_AGENT", `unknown agent "${agentId}"`);
   return agent;
 }

@@ -2,11 +2,16 @@
  * The error classes every maspo package throws. Each carries a stable `code` (for scripts, metrics
  * and tests to match on) and a message that says what to do about it.
  */
+import type { ErrorCode } from "./error-codes.js";
 
-export class MaspoError extends Error {
-  readonly code: string;
+/**
+ * Codes come from the catalogue (error-codes.ts), so a typo is a compile error. A subclass with a
+ * fixed set of codes narrows `C` to them (NatsConnectError: its two codes) so it cannot be given another.
+ */
+export class MaspoError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -32,7 +37,7 @@ export function formatIssue(issue: Issue): string {
  * Invalid input, with every problem found in it. Thrown only after collecting all issues, so a user
  * fixes their file in one pass instead of one error per run.
  */
-export class ValidationError extends MaspoError {
+export class ValidationError extends MaspoError<"E_VALIDATION"> {
   readonly issues: readonly Issue[];
   readonly source: string;
 

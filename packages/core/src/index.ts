@@ -1,5 +1,17 @@
 /** @maspo/core: what every maspo process shares. */
 export { MaspoError, ValidationError, formatIssue, type Issue } from "./errors.js";
+// The error catalogue: every code, its area, its exit status family; docs/errors.md is rendered from it.
+export {
+  ERROR_AREAS,
+  ERROR_CODES,
+  EXIT_FAMILIES,
+  isErrorCode,
+  type ErrorArea,
+  type ErrorCode,
+  type ErrorCodeInfo,
+  type ExitFamily,
+} from "./error-codes.js";
+export { renderErrorDocs } from "./error-docs.js";
 export { Rng, deriveSeed } from "./rng.js";
 export { normalizePrompt, promptVersion } from "./prompt-version.js";
 export {
@@ -50,7 +62,8 @@ export {
   type WeightsSetting,
 } from "./spec/schema.js";
 export { validateSpec, type SpecValidation, type ValidateOptions } from "./spec/validate.js";
-export { loadSpecFile, parseSpecText, type ReadSpec } from "./spec/load.js";
+export { loadSpecFile, parseSpecText, type LoadSpecOptions, type ReadSpec } from "./spec/load.js";
+export { applyOverrides, parseOverride, type SpecOverride } from "./spec/overrides.js";
 export { loadDataset, type DatasetSplits, type StoredDatasetSource } from "./spec/dataset.js";
 export { normalizeInput } from "./spec/dataset-checks.js";
 export type { Env } from "./spec/model-checks.js";

@@ -106,7 +106,7 @@ export interface CandidateComparison {
   ablations: LensAblations;
 }
 
-export class EvaluationError extends MaspoError {}
+export class EvaluationError extends MaspoError<"E_EVAL_WEIGHTS" | "E_EVAL_TRACE"> {}
 
 export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<CandidateComparison> {
   const { graph, llm, scoreFinal } = input;

@@ -6,6 +6,7 @@
  * outputs and how lookahead re-runs only what lies downstream.
  */
 import { type AgentGraph, type LlmCaller, agentById, buildAgentMessages, descendantsOf, topologicalOrder } from "@maspo/core";
+import { type ErrorCode, MaspoError } from "@maspo/core";
 import type { AgentStep, AgentStepStatus, Example, Trace } from "@maspo/core";
 
 export interface ExecuteGraphInput {
@@ -40,7 +41,7 @@ export async function executeGraph(input: ExecuteGraphInput): Promise<Trace> {
   const order = topologicalOrder(graph);
   let toRun: Set<string>;
   if (input.rerunFrom !== undefined) {
-    if (!input.base) throw new Error("executeGraph: rerunFrom needs a base trace");
+    if (!input.base) throw new MaspoError("E_EXECUTOR_RERUN_WITHOUT_BASE", "executeGraph: rerunFrom needs a base trace");
     toRun = new Set([input.rerunFrom, ...descendantsOf(graph, input.rerunFrom)]);
   } else {
     toRun = new Set(order);
@@ -51,13 +52,13 @@ export async function executeGraph(input: ExecuteGraphInput): Promise<Trace> {
   for (const agentId of order) {
     if (!toRun.has(agentId)) {
       const reused = input.base?.steps[agentId];
-      if (!reused) throw new Error(`executeGraph: base trace has no step for "${agentId}"`);
+      if (!reused) throw new MaspoError("E_EXECUTOR_BASE_STEP_MISSING", `executeGraph: base trace has no step for "${agentId}"`);
       steps[agentId] = reused;
       continue;
     }
     const agent = agentById(graph, agentId);
     const prompt = prompts[agentId];
-    if (prompt === undefined) throw new Error(`executeGraph: no prompt for agent "${agentId}"`);
+    if (prompt === undefined) throw new MaspoError("E_EXECUTOR_PROMPT_MISSING", `executeGraph: no prompt for agent "${agentId}"`);
     const upstream = agent.predecessors.map((p) => ({ agentId: p, output: steps[p]?.output ?? "" }));
     const messages = buildAgentMessages(prompt, example.input, upstream);
     const context = messages[1]?.content ?? "";
@@ -82,7 +83,8 @@ export async function executeGraph(input: ExecuteGraphInput): Promise<Trace> {
         latencyMs: performance.now() - started,
       };
     } catch (err) {
-      // A failed agent is part of the evidence: record it and let successors see an empty input.
+      // A failed agent is part of the evidence: record it and let successors see an empty input. The
+      // step keeps the thrower's code as a string (the trace is stored and sent as is).
       const e = err as { code?: unknown; message?: unknown };
       steps[agentId] = {
         agentId,
@@ -90,7 +92,7 @@ export async function executeGraph(input: ExecuteGraphInput): Promise<Trace> {
         context,
         output: "",
         status: "error",
-        error: { code: typeof e.code === "string" ? e.code : "E_AGENT_CALL", message: String(e.message ?? err) },
+        error: { code: typeof e.code === "string" ? e.code : ("E_AGENT_CALL" satisfies ErrorCode), message: String(e.message ?? err) },
         usage: { promptTokens: 0, completionTokens: 0 },
         cached: false,
         latencyMs: performance.now() - started,

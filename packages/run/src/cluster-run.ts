@@ -24,11 +24,11 @@ import {
   type NatsSession,
   type WorkQueueEvent,
 } from "@maspo/cluster";
-import { CheckpointMismatchError, type RunState, type StepEvent, assertResumable, globalRound, optimize } from "@maspo/coordinator";
+import { CheckpointMismatchError, type RunState, assertResumable, globalRound } from "@maspo/coordinator";
 import { RunRecordStore } from "./cluster/run-record-store.js";
 import { runSnapshotOf } from "./cluster/run-snapshot.js";
 import type { RunProgress } from "./run-progress.js";
-import { type MetricsPort, type RunOutcome, checkpointSaver, finishRun, optimizeConfigOf, resolveData, specHash } from "./run-job.js";
+import { type MetricsPort, type RunOutcome, resolveData, runJob, specHash } from "./run-job.js";
 
 export interface ClusterRunOptions {
   spec: RunSpec;
@@ -133,34 +133,16 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       }, BACKLOG_POLL_MS);
     }
 
-    const config = optimizeConfigOf(spec, data, options.ablations, Date.now());
-    const save = checkpointSaver(store, { specHash: hash, seed: spec.seed, ablations });
-    const result = await optimize(
-      config,
-      clusterWorkers,
-      {
-        onStep: async (event: StepEvent) => {
-          await save(event.state);
-          metrics.recordRun(runSnapshotOf({ ...event, round: globalRound(event.step, config.search.rounds) }));
-          progress.step(event, clusterWorkers.usage());
-        },
-        onRound: (event) => progress.round(event, clusterWorkers.usage()),
-      },
-      resumeState,
-    );
-    await save(result.state);
-    progress.stop();
-
-    const finished = await finishRun({
+    const finished = await runJob({
       spec,
       data,
-      config,
-      result,
+      ablations: options.ablations,
       workers: clusterWorkers,
-      ablations,
-      specHash: hash,
+      store,
+      progress,
       outDir: options.outDir,
-      checkpointLocation: store.location,
+      resumeState,
+      afterStep: (event, config) => metrics.recordRun(runSnapshotOf({ ...event, round: globalRound(event.step, config.search.rounds) })),
     });
     await store.markDone();
     return { runId, ...finished };

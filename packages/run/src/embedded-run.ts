@@ -8,17 +8,15 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Ablations, type LlmCaller, type RunSpec, ablationNames } from "@maspo/core";
-import { FileCheckpointStore, type RunState, type StepEvent, assertResumable, optimize } from "@maspo/coordinator";
+import { FileCheckpointStore, type RunState, assertResumable } from "@maspo/coordinator";
 import { FileResponseCache } from "@maspo/llm";
 import type { RunProgress } from "./run-progress.js";
 import {
   RunRefusedError,
-  checkpointSaver,
   createRunLlmClient,
-  finishRun,
-  optimizeConfigOf,
   resolveData,
   runEndpoints,
+  runJob,
   specHash,
   workerContextOf,
   type RunOutcome,
@@ -66,25 +64,17 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
     settings: spec.cluster,
   });
   try {
-    const config = optimizeConfigOf(spec, data, options.ablations, Date.now());
-    const save = checkpointSaver(store, { specHash: hash, seed: spec.seed, ablations });
-    const result = await optimize(
-      config,
+    return await runJob({
+      spec,
+      data,
+      ablations: options.ablations,
       workers,
-      {
-        onStep: async (event: StepEvent) => {
-          await save(event.state);
-          progress.step(event, workers.usage());
-        },
-        onRound: (event) => progress.round(event, workers.usage()),
-      },
+      store,
+      progress,
+      outDir,
       resumeState,
-    );
-    await save(result.state);
-    progress.stop();
-
-    phase = "finish";
-    return await finishRun({ spec, data, config, result, workers, ablations, specHash: hash, outDir, checkpointLocation: store.location });
+      beforeFinish: () => (phase = "finish"),
+    });
   } finally {
     await workers.close();
   }

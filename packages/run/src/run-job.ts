@@ -10,6 +10,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type Ablations,
+  ablationNames,
   type EngineWorkers,
   type Example,
   MaspoError,
@@ -31,6 +32,8 @@ import {
 import { type LlmAccounting, LlmClient, type LlmEndpoint, type LlmEventListener, type ResponseCache } from "@maspo/llm";
 import {
   type CheckpointStore,
+  type StepEvent,
+  optimize,
   type OptimizeConfig,
   type OptimizeResult,
   type Report,
@@ -40,9 +43,10 @@ import {
   renderHtml,
   renderMarkdown,
 } from "@maspo/coordinator";
+import type { RunProgress } from "./run-progress.js";
 import { type World, createSimFetch, generateDataset, loadWorld, worldScorer } from "@maspo/simlm";
 
-export class RunRefusedError extends MaspoError {}
+export class RunRefusedError extends MaspoError<"E_SPEC_DATASET" | "E_SPEC_METRIC" | "E_NO_CHECKPOINT"> {}
 
 /** A `/metrics` port: a number, or "auto" for any free one (0 or absent: no metrics server). */
 export type MetricsPort = number | "auto";
@@ -270,6 +274,61 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
   await writeFile(files.md, renderMarkdown(report));
   await writeFile(files.html, renderHtml(report));
   return { report, files };
+}
+
+export interface RunJobInput {
+  spec: RunSpec;
+  data: ResolvedData;
+  ablations: Ablations;
+  /** The coordinator's workers: in process or over JetStream — the job does not know which. */
+  workers: EngineWorkers;
+  store: CheckpointStore;
+  progress: RunProgress;
+  outDir: string;
+  resumeState: RunState | undefined;
+  /** Called after each step's checkpoint (the cluster coordinator updates its metrics here). */
+  afterStep?: (event: StepEvent, config: OptimizeConfig) => void;
+  /** Called once optimization is over, before the held-out split is run. */
+  beforeFinish?: () => void;
+}
+
+/**
+ * The run job itself, the same in both modes: optimize (checkpointing after every step), then finish
+ * (the held-out split, twice) and write the report.
+ */
+export async function runJob(input: RunJobInput): Promise<RunOutcome> {
+  const { spec, data, workers, progress } = input;
+  const ablations = ablationNames(input.ablations);
+  const hash = specHash(spec);
+  const config = optimizeConfigOf(spec, data, input.ablations, Date.now());
+  const save = checkpointSaver(input.store, { specHash: hash, seed: spec.seed, ablations });
+  const result = await optimize(
+    config,
+    workers,
+    {
+      onStep: async (event: StepEvent) => {
+        await save(event.state);
+        input.afterStep?.(event, config);
+        progress.step(event, workers.usage());
+      },
+      onRound: (event) => progress.round(event, workers.usage()),
+    },
+    input.resumeState,
+  );
+  await save(result.state);
+  progress.stop();
+  input.beforeFinish?.();
+  return finishRun({
+    spec,
+    data,
+    config,
+    result,
+    workers,
+    ablations,
+    specHash: hash,
+    outDir: input.outDir,
+    checkpointLocation: input.store.location,
+  });
 }
 
 /** Saves the loop's state after every step as a checkpoint of this run (spec hash, seed and ablations name it). */

@@ -9,7 +9,7 @@ import { scoreWorldFinal, type WorldExample } from "./dataset.js";
 import { simulateChat } from "./simulate-chat.js";
 import type { World } from "./world-schema.js";
 
-export class MissingPromptError extends MaspoError {
+export class MissingPromptError extends MaspoError<"E_MISSING_PROMPT"> {
   constructor(agentId: string) {
     super("E_MISSING_PROMPT", `No prompt for agent "${agentId}": pass one prompt text per agent of the world.`);
   }

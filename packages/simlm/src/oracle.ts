@@ -17,7 +17,7 @@ import type { World, WorldAgent } from "./world-schema.js";
 /** Directive ids per agent id. */
 export type DirectiveAssignment = Readonly<Record<string, ReadonlySet<string>>>;
 
-export class OracleError extends MaspoError {
+export class OracleError extends MaspoError<"E_ORACLE"> {
   constructor(message: string) {
     super("E_ORACLE", message);
   }

@@ -12,7 +12,7 @@ import { WorldSchema, type World } from "./world-schema.js";
 /** The bundled worlds' folder: beside src/ and dist/ alike, so it resolves under vitest and when built. */
 const WORLDS_DIR = fileURLToPath(new URL("../worlds/", import.meta.url));
 
-export class WorldNotFoundError extends MaspoError {
+export class WorldNotFoundError extends MaspoError<"E_WORLD_NOT_FOUND"> {
   constructor(nameOrPath: string, cause?: unknown) {
     super(
       "E_WORLD_NOT_FOUND",

@@ -5,7 +5,7 @@
  * checkpoint: the output directory's (embedded) or the run's in JetStream KV (cluster).
  */
 import { dirname, resolve } from "node:path";
-import { loadSpecFile } from "@maspo/core";
+import { type SpecOverride, loadSpecFile, parseOverride } from "@maspo/core";
 import type { Ablations } from "@maspo/core";
 import type { Report } from "@maspo/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
@@ -27,6 +27,8 @@ import { summarizeSpec } from "../spec-summary.js";
 
 interface RunFlags extends NatsFlags {
   out?: string;
+  seed?: number;
+  set: SpecOverride[];
   resume?: string | true;
   runId?: string;
   metricsPort?: MetricsPort;
@@ -39,6 +41,17 @@ interface RunFlags extends NatsFlags {
   traces: boolean;
   globalOnly?: boolean;
   independent?: boolean;
+}
+
+function seedOf(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, found "${raw}"`);
+  return n;
+}
+
+/** `--set` may be given many times; each is checked at once, so a malformed one names itself. */
+function collectOverride(raw: string, previous: SpecOverride[]): SpecOverride[] {
+  return [...previous, parseOverride(raw)];
 }
 
 function presetName(raw: string): string {
@@ -64,6 +77,13 @@ export function registerRunCommand(program: Command, io: CliIo): void {
       "paper: the paper's setting (weights 0.4/0.4/0.2, K=2, 2 children, 3 steps per agent, 3 rounds, pool 50, minibatch 10, 3 cases)",
       presetName,
     )
+    .option("--seed <n>", "the run's seed, overriding the spec's `seed`", seedOf)
+    .option(
+      "--set <path=value>",
+      "override a spec field by path before validation, e.g. --set search.beamSize=8 (value read as YAML; repeatable)",
+      collectOverride,
+      [],
+    )
     .option("--quiet", "print only the report location and errors")
     .option("--json-logs", "log progress as JSON lines")
     .option("--no-lookahead", "ablation (benchmarking only): drop the Lookahead Potential lens")
@@ -76,7 +96,8 @@ export function registerRunCommand(program: Command, io: CliIo): void {
   command.action(async (file: string, flags: RunFlags) => {
     const specPath = resolve(io.cwd, file);
     // A coordinator calls no LLM: API keys are only needed in the workers' environments.
-    const loaded = await loadSpecFile(specPath, { env: io.env, checkEnv: flags.nats === undefined });
+    const overrides = [...flags.set, ...(flags.seed !== undefined ? [{ path: "seed", value: flags.seed }] : [])];
+    const loaded = await loadSpecFile(specPath, { env: io.env, checkEnv: flags.nats === undefined, overrides });
     const spec = flags.preset === "paper" ? applyPreset(loaded, "paper") : loaded;
     const ablations: Ablations = {
       noLookahead: !flags.lookahead,

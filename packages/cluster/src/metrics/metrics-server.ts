@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { MaspoError } from "@maspo/core";
 
-export class MetricsServerError extends MaspoError {
+export class MetricsServerError extends MaspoError<"E_METRICS_LISTEN"> {
   constructor(message: string, options?: { cause?: unknown }) {
     super("E_METRICS_LISTEN", message, options);
   }

@@ -22,7 +22,7 @@ type Manifest = z.infer<typeof ManifestSchema>;
 /** Room left in a message for the manifest wrapper, subject and headers. */
 const HEADROOM = 16 * 1024;
 
-export class KvValueError extends MaspoError {
+export class KvValueError extends MaspoError<"E_KV_VALUE"> {
   constructor(key: string, reason: string) {
     super("E_KV_VALUE", `KV value "${key}" is unreadable: ${reason}; delete the key and let it be rewritten`);
   }

@@ -11,6 +11,7 @@
  * call, never a wrong answer: the values behind these leases are content-addressed.
  */
 import { KvWatchInclude, type KV } from "@nats-io/kv";
+import { MaspoError } from "@maspo/core";
 import { z } from "zod";
 import { CodecError, decode, encode } from "../codec.js";
 import { isStaleRevision } from "./kv-revision.js";
@@ -154,7 +155,7 @@ async function waitForEnd(ctx: KvLeaseContext, key: string, held: LeaseRecord, s
         }
         expireAfter(readLease(entry.value));
       }
-      finish(() => reject(new Error(`the watch on lease ${key} ended before the lease did; is NATS reachable?`)));
+      finish(() => reject(new MaspoError("E_KV_LEASE_WATCH", `the watch on lease ${key} ended before the lease did; is NATS reachable?`)));
     })().catch((err: unknown) => finish(() => reject(err)));
   });
 }

@@ -19,7 +19,7 @@ import { chunkKeys, chunkSizeFor, KvValueError, readChunks, writeChunks } from "
 import { takeKvLease, type KvLeaseContext } from "./kv-lease.js";
 import { isStaleRevision } from "./kv-revision.js";
 
-export class CheckpointConflictError extends MaspoError {
+export class CheckpointConflictError extends MaspoError<"E_CHECKPOINT_CONFLICT"> {
   constructor(runId: string, expected: number | undefined) {
     super(
       "E_CHECKPOINT_CONFLICT",

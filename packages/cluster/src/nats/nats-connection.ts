@@ -15,11 +15,7 @@ import {
 } from "./connection-options.js";
 import { ensureServerCompat, type ServerSupport } from "./server-compat.js";
 
-export class NatsConnectError extends MaspoError {
-  constructor(code: "E_NATS_AUTH" | "E_NATS_CONNECT", message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class NatsConnectError extends MaspoError<"E_NATS_AUTH" | "E_NATS_CONNECT"> {}
 
 export interface NatsSession {
   nc: NatsConnection;

@@ -11,7 +11,7 @@ import { MaspoError } from "@maspo/core";
 export const MIN_SERVER_VERSION = "2.9.0";
 const FEATURES_NEEDING_MIN = "work-queue streams with durable pull consumers created by name, KV compare-and-swap, nak with delay";
 
-export class ServerCompatError extends MaspoError {
+export class ServerCompatError extends MaspoError<"E_NATS_SERVER"> {
   constructor(message: string, options?: { cause?: unknown }) {
     super("E_NATS_SERVER", message, options);
   }

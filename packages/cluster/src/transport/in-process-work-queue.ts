@@ -7,7 +7,7 @@ import { decodeResult, decodeTask, encode, validate } from "../codec.js";
 import type { WorkerRole } from "@maspo/core";
 import { TaskEnvelopeSchema, type ResultEnvelope, type TaskEnvelope } from "../messages.js";
 import { checkRunId } from "../subjects.js";
-import { describeFailure, retryDelayMs, shouldRetry } from "./task-failure.js";
+import { describeFailure, retryDelayMs, shouldRetry, sharedAbortController } from "./task-failure.js";
 import { RunMismatchError, WorkQueueClosedError } from "./transport-errors.js";
 import {
   parseWorkQueueSettings,
@@ -110,7 +110,7 @@ class InProcessWorkQueue implements WorkQueue {
       concurrency: Math.max(1, Math.floor(options.concurrency)),
       inFlight: 0,
       stopping: false,
-      abort: new AbortController(),
+      abort: sharedAbortController(),
       idle: [],
     };
     const list = this.processors.get(role) ?? [];

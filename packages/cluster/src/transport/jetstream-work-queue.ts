@@ -10,8 +10,9 @@
  *   dead-letter stream with their reason, then term()ed (2.9 ignores a term reason, hence the copy).
  *   A task that reached maxDeliver without any ack (its workers died) becomes an error result too.
  * - Results go to the run's results log (a limits stream, not a work queue): the coordinator reads it
- *   with an ordered consumer from a position it keeps in its checkpoint, so a restarted coordinator
- *   gets every result it had not folded yet, including those that arrived while it was down.
+ *   from its start with an ordered consumer (see queue-workers.ts: task ids are content hashes, so a
+ *   resumed step may ask again for work finished long before), so a restarted coordinator gets every
+ *   result, including those that arrived while it was down.
  */
 import {
   DeliverPolicy,
@@ -31,7 +32,7 @@ import { checkRunId, deadLetterSubject, resultSubject, runStreamNames, workConsu
 import { publishWithRetry } from "./jetstream-publish.js";
 import { ensureRunStreams, ensureWorkConsumer } from "./run-streams.js";
 import { Semaphore } from "./semaphore.js";
-import { describeFailure, retryDelayMs, shouldRetry } from "./task-failure.js";
+import { describeFailure, retryDelayMs, shouldRetry, sharedAbortController } from "./task-failure.js";
 import { PayloadTooLargeError, RunMismatchError, WorkQueueClosedError } from "./transport-errors.js";
 import {
   parseWorkQueueSettings,
@@ -226,7 +227,7 @@ class JetStreamProcessor {
   private messages: ConsumerMessages | undefined;
   private advisories: Subscription | undefined;
   private readonly semaphore: Semaphore;
-  private readonly abort = new AbortController();
+  private readonly abort = sharedAbortController();
   private readonly running = new Set<string>();
   private readonly completed = new Set<string>();
   private idleWaiters: (() => void)[] = [];

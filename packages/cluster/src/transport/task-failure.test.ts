@@ -5,8 +5,8 @@ import { TaskFailedError } from "./transport-errors.js";
 
 describe("task failures", () => {
   test("a TaskFailedError keeps its code and retryable flag", () => {
-    expect(describeFailure(new TaskFailedError("E_RATE", "429", { retryable: true }))).toEqual({
-      code: "E_RATE",
+    expect(describeFailure(new TaskFailedError("E_LLM_RATE_LIMITED", "429", { retryable: true }))).toEqual({
+      code: "E_LLM_RATE_LIMITED",
       message: "429",
       retryable: true,
     });
@@ -15,7 +15,11 @@ describe("task failures", () => {
   test("any error with retryable: true is retryable; plain errors and MaspoErrors are not", () => {
     expect(describeFailure(Object.assign(new Error("timeout"), { retryable: true })).retryable).toBe(true);
     expect(describeFailure(new Error("boom"))).toEqual({ code: "E_TASK_FAILED", message: "Error: boom", retryable: false });
-    expect(describeFailure(new MaspoError("E_SPEC", "bad"))).toEqual({ code: "E_SPEC", message: "bad", retryable: false });
+    expect(describeFailure(new MaspoError("E_SPEC_UNVALIDATED", "bad"))).toEqual({
+      code: "E_SPEC_UNVALIDATED",
+      message: "bad",
+      retryable: false,
+    });
     expect(describeFailure("a string")).toEqual({ code: "E_TASK_FAILED", message: "a string", retryable: false });
   });
 

@@ -3,7 +3,8 @@
  * retry delay (exponential backoff with jitter). Jitter is seeded by task id and delivery, so a
  * retry schedule is reproducible and replicas still spread out.
  */
-import { MaspoError } from "@maspo/core";
+import { setMaxListeners } from "node:events";
+import { MaspoError, type ErrorCode } from "@maspo/core";
 import type { TaskError } from "../messages.js";
 import { Rng } from "@maspo/core";
 import type { WorkQueueSettings } from "./work-queue.js";
@@ -12,8 +13,9 @@ import type { WorkQueueSettings } from "./work-queue.js";
 export function describeFailure(err: unknown): TaskError {
   const retryable = typeof err === "object" && err !== null && "retryable" in err && (err as { retryable: unknown }).retryable === true;
   if (err instanceof MaspoError) return { code: err.code, message: err.message, retryable };
-  if (err instanceof Error) return { code: "E_TASK_FAILED", message: `${err.name}: ${err.message}`, retryable };
-  return { code: "E_TASK_FAILED", message: String(err), retryable };
+  const code = "E_TASK_FAILED" satisfies ErrorCode;
+  if (err instanceof Error) return { code, message: `${err.name}: ${err.message}`, retryable };
+  return { code, message: String(err), retryable };
 }
 
 /** Delay before delivery `deliveryCount + 1` of a task that failed retryably on delivery `deliveryCount`. */
@@ -35,4 +37,15 @@ export function retryDelayMs(
 /** Whether a failed delivery is retried (true) or becomes a final error result (false). */
 export function shouldRetry(error: TaskError, deliveryCount: number, maxDeliver: number): boolean {
   return error.retryable && deliveryCount < maxDeliver;
+}
+
+/**
+ * The abort controller of one processor: every task it runs, and every LLM request of each task,
+ * listens on its signal at once. Those listeners are removed as each request ends, so many at a
+ * time is the design, not a leak: Node's default warning at 11 listeners would only mislead.
+ */
+export function sharedAbortController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -1,5 +1,5 @@
 /** Errors the work transport throws to its callers, and the one handlers throw to ask for a retry. */
-import { MaspoError } from "@maspo/core";
+import { MaspoError, type ErrorCode } from "@maspo/core";
 
 /**
  * Thrown by a task handler to fail a task with a stable code. `retryable: true` asks for a retry with
@@ -8,25 +8,25 @@ import { MaspoError } from "@maspo/core";
 export class TaskFailedError extends MaspoError {
   readonly retryable: boolean;
 
-  constructor(code: string, message: string, options: { retryable: boolean; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options: { retryable: boolean; cause?: unknown }) {
     super(code, message, { cause: options.cause });
     this.retryable = options.retryable;
   }
 }
 
-export class RunMismatchError extends MaspoError {
+export class RunMismatchError extends MaspoError<"E_RUN_MISMATCH"> {
   constructor(queueRunId: string, taskRunId: string) {
     super("E_RUN_MISMATCH", `task for run "${taskRunId}" submitted to the work queue of run "${queueRunId}"; open a queue for that run`);
   }
 }
 
-export class WorkQueueClosedError extends MaspoError {
+export class WorkQueueClosedError extends MaspoError<"E_QUEUE_CLOSED"> {
   constructor(operation: string) {
     super("E_QUEUE_CLOSED", `cannot ${operation}: the work queue is closed; open a new one`);
   }
 }
 
-export class PayloadTooLargeError extends MaspoError {
+export class PayloadTooLargeError extends MaspoError<"E_PAYLOAD_TOO_LARGE"> {
   constructor(what: string, bytes: number, maxBytes: number) {
     super(
       "E_PAYLOAD_TOO_LARGE",

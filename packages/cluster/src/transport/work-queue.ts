@@ -72,8 +72,8 @@ export interface ProcessHandle {
 export interface DeliveredResult {
   result: ResultEnvelope;
   /**
-   * Where this result sits in the run's results log. A coordinator stores the last position it folded
-   * into its checkpoint and resumes with `results({ after: position })`.
+   * Where this result sits in the run's results log, for a reader that wants to go on from there
+   * (`results({ after: position })`). The coordinator reads from the start instead: see queue-workers.ts.
    */
   position: number;
 }

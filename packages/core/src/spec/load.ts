@@ -9,6 +9,7 @@ import { LineCounter, isNode, parseDocument } from "yaml";
 import { type Issue, ValidationError } from "../errors.js";
 import { parsePath } from "../issue-path.js";
 import type { RunSpec } from "./schema.js";
+import { type SpecOverride, overrideDocument } from "./overrides.js";
 import { type ValidateOptions, validateSpec } from "./validate.js";
 
 export interface ReadSpec {
@@ -58,7 +59,12 @@ function withLine(issue: Issue, line: number | undefined): Issue {
  * Load and validate a spec file. Dataset and world paths are resolved against the file's directory.
  * Throws ValidationError carrying every problem found.
  */
-export async function loadSpecFile(file: string, options: Omit<ValidateOptions, "baseDir"> = {}): Promise<RunSpec> {
+export interface LoadSpecOptions extends Omit<ValidateOptions, "baseDir"> {
+  /** Applied to the document before validation (`--set`, `--seed`, a sweep's grid point). */
+  overrides?: readonly SpecOverride[];
+}
+
+export async function loadSpecFile(file: string, options: LoadSpecOptions = {}): Promise<RunSpec> {
   const path = resolve(file);
   let text: string;
   try {
@@ -79,11 +85,21 @@ export async function loadSpecFile(file: string, options: Omit<ValidateOptions, 
       { path: "(root)", expected: "a run spec (a mapping with task, models, graph, prompts, …)", found: "an empty document" },
     ]);
   }
-  const result = await validateSpec(read.raw, { ...options, baseDir: dirname(path) });
-  if (!result.ok)
+  const { overrides = [], ...validateOptions } = options;
+  // Overrides that cannot apply are reported with whatever the validation of the rest finds.
+  const { doc, issues: overrideIssues } = overrideDocument(read.raw, overrides);
+  const result = await validateSpec(doc, { ...validateOptions, baseDir: dirname(path) });
+  if (!result.ok || overrideIssues.length > 0)
     throw new ValidationError(
       file,
-      result.issues.map((i) => withLine(i, read.lineOf(i.path))),
+      [...overrideIssues, ...(result.ok ? [] : result.issues)].map((i) => {
+        if (overrideIssues.includes(i)) return i;
+        // A problem in an overridden value is the override's, not the file's line.
+        const by = overrides.find((o) => i.path === o.path || i.path.startsWith(`${o.path}.`) || i.path.startsWith(`${o.path}[`));
+        return by
+          ? { ...i, hint: i.hint ? `${i.hint}; set by override ${by.path}` : `set by override ${by.path}` }
+          : withLine(i, read.lineOf(i.path));
+      }),
     );
   return result.spec;
 }

@@ -24,7 +24,7 @@ export const RunRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
-export class RunExistsError extends MaspoError {
+export class RunExistsError extends MaspoError<"E_RUN_EXISTS"> {
   constructor(runId: string, record: RunRecord) {
     const where = record.checkpoint ? `checkpointed at step ${record.checkpoint.state.nextStep}` : "started, not yet checkpointed";
     super(
@@ -34,7 +34,7 @@ export class RunExistsError extends MaspoError {
   }
 }
 
-export class RunNotFoundError extends MaspoError {
+export class RunNotFoundError extends MaspoError<"E_RUN_NOT_FOUND"> {
   constructor(runId: string) {
     super(
       "E_RUN_NOT_FOUND",

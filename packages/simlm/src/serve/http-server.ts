@@ -22,7 +22,7 @@ export interface SimHttpServer {
   close(): Promise<void>;
 }
 
-export class SimServerError extends MaspoError {}
+export class SimServerError extends MaspoError<"E_SIMLM_LISTEN"> {}
 
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {

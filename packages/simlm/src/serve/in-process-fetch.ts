@@ -3,6 +3,7 @@
  * real client (retries, timeouts, streaming, error classes) without opening a port. It answers
  * exactly what the HTTP server answers, because both play the same reply plans.
  */
+import { MaspoError } from "@maspo/core";
 import type { SimService } from "./sim-service.js";
 import { createWorldService, type SimWorldOptions } from "./world-service.js";
 
@@ -63,7 +64,7 @@ export function simFetch(service: SimService): SimFetch {
       const gone = signal ? AbortSignal.any([signal, bodyCancelled.signal]) : bodyCancelled.signal;
       service.handle({ method: method.toUpperCase(), path, body }, sink, gone).then(
         () => {
-          if (!started) reject(new Error("simlm: the request ended without a reply"));
+          if (!started) reject(new MaspoError("E_SIMLM_NO_REPLY", "simlm: the request ended without a reply"));
         },
         (err: unknown) => {
           if (started) stream?.error(err);
