@@ -1,12 +1,15 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const pkg = (name: string, file = "index") => fileURLToPath(new URL(`./packages/${name}/src/${file}.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Unit tests run against the sources; cross-process tests in test/ spawn the built CLI.
     alias: {
+      "@maspo/evaluator/internal": pkg("evaluator", "internal"),
+      "@maspo/mutator/internal": pkg("mutator", "internal"),
+      "@maspo/coordinator/internal": pkg("coordinator", "internal"),
       "@maspo/core": pkg("core"),
       "@maspo/llm": pkg("llm"),
       "@maspo/cluster": pkg("cluster"),

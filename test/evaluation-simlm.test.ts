@@ -13,7 +13,7 @@ import {
   evaluateCandidate,
   findMisalignments,
   type EvaluateCandidateInput,
-} from "@maspo/evaluator";
+} from "@maspo/evaluator/internal";
 import { executeGraph } from "@maspo/executor";
 import { type Example } from "@maspo/core";
 import {

@@ -5,10 +5,10 @@
  * misalignment evaluation lead it to take the trap out again.
  */
 import { DEFAULT_WEIGHTS, renderAgentPrompt, type LlmCaller } from "@maspo/core";
-import { evaluateCandidate, findMisalignments } from "@maspo/evaluator";
+import { evaluateCandidate, findMisalignments } from "@maspo/evaluator/internal";
 import { executeGraph } from "@maspo/executor";
 import { type Example } from "@maspo/core";
-import { buildMetaPrompt, mutate, parseProposal } from "@maspo/mutator";
+import { buildMetaPrompt, mutate, parseProposal } from "@maspo/mutator/internal";
 import { detectDirectives, generateDataset, loadWorld, promptForDirectives, simCaller, worldGraph, worldScorer } from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
 

@@ -1,41 +1,25 @@
-/** @maspo/evaluator: the three MASPO lenses, pairwise judging, the joint reward and misalignment mining. */
+/**
+ * @maspo/evaluator: the three MASPO lenses of a candidate prompt against a reference, judged pairwise
+ * in both orders; the joint reward; the misalignment cases a comparison shows.
+ *
+ * @example
+ * ```ts
+ * import { evaluateTask } from "@maspo/evaluator";
+ * // ctx: a WorkerContext (graph, llm, seed, judgeModels, optimizer, scoreFinal) — see @maspo/core
+ * const { R, lenses, cases } = await evaluateTask(ctx, {
+ *   agentId: "solver", candidate, reference, prompts, minibatch, baseTraces,
+ *   weights: { local: 0.25, lookahead: 0.35, global: 0.4 }, lookahead: true,
+ * });
+ * ```
+ */
+export { evaluateTask } from "./task.js";
 export {
   EvaluationError,
   evaluateCandidate,
-  type EvaluateCandidateInput,
   type CandidateComparison,
+  type EvaluateCandidateInput,
   type ExampleEvaluation,
   type LensOutcome,
   type LookaheadOutcome,
 } from "./evaluate-candidate.js";
-export {
-  EvaluationRequestSchema,
-  JudgeModelsSchema,
-  validateEvaluationRequest,
-  type EvaluationRequest,
-  type JudgeModels,
-} from "./evaluation-request.js";
-export { LensAblationsSchema, effectiveWeights, jointReward, type LensAblations, type MeasuredLenses } from "./joint-reward.js";
-export { VERDICT_FORMAT, buildJudgeMessages, judgeSystemMessage, type JudgeQuestion } from "./judge-prompts.js";
-export {
-  categoryOf,
-  countByCategory,
-  findMisalignments,
-  findTraceMisalignments,
-  reasonSignature,
-  type MisalignmentThresholds,
-  type TraceMisalignmentInput,
-} from "./misalignment.js";
-export { candidateScore, comparePairwise, type OrderOutcome, type PairwiseInput, type PairwiseOutcome } from "./pairwise.js";
-export {
-  DEFAULT_JUDGE_ATTEMPTS,
-  askJudge,
-  normaliseWinner,
-  parseVerdict,
-  type AskJudgeInput,
-  type JudgeOutcome,
-  type ParsedVerdict,
-  type Verdict,
-  type Winner,
-} from "./verdict.js";
-export { evaluateTask } from "./task.js";
+export { findMisalignments } from "./misalignment.js";

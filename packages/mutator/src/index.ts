@@ -1,27 +1,17 @@
-/** @maspo/mutator: trace-guided mutation — operators, the optimizer meta-prompt, proposal parsing. */
-export {
-  DEFAULT_META_PROMPT_LIMITS,
-  OPTIMIZER_SYSTEM_MESSAGE,
-  PROPOSAL_FORMAT,
-  buildMetaPrompt,
-  type MetaPrompt,
-  type MetaPromptInput,
-  type MetaPromptLimits,
-} from "./meta-prompt.js";
-export {
-  DEFAULT_MUTATION_ATTEMPTS,
-  ProposalLineageSchema,
-  MutationRequestSchema,
-  ProposedPromptSchema,
-  mutate,
-  validateMutationRequest,
-  type ProposalLineage,
-  type MutateInput,
-  type MutationRequest,
-  type MutationResult,
-  type ProposedPrompt,
-} from "./mutate.js";
-export { OPERATORS, type OperatorDefinition } from "./operators.js";
-export { dedupeProposals, parseProposal, type Deduplicated, type ParsedProposal, type ProposalParse } from "./proposals.js";
-export { successorStepsOf, traceOutcome, type TraceOutcome } from "./trace-outcome.js";
+/**
+ * @maspo/mutator: trace-guided mutation — the five operators turn an agent's real traces (and the
+ * misalignment buffer's hard negatives) into an optimizer meta-prompt, and its answer into new prompts.
+ *
+ * @example
+ * ```ts
+ * import { mutateTask } from "@maspo/mutator";
+ * // ctx: a WorkerContext (graph, llm, seed, judgeModels, optimizer, scoreFinal) — see @maspo/core
+ * const proposals = await mutateTask(ctx, {
+ *   agentId: "solver", parent, operator: "add_constraint", traces, hardNegatives: [],
+ *   children: 1, existingPrompts: [parent], seed: 7, noTraces: false,
+ * });
+ * ```
+ */
 export { mutateTask } from "./task.js";
+export { mutate, type MutateInput, type MutationResult, type ProposalLineage, type ProposedPrompt } from "./mutate.js";
+export { OPERATORS, type OperatorDefinition } from "./operators.js";
