@@ -90,6 +90,10 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
+/**
+ * One closure over the results seen, the waiters and the accounting: its parts (the log reader, the
+ * submit-once outcome, the resubmitting request) share that state and nothing else, so they stay together.
+ */
 export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   const { queue } = options;
   const emit = options.onEvent ?? (() => {});
@@ -177,22 +181,14 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
         if (result.error.retryable && attempt <= resubmits) continue;
         throw new TaskFailedResultError(kind, taskId, result.error, attempt);
       }
-      const output = TaskOutputSchema.safeParse(result.payload);
-      let issues: Issue[];
-      if (output.success) {
-        const value = schema.safeParse(output.data.value);
-        if (value.success) return value.data;
-        issues = issuesFromZod(value.error, output.data.value);
-      } else {
-        issues = issuesFromZod(output.error, result.payload);
-      }
+      const value = resultValue(result.payload, schema);
+      if (value.ok) return value.value;
       // A worker answered with something it should not have: a version mismatch or a bug, not weather.
-      const reason = issues.slice(0, 5).map(formatIssue).join("; ");
-      emit({ type: "invalid-result", role: result.role, taskId, reason });
+      emit({ type: "invalid-result", role: result.role, taskId, reason: value.reason });
       throw new TaskFailedResultError(
         kind,
         taskId,
-        { code: "E_TASK_RESULT" satisfies ErrorCode, message: `invalid result: ${reason}`, retryable: false },
+        { code: "E_TASK_RESULT" satisfies ErrorCode, message: `invalid result: ${value.reason}`, retryable: false },
         attempt,
       );
     }
@@ -213,6 +209,20 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
       await reader;
     },
   };
+}
+
+/** A successful result's value, checked against its kind's schema; the first problems when it does not fit. */
+function resultValue<S extends z.ZodType>(payload: unknown, schema: S): { ok: true; value: z.infer<S> } | { ok: false; reason: string } {
+  const output = TaskOutputSchema.safeParse(payload);
+  let issues: Issue[];
+  if (output.success) {
+    const value = schema.safeParse(output.data.value);
+    if (value.success) return { ok: true, value: value.data };
+    issues = issuesFromZod(value.error, output.data.value);
+  } else {
+    issues = issuesFromZod(output.error, payload);
+  }
+  return { ok: false, reason: issues.slice(0, 5).map(formatIssue).join("; ") };
 }
 
 /** A task's LLM use as it reads when every request of it is answered from the response cache. */
