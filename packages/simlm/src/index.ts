@@ -8,12 +8,12 @@ export {
   type ProblemTemplate,
   type Feature,
   type JudgeLens,
-} from "./world-schema.js";
-export { loadWorld, bundledWorldNames, bundledWorldPath, parseWorldYaml, validateWorld, WorldNotFoundError } from "./world-load.js";
-export { ChatRequestSchema, ChatMessageSchema, messageText, type ChatRequest, type ChatRequestMessage } from "./chat-request.js";
-export { simulateChat, countTokens, type SimChatResult, type SimChoice, type SimUsage } from "./simulate-chat.js";
-export { generateDataset, scoreWorldFinal, extractFinalAnswer, type WorldExample, type Dataset } from "./dataset.js";
-export { runGraphDirect, scorePromptSet, MissingPromptError, type GraphRun } from "./graph-run.js";
+} from "./world/world-schema.js";
+export { loadWorld, bundledWorldNames, bundledWorldPath, parseWorldYaml, validateWorld, WorldNotFoundError } from "./world/world-load.js";
+export { ChatRequestSchema, ChatMessageSchema, messageText, type ChatRequest, type ChatRequestMessage } from "./reading/chat-request.js";
+export { simulateChat, countTokens, type SimChatResult, type SimChoice, type SimUsage } from "./roles/simulate-chat.js";
+export { generateDataset, scoreWorldFinal, extractFinalAnswer, type WorldExample, type Dataset } from "./world/dataset.js";
+export { runGraphDirect, scorePromptSet, MissingPromptError, type GraphRun } from "./oracle/graph-run.js";
 export {
   oracle,
   expectedScore,
@@ -22,9 +22,9 @@ export {
   OracleError,
   type OracleResult,
   type DirectiveAssignment,
-} from "./oracle.js";
-export { detectDirectives, recogniseAgent } from "./prompt-reading.js";
-export { compileWorld, type CompiledWorld } from "./compiled-world.js";
-export { simCaller, type RecordingSimCaller } from "./sim-caller.js";
-export { worldGraph, worldScorer } from "./world-graph.js";
+} from "./oracle/oracle.js";
+export { detectDirectives, recogniseAgent } from "./reading/prompt-reading.js";
+export { compileWorld, type CompiledWorld } from "./world/compiled-world.js";
+export { simCaller, type RecordingSimCaller } from "./serve/sim-caller.js";
+export { worldGraph, worldScorer } from "./world/world-graph.js";
 export * from "./serve/index.js";

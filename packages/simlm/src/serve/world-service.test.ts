@@ -1,7 +1,7 @@
 import { ValidationError } from "@maspo/core";
 import { describe, expect, it } from "vitest";
-import { loadWorld } from "../world-load.js";
-import type { World } from "../world-schema.js";
+import { loadWorld } from "../world/world-load.js";
+import type { World } from "../world/world-schema.js";
 import { NO_REALISM } from "./service-realism.js";
 import { createWorldService, worldBackend, worldRealism } from "./world-service.js";
 

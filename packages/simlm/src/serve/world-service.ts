@@ -4,9 +4,9 @@
  * The only serving module that knows what a world is.
  */
 import { issuesFromZod } from "@maspo/core";
-import { ChatRequestSchema } from "../chat-request.js";
-import { simulateChat } from "../simulate-chat.js";
-import type { World } from "../world-schema.js";
+import { ChatRequestSchema } from "../reading/chat-request.js";
+import { simulateChat } from "../roles/simulate-chat.js";
+import type { World } from "../world/world-schema.js";
 import type { ChatBackend } from "./chat-backend.js";
 import { NO_REALISM, parseServiceRealism, type ServiceRealism, type ServiceRealismInput } from "./service-realism.js";
 import { createSimService, type SimService } from "./sim-service.js";

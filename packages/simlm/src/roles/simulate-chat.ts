@@ -5,12 +5,12 @@
  */
 import type { ChatContext } from "./chat-context.js";
 import { agentReply } from "./agent-role.js";
-import { messageText, type ChatRequest } from "./chat-request.js";
-import { compileWorld } from "./compiled-world.js";
+import { messageText, type ChatRequest } from "../reading/chat-request.js";
+import { compileWorld } from "../world/compiled-world.js";
 import { genericReply } from "./generic-role.js";
 import { judgeReply } from "./judge-role.js";
 import { optimizerReply } from "./optimizer-role.js";
-import type { World } from "./world-schema.js";
+import type { World } from "../world/world-schema.js";
 
 export interface SimChoice {
   index: number;

@@ -5,8 +5,8 @@
  */
 import { type LlmCallRequest, type LlmCaller } from "@maspo/core";
 import { apiSeed } from "@maspo/llm";
-import { simulateChat } from "./simulate-chat.js";
-import type { World } from "./world-schema.js";
+import { simulateChat } from "../roles/simulate-chat.js";
+import type { World } from "../world/world-schema.js";
 
 export interface RecordingSimCaller extends LlmCaller {
   /** Every request made, in call order. */

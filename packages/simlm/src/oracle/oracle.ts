@@ -1,18 +1,18 @@
 /**
  * The oracle: the expected held-out score of any directive assignment, computed exactly from the
- * agent model (agent-model.ts) rather than sampled, and the best assignment found by enumerating
+ * agent model (roles/agent-model.ts) rather than sampled, and the best assignment found by enumerating
  * every directive subset of every agent. Floor = the initial prompts, ceiling = the best set.
  * Scores are fractions in [0, 1].
  */
 import { MaspoError, renderAgentPrompt } from "@maspo/core";
-import { carriesContent, outputFeatures, recoverProbability, sigmoid, successLogit } from "./agent-model.js";
-import { compileWorld, type CompiledWorld } from "./compiled-world.js";
-import { generateDataset, scoreWorldFinal, type WorldExample } from "./dataset.js";
-import { renderFeature } from "./output-reading.js";
-import { recogniseProblem, renderFacts } from "./problem.js";
-import { addDirective, removeDirective } from "./prompt-edit.js";
-import { detectDirectives } from "./prompt-reading.js";
-import type { World, WorldAgent } from "./world-schema.js";
+import { carriesContent, outputFeatures, recoverProbability, sigmoid, successLogit } from "../roles/agent-model.js";
+import { compileWorld, type CompiledWorld } from "../world/compiled-world.js";
+import { generateDataset, scoreWorldFinal, type WorldExample } from "../world/dataset.js";
+import { renderFeature } from "../reading/output-reading.js";
+import { recogniseProblem, renderFacts } from "../world/problem.js";
+import { addDirective, removeDirective } from "../roles/prompt-edit.js";
+import { detectDirectives } from "../reading/prompt-reading.js";
+import type { World, WorldAgent } from "../world/world-schema.js";
 
 /** Directive ids per agent id. */
 export type DirectiveAssignment = Readonly<Record<string, ReadonlySet<string>>>;

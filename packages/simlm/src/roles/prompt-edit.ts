@@ -3,8 +3,8 @@
  * is one), remove every sentence that carries a directive, or swap one paraphrase for another. The
  * simulated optimizer proposes prompts with these edits and the oracle writes its best prompts with them.
  */
-import { sentenceCarries, sentenceSpans } from "./phrase-match.js";
-import type { Directive } from "./world-schema.js";
+import { sentenceCarries, sentenceSpans } from "../reading/phrase-match.js";
+import type { Directive } from "../world/world-schema.js";
 
 /** A trigger phrase as an imperative sentence. */
 export function directiveSentence(directive: Directive, which = 0): string {

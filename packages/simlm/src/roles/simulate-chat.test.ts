@@ -1,10 +1,10 @@
 import { buildAgentMessages } from "@maspo/core";
 import { describe, expect, it } from "vitest";
-import { ChatRequestSchema } from "./chat-request.js";
-import { generateDataset } from "./dataset.js";
-import { oracle } from "./oracle.js";
+import { ChatRequestSchema } from "../reading/chat-request.js";
+import { generateDataset } from "../world/dataset.js";
+import { oracle } from "../oracle/oracle.js";
 import { countTokens, simulateChat } from "./simulate-chat.js";
-import { loadWorld } from "./world-load.js";
+import { loadWorld } from "../world/world-load.js";
 
 const world = loadWorld("math-chain");
 const o = oracle(world);

@@ -1,14 +1,14 @@
 import { buildAgentUserMessage, renderAgentPrompt } from "@maspo/core";
 import { describe, expect, it } from "vitest";
-import { generateDataset, type WorldExample } from "./dataset.js";
+import { generateDataset, type WorldExample } from "../world/dataset.js";
 import { runGraphDirect, scorePromptSet } from "./graph-run.js";
-import { bundledWorldNames, loadWorld } from "./world-load.js";
-import { compileWorld } from "./compiled-world.js";
+import { bundledWorldNames, loadWorld } from "../world/world-load.js";
+import { compileWorld } from "../world/compiled-world.js";
 import { expectedScore, initialDirectives, oracle, promptForDirectives, type OracleResult } from "./oracle.js";
-import { addDirective } from "./prompt-edit.js";
-import { detectDirectives, recogniseAgent } from "./prompt-reading.js";
-import { simulateChat } from "./simulate-chat.js";
-import type { World, WorldAgent } from "./world-schema.js";
+import { addDirective } from "../roles/prompt-edit.js";
+import { detectDirectives, recogniseAgent } from "../reading/prompt-reading.js";
+import { simulateChat } from "../roles/simulate-chat.js";
+import type { World, WorldAgent } from "../world/world-schema.js";
 
 // The judge and meta-prompt layouts of docs/llm-protocol.md, as the evaluator and mutator write them.
 function judgeMessages(system: string, sections: Array<[string, string]>) {

@@ -3,10 +3,10 @@
  * content it states contradicts the truth worked out from the task. Successor agents, the judge and
  * the optimizer all see an output only this way.
  */
-import { renderTemplate } from "./expression.js";
-import type { CompiledWorld } from "./compiled-world.js";
-import type { Problem } from "./problem.js";
-import { renderFacts } from "./problem.js";
+import { renderTemplate } from "../world/expression.js";
+import type { CompiledWorld } from "../world/compiled-world.js";
+import type { Problem } from "../world/problem.js";
+import { renderFacts } from "../world/problem.js";
 
 export interface ReadOutput {
   features: Set<string>;

@@ -9,8 +9,8 @@ import { parseDocument } from "yaml";
 import { checkWorld } from "./world-check.js";
 import { WorldSchema, type World } from "./world-schema.js";
 
-/** The bundled worlds' folder: beside src/ and dist/ alike, so it resolves under vitest and when built. */
-const WORLDS_DIR = fileURLToPath(new URL("../worlds/", import.meta.url));
+/** The bundled worlds' folder, beside src/ and dist/ alike (this file is in src/world/ or dist/world/): under vitest and when built. */
+const WORLDS_DIR = fileURLToPath(new URL("../../worlds/", import.meta.url));
 
 export class WorldNotFoundError extends MaspoError<"E_WORLD_NOT_FOUND"> {
   constructor(nameOrPath: string, cause?: unknown) {

@@ -5,11 +5,11 @@
  * of the time, with seeded noise and a bias toward whichever response is shown first.
  */
 import { contextRng, jsonReply, textDigest, type ChatContext } from "./chat-context.js";
-import { findTask, splitSections, type Section } from "./message-sections.js";
-import { normalize } from "./phrase-match.js";
-import { recogniseProblem } from "./problem.js";
-import { readOutput } from "./output-reading.js";
-import type { JudgeLens } from "./world-schema.js";
+import { findTask, splitSections, type Section } from "../reading/message-sections.js";
+import { normalize } from "../reading/phrase-match.js";
+import { recogniseProblem } from "../world/problem.js";
+import { readOutput } from "../reading/output-reading.js";
+import type { JudgeLens } from "../world/world-schema.js";
 
 const JUDGE_CUE =
   /\b(judge|judging|compare|comparing|comparison|evaluate|evaluator|evaluating|grade|grader|verdict|winner|which (response|answer|output|candidate) is better|better response)\b/;

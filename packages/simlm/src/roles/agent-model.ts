@@ -1,11 +1,11 @@
 /**
  * An agent's behaviour as numbers: which features its output has and how likely it is to be right,
  * given the directives in its prompt, what its predecessors' outputs contain, and the example's
- * difficulty. The simulated agent (agent-role.ts) draws from it and the oracle (oracle.ts) takes
+ * difficulty. The simulated agent (agent-role.ts) draws from it and the oracle (oracle/oracle.ts) takes
  * its expectation — one model, so the oracle's ceiling is what the graph actually scores.
  */
-import type { CompiledWorld } from "./compiled-world.js";
-import type { WorldAgent } from "./world-schema.js";
+import type { CompiledWorld } from "../world/compiled-world.js";
+import type { WorldAgent } from "../world/world-schema.js";
 
 /** The features an agent's output has under a directive set, in output order. Removals win over additions. */
 export function outputFeatures(cw: CompiledWorld, agent: WorldAgent, directives: ReadonlySet<string>): string[] {

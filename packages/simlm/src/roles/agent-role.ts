@@ -8,12 +8,12 @@ import type { ChatContext } from "./chat-context.js";
 import { contextRng } from "./chat-context.js";
 import { outputFeatures, successProbability } from "./agent-model.js";
 import { genericReply } from "./generic-role.js";
-import { findTask, splitSections } from "./message-sections.js";
-import { normalize } from "./phrase-match.js";
-import { corruptProblem, recogniseProblem, renderFacts, type Problem } from "./problem.js";
-import { readOutput, renderFeature } from "./output-reading.js";
-import { detectDirectives, recogniseAgent } from "./prompt-reading.js";
-import type { WorldAgent } from "./world-schema.js";
+import { findTask, splitSections } from "../reading/message-sections.js";
+import { normalize } from "../reading/phrase-match.js";
+import { corruptProblem, recogniseProblem, renderFacts, type Problem } from "../world/problem.js";
+import { readOutput, renderFeature } from "../reading/output-reading.js";
+import { detectDirectives, recogniseAgent } from "../reading/prompt-reading.js";
+import type { WorldAgent } from "../world/world-schema.js";
 
 export interface UpstreamView {
   features: Set<string>;

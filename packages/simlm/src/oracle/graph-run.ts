@@ -4,10 +4,10 @@
  * what tests use to score a prompt set end to end without the executor.
  */
 import { buildAgentMessages, MaspoError } from "@maspo/core";
-import { compileWorld } from "./compiled-world.js";
-import { scoreWorldFinal, type WorldExample } from "./dataset.js";
-import { simulateChat } from "./simulate-chat.js";
-import type { World } from "./world-schema.js";
+import { compileWorld } from "../world/compiled-world.js";
+import { scoreWorldFinal, type WorldExample } from "../world/dataset.js";
+import { simulateChat } from "../roles/simulate-chat.js";
+import type { World } from "../world/world-schema.js";
 
 export class MissingPromptError extends MaspoError<"E_MISSING_PROMPT"> {
   constructor(agentId: string) {

@@ -15,8 +15,8 @@ import {
   type Value,
 } from "./expression.js";
 import { compileWorld, featureMarker, topologicalOrder } from "./compiled-world.js";
-import { sentenceCarries } from "./phrase-match.js";
-import { detectDirectives, recogniseAgent } from "./prompt-reading.js";
+import { sentenceCarries } from "../reading/phrase-match.js";
+import { detectDirectives, recogniseAgent } from "../reading/prompt-reading.js";
 import type { World } from "./world-schema.js";
 
 /** The oracle enumerates every directive subset; beyond this many combinations it would not finish in seconds. */

@@ -8,14 +8,14 @@
  */
 import { renderAgentPrompt, type Rng } from "@maspo/core";
 import { contextRng, jsonReply, textDigest, type ChatContext } from "./chat-context.js";
-import { splitSections, type Section } from "./message-sections.js";
-import { normalize } from "./phrase-match.js";
-import { recogniseProblem } from "./problem.js";
-import { readOutput } from "./output-reading.js";
+import { splitSections, type Section } from "../reading/message-sections.js";
+import { normalize } from "../reading/phrase-match.js";
+import { recogniseProblem } from "../world/problem.js";
+import { readOutput } from "../reading/output-reading.js";
 import { addDirective, addSentence, removeDirective, rephraseDirective } from "./prompt-edit.js";
-import { detectDirectives, recogniseAgent } from "./prompt-reading.js";
-import type { CompiledWorld } from "./compiled-world.js";
-import type { FailureSignature, WorldAgent } from "./world-schema.js";
+import { detectDirectives, recogniseAgent } from "../reading/prompt-reading.js";
+import type { CompiledWorld } from "../world/compiled-world.js";
+import type { FailureSignature, WorldAgent } from "../world/world-schema.js";
 
 const OPTIMIZER_CUE =
   /\b(prompt engineer|prompt engineering|improve|improving|improved|rewrite|rewriting|revise|revising|optimi[sz]e|optimi[sz]ing|optimi[sz]er|refine|refining|mutate|mutation)\b/;

@@ -2,9 +2,9 @@
  * Reading an agent prompt the way a model would: which of the world's agents it asks for (its role
  * description — lose it and the agent is a generic assistant) and which directives its sentences carry.
  */
-import type { CompiledWorld } from "./compiled-world.js";
+import type { CompiledWorld } from "../world/compiled-world.js";
 import { normalize, phrasePosition, sentenceCarries, sentenceSpans } from "./phrase-match.js";
-import type { WorldAgent } from "./world-schema.js";
+import type { WorldAgent } from "../world/world-schema.js";
 
 /** The agent whose recognition phrase appears earliest in the prompt (the role sentence comes first). */
 export function recogniseAgent(cw: CompiledWorld, promptText: string): WorldAgent | undefined {

@@ -3,7 +3,7 @@
  * sample index — nothing else. Each role (agent, judge, optimizer, generic) answers from this.
  */
 import { deriveSeed, Rng } from "@maspo/core";
-import type { CompiledWorld } from "./compiled-world.js";
+import type { CompiledWorld } from "../world/compiled-world.js";
 
 export interface ChatContext {
   cw: CompiledWorld;
