@@ -23,6 +23,7 @@ export const LAYERS = {
     "@maspo/evaluator",
     "@maspo/mutator",
     "@maspo/coordinator",
+    "p-limit",
     "pino",
     "zod",
   ],

@@ -1,23 +1,27 @@
-// The committed JSON Schema (maspo.schema.json) is what `maspo schema` prints, and it checks spec
-// files the way an editor would: every example passes, broken ones fail.
+// The committed JSON Schemas (maspo.schema.json, maspo-sweep.schema.json) are what `maspo schema`
+// (and `--sweep`) print, and they check spec and sweep files the way an editor would: every example
+// passes, broken ones fail.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { runSpecSchemaText } from "@maspo/cli";
+import { runSpecSchemaText, sweepSchemaText } from "@maspo/cli";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const EXAMPLES = join(REPO, "examples");
-const exampleFiles = readdirSync(EXAMPLES)
+const yamlFiles = readdirSync(EXAMPLES)
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
+// A sweep file says so in its name; every other example is a run spec.
+const exampleFiles = yamlFiles.filter((f) => !/sweep/.test(f));
+const sweepFiles = yamlFiles.filter((f) => /sweep/.test(f));
 
 // strict: a schema keyword ajv does not know is an error, so the file stays clean for every editor.
-const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
-  JSON.parse(readFileSync(join(REPO, "maspo.schema.json"), "utf8")) as object,
-);
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const validate = ajv.compile(JSON.parse(readFileSync(join(REPO, "maspo.schema.json"), "utf8")) as object);
+const validateSweep = ajv.compile(JSON.parse(readFileSync(join(REPO, "maspo-sweep.schema.json"), "utf8")) as object);
 
 function example(name: string): Record<string, unknown> {
   return parse(readFileSync(join(EXAMPLES, name), "utf8")) as Record<string, unknown>;
@@ -51,5 +55,23 @@ describe("maspo.schema.json", () => {
     expect(problems.some((p) => p.includes("serach"))).toBe(true);
     expect(problems.some((p) => p.includes('"missingProperty":"guards"'))).toBe(true);
     expect(problems.some((p) => p.startsWith("/graph/topology"))).toBe(true);
+  });
+});
+
+describe("maspo-sweep.schema.json", () => {
+  it("is exactly what `maspo schema --sweep` prints (regenerate: npx maspo schema --sweep > maspo-sweep.schema.json)", () => {
+    expect(readFileSync(join(REPO, "maspo-sweep.schema.json"), "utf8")).toBe(sweepSchemaText());
+  });
+
+  it("has a sweep example, wired to it for editors and accepted by it", () => {
+    expect(sweepFiles.length).toBeGreaterThan(0);
+    for (const file of sweepFiles) {
+      expect(readFileSync(join(EXAMPLES, file), "utf8"), file).toMatch(/^# yaml-language-server: \$schema=\.\.\/maspo-sweep\.schema\.json/);
+      expect(validateSweep(example(file)), JSON.stringify(validateSweep.errors)).toBe(true);
+    }
+  });
+
+  it("rejects a sweep with an unknown key and a seed that is not a whole number", () => {
+    expect(validateSweep({ base: "x.yaml", seeds: [1.5], sedes: [1] })).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { registerInitCommand } from "./commands/init.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerSchemaCommand } from "./commands/schema.js";
 import { registerSimCommands } from "./commands/sim.js";
+import { registerSweepCommand } from "./commands/sweep.js";
 import { registerValidateCommand } from "./commands/validate.js";
 import { registerWorkerCommand } from "./commands/worker.js";
 import { ExitStatus, ReportedError, exitStatusOf } from "./exit-status.js";
@@ -26,6 +27,7 @@ export function buildProgram(io: CliIo): Command {
   registerSchemaCommand(program, io);
   registerInitCommand(program, io);
   registerRunCommand(program, io);
+  registerSweepCommand(program, io);
   registerSimCommands(program, io);
   registerWorkerCommand(program, io);
   return program;

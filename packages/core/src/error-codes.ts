@@ -29,6 +29,7 @@ export const ERROR_AREAS = {
   transport: "Transport and work queue",
   nats: "NATS and KV",
   run: "Runs and checkpoints",
+  sweep: "Sweeps",
   simlm: "simlm",
   metrics: "Metrics",
   cli: "CLI",
@@ -330,6 +331,12 @@ export const ERROR_CODES = {
   },
 
   // cli
+  // sweep
+  E_SWEEP_EXISTS: {
+    area: "sweep",
+    exit: "refused",
+    doc: "The output directory already holds a sweep: add --resume to finish that one, or give another --out.",
+  },
   E_REFUSED: {
     area: "cli",
     exit: "refused",

@@ -33,6 +33,8 @@ export interface EmbeddedRunOptions {
   ablations: Ablations;
   env: Record<string, string | undefined>;
   progress: RunProgress;
+  /** The LLM response cache's directory (default: `cache` in outDir); a sweep shares one across its runs. */
+  cacheDir?: string;
   /** Wraps the LLM caller (tests record every request through it). */
   wrapLlm?: (llm: LlmCaller, phase: () => "optimize" | "finish") => LlmCaller;
 }
@@ -54,7 +56,12 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   }
 
   await mkdir(outDir, { recursive: true });
-  const client = createRunLlmClient({ spec, env: options.env, cache: new FileResponseCache(join(outDir, "cache")), world: data.world });
+  const client = createRunLlmClient({
+    spec,
+    env: options.env,
+    cache: new FileResponseCache(options.cacheDir ?? join(outDir, "cache")),
+    world: data.world,
+  });
   let phase: "optimize" | "finish" = "optimize";
   const llm = options.wrapLlm ? options.wrapLlm(client, () => phase) : client;
 

@@ -48,3 +48,23 @@ export {
   type NewRun,
   type RunRecord,
 } from "./cluster/run-record-store.js";
+export { expandConfigurations, isSweepDocument, loadSweepPlan, sweepFileJsonSchema, SweepFileSchema, type SweepFile, type SweepPlan, type SweepRun } from "./sweep/sweep-plan.js";
+export {
+  SweepRefusedError,
+  sweep,
+  sweepRunId,
+  type SweepCounts,
+  type SweepFiles,
+  type SweepOptions,
+  type SweepOutcome,
+  type SweepProgress,
+} from "./sweep/sweep.js";
+export {
+  meanInterval,
+  renderSweepHtml,
+  renderSweepMarkdown,
+  summarizeSweep,
+  type ConfigurationSummary,
+  type SweepRunResult,
+  type SweepSummary,
+} from "./sweep/sweep-summary.js";

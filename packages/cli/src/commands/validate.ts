@@ -1,9 +1,11 @@
 /**
- * `maspo validate <spec...>`: every problem of each spec at once, each with its path, what was
+ * `maspo validate <spec...>`: every problem of each spec (or sweep file: every expanded run) at once, each with its path, what was
  * expected and what was found; exit 2 if any spec has one. Nothing is started.
  */
 import { resolve } from "node:path";
-import { type Issue, ValidationError, loadSpecFile } from "@maspo/core";
+import { readFile } from "node:fs/promises";
+import { type Issue, ValidationError, loadSpecFile, parseSpecText } from "@maspo/core";
+import { isSweepDocument, loadSweepPlan } from "@maspo/run";
 import type { Command } from "commander";
 import type { CliIo } from "../cli-io.js";
 import { ExitStatus, ReportedError } from "../exit-status.js";
@@ -18,11 +20,31 @@ type Outcome = { spec: string; ok: true; summary: string } | { spec: string; ok:
 
 async function validateOne(file: string, flags: ValidateFlags, io: CliIo): Promise<Outcome> {
   try {
-    const spec = await loadSpecFile(resolve(io.cwd, file), { env: io.env, checkEnv: flags.envCheck });
+    const path = resolve(io.cwd, file);
+    if (await isSweepFile(path)) {
+      const plan = await loadSweepPlan(path, { env: io.env, checkEnv: flags.envCheck });
+      return {
+        spec: file,
+        ok: true,
+        summary: `sweep of ${plan.runs.length} runs (${plan.configurations.length} configurations) of ${plan.base}`,
+      };
+    }
+    const spec = await loadSpecFile(path, { env: io.env, checkEnv: flags.envCheck });
     return { spec: file, ok: true, summary: summarizeSpec(spec) };
   } catch (error) {
     if (error instanceof ValidationError) return { spec: file, ok: false, issues: error.issues };
     throw error;
+  }
+}
+
+/** A sweep file names a base spec; anything else (a file that does not parse, too) is read as a run spec. */
+async function isSweepFile(path: string): Promise<boolean> {
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) return false;
+  try {
+    return isSweepDocument(parseSpecText(text, path).raw);
+  } catch {
+    return false; // the run spec loader reports the syntax error with its line
   }
 }
 
