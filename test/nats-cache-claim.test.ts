@@ -212,7 +212,7 @@ describe("KvResponseCache claims, clients on separate NATS connections", () => {
     const bucket = "claim_dead_owner";
     const ncDead = await connect({ servers: server.url });
     const dying = await KvResponseCache.open(ncDead, { bucket });
-    const key = completionCacheKey("claim-model", request("3+3"));
+    const key = completionCacheKey(endpoint("http://llm.test/v1"), request("3+3"));
     const orphan = await dying.claim(key, 300);
     if (!orphan.owner) throw new Error("expected the dying connection to own the claim");
     await ncDead.close();

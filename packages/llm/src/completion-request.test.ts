@@ -13,29 +13,39 @@ const req: LlmCompletionRequest = {
   seed: 11,
 };
 
+const at = { baseURL: "https://llm.test/v1", model: "m" };
+
 describe("completion cache key", () => {
-  it("is the same for the same model and request whatever the endpoint id, role or signal", () => {
+  it("is the same for the same endpoint, model and request whatever the endpoint id, role or signal", () => {
     const other = { ...req, endpointId: "e2", role: "evaluator" as const, signal: new AbortController().signal };
-    expect(completionCacheKey("m", other)).toBe(completionCacheKey("m", req));
+    expect(completionCacheKey(at, other)).toBe(completionCacheKey(at, req));
+  });
+
+  it("differs between two servers of the same model name, and ignores trailing slashes and URL credentials", () => {
+    const key = completionCacheKey(at, req);
+    expect(completionCacheKey({ ...at, baseURL: "https://other.test/v1" }, req)).not.toBe(key);
+    expect(completionCacheKey({ ...at, baseURL: "simlm://math-chain" }, req)).not.toBe(key);
+    expect(completionCacheKey({ ...at, baseURL: "https://llm.test/v1/" }, req)).toBe(key);
+    expect(completionCacheKey({ ...at, baseURL: "https://user:pass@llm.test/v1" }, req)).toBe(key);
   });
 
   it("changes with the model, any message, the sampling parameters, the seed and the sample index", () => {
-    const base = completionCacheKey("m", req);
+    const base = completionCacheKey(at, req);
     const variants = [
-      completionCacheKey("m2", req),
-      completionCacheKey("m", { ...req, messages: [...req.messages, { role: "assistant", content: "" }] }),
-      completionCacheKey("m", { ...req, temperature: 0.7 }),
-      completionCacheKey("m", { ...req, topP: 0.5 }),
-      completionCacheKey("m", { ...req, maxTokens: 10 }),
-      completionCacheKey("m", { ...req, json: true }),
-      completionCacheKey("m", { ...req, seed: 12 }),
-      completionCacheKey("m", { ...req, sampleIndex: 1 }),
+      completionCacheKey({ ...at, model: "m2" }, req),
+      completionCacheKey(at, { ...req, messages: [...req.messages, { role: "assistant", content: "" }] }),
+      completionCacheKey(at, { ...req, temperature: 0.7 }),
+      completionCacheKey(at, { ...req, topP: 0.5 }),
+      completionCacheKey(at, { ...req, maxTokens: 10 }),
+      completionCacheKey(at, { ...req, json: true }),
+      completionCacheKey(at, { ...req, seed: 12 }),
+      completionCacheKey(at, { ...req, sampleIndex: 1 }),
     ];
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
   });
 
   it("treats sampleIndex 0 and an absent sampleIndex as the same request", () => {
-    expect(completionCacheKey("m", { ...req, sampleIndex: 0 })).toBe(completionCacheKey("m", req));
+    expect(completionCacheKey(at, { ...req, sampleIndex: 0 })).toBe(completionCacheKey(at, req));
   });
 });
 

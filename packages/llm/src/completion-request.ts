@@ -79,18 +79,46 @@ export function chatCompletionBody(model: string, request: LlmCompletionRequest)
   };
 }
 
-/** Bumped when what a cached value means changes, so old caches are not misread. */
-const CACHE_KEY_VERSION = "maspo-llm-cache/1";
+/** Bumped when what a cached value means changes, so old caches are not misread (2: keyed by endpoint identity). */
+const CACHE_KEY_VERSION = "maspo-llm-cache/2";
+
+/** What names the server that answers: its base URL and the model asked. Never the key (it is not part of either). */
+export interface EndpointIdentity {
+  baseURL: string;
+  model: string;
+}
+
+/**
+ * The base URL as it identifies a server: without user info (credentials never enter a key) and
+ * trailing slashes, so `https://host/v1/` and `https://host/v1` are one endpoint.
+ */
+function serverOf(baseURL: string): string {
+  let url = baseURL.trim();
+  try {
+    const parsed = new URL(url);
+    if (parsed.username !== "" || parsed.password !== "") {
+      parsed.username = "";
+      parsed.password = "";
+      url = parsed.toString();
+    }
+  } catch {
+    // not a URL the WHATWG parser reads (simlm://<world> is): used as written
+  }
+  return url.replace(/\/+$/, "");
+}
 
 /**
  * The content address of a request: sha256 (hex) of the canonical JSON of everything that decides the
- * answer — model name, messages, sampling parameters, seed and sample index. Not the endpoint id,
- * base URL or key: the same model asked the same thing is the same call wherever it is served.
+ * answer — the endpoint's identity (base URL and model name), messages, sampling parameters, seed and
+ * sample index. Two endpoints serving the same model name are two servers: a refusal by one must never
+ * be papered over by the other's cached answers. Not the endpoint id, the role or the key: renaming
+ * an endpoint or asking for another role is the same call to the same server.
  */
-export function completionCacheKey(model: string, request: LlmCompletionRequest): string {
+export function completionCacheKey(endpoint: EndpointIdentity, request: LlmCompletionRequest): string {
   const identity = {
     v: CACHE_KEY_VERSION,
-    model,
+    server: serverOf(endpoint.baseURL),
+    model: endpoint.model,
     messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
     temperature: request.temperature,
     top_p: request.topP ?? null,

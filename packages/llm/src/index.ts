@@ -18,7 +18,7 @@ export {
   type FetchFor,
   type LlmEndpoint,
 } from "./llm-endpoint.js";
-export { apiSeed, completionCacheKey, type LlmCompletion, type LlmCompletionRequest } from "./completion-request.js";
+export { apiSeed, completionCacheKey, type EndpointIdentity, type LlmCompletion, type LlmCompletionRequest } from "./completion-request.js";
 export {
   MAX_CLAIM_TTL_MS,
   MemoryResponseCache,

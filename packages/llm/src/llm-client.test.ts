@@ -388,6 +388,30 @@ describe("LlmClient cache", () => {
     expect(c2.accounting.totals()).toMatchObject({ calls: 0, cacheHits: 1, costUsd: 0 });
   });
 
+  it("never answers one endpoint from another's cached answers when both serve the same model name", async () => {
+    // Two servers, one model name: the second refuses every call. Its refusal must surface, not the first one's answers.
+    const good = fakeOpenAI();
+    const refusing = fakeOpenAI(() => ({ status: 401 }));
+    const cache = new FileResponseCache(dir);
+    const first = await client(good, { cache }).complete(request());
+    expect(first.cached).toBe(false);
+    const other = client(refusing, { cache, endpoints: [endpoint({ baseURL: "http://other-llm.test/v1" })] });
+    const err = await other.complete(request()).catch((e: unknown) => e);
+    expect(refusing.seen).toHaveLength(1);
+    expect(err).toBeInstanceOf(LlmError);
+    expect(other.accounting.totals()).toMatchObject({ cacheHits: 0 });
+  });
+
+  it("hits its own endpoint's cache again, whatever the endpoint is called and with or without a trailing slash", async () => {
+    const fake = fakeOpenAI();
+    const cache = new FileResponseCache(dir);
+    const first = await client(fake, { cache }).complete(request());
+    const renamed = client(fake, { cache, endpoints: [endpoint({ id: "renamed", baseURL: "http://llm.test/v1/" })] });
+    const again = await renamed.complete(request({ endpointId: "renamed" }));
+    expect(fake.seen).toHaveLength(1);
+    expect(again).toEqual({ ...first, cached: true });
+  });
+
   it("shares one call among concurrent identical requests", async () => {
     const fake = fakeOpenAI(() => ({}), 10);
     const events: LlmEvent[] = [];
@@ -490,7 +514,7 @@ describe("LlmClient with a cache that offers cross-process claims", () => {
 
   it("does not call when the value was stored between its miss and its claim", async () => {
     const fake = fakeOpenAI();
-    const key = completionCacheKey("test-model", request());
+    const key = completionCacheKey(endpoint(), request());
     const { cache, memory, log } = claimingCache(() => {
       // Another process stored its value and released just before this claim.
       void memory.set(key, stored);

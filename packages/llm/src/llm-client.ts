@@ -188,7 +188,7 @@ export class LlmClient implements LlmCaller {
       ]);
     }
     const { endpoint } = rt;
-    const key = completionCacheKey(endpoint.model, request);
+    const key = completionCacheKey(endpoint, request);
     const base = { endpointId: endpoint.id, model: endpoint.model, role: request.role, cacheKey: key };
     const waiter = this.waiterSignal(request);
     try {
