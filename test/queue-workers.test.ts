@@ -3,7 +3,7 @@
  * answers equal direct calls, identical requests share a task, and failures come back typed.
  */
 import { createHash } from "node:crypto";
-import { ResponseCacheError, parseLlmEndpoints } from "@maspo/llm";
+import { ResponseCacheError, parseLlmEndpoints, probeTask } from "@maspo/llm";
 import {
   TaskFailedError,
   TaskFailedResultError,
@@ -77,7 +77,7 @@ async function clusterWith(handler: TaskHandler) {
   return startQueueWorkers({ queue });
 }
 
-const adapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask };
+const adapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask, probe: probeTask };
 
 describe("cluster workers", () => {
   it("answer a runGraph request exactly as the direct call does, and count its LLM use once", async () => {
@@ -87,7 +87,7 @@ describe("cluster workers", () => {
     const direct = await runGraphTask(context(digestLlm()), request);
     expect({ ...viaQueue, steps: {} }).toEqual({ ...direct, steps: {} });
     expect(Object.values(viaQueue.steps).map((s) => s.output)).toEqual(Object.values(direct.steps).map((s) => s.output));
-    expect(workers.usage()).toEqual({ calls: 2, tokens: 30, usd: (20 * 1 + 10 * 2) / 1e6, cacheHits: 0 });
+    expect(workers.usage()).toEqual({ calls: 2, tokens: 30, usd: (20 * 1 + 10 * 2) / 1e6, cacheHits: 0, retries: 0, failedAttempts: 0 });
     expect(calls).toHaveLength(2);
   });
 

@@ -1,8 +1,9 @@
 /**
  * One run path: the embedded mode is the cluster's task handler over an in-process queue, so an LLM
  * outage has the same outcome in both modes. A passing outage (calls failing, then answering) is
- * weather: both modes retry the affected tasks and end with the fault-free run's final prompts. A
- * lasting outage is a failure: both modes stop with exit status 1 and the same error.
+ * weather: both modes retry the affected tasks and end with the fault-free run's final prompts. An
+ * outage from the first call is found by the preflight: both modes refuse to start (exit 2) with the
+ * same error. (An outage that starts mid-run: test/preflight.test.ts.)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type NatsServer, startNatsServer } from "./helpers/nats-server.js";
@@ -74,12 +75,6 @@ async function runClusterProcesses(spec: string, runId: string): Promise<{ code:
   return { code, out, proc };
 }
 
-/** The error a failed run printed, without the task id (which task fails first is a race) and the simlm port. */
-function errorOf(output: string): string {
-  const line = output.split("\n").find((l) => /task .* failed after/.test(l)) ?? output;
-  return line.replace(/\b(runGraph|evaluate|mutate)\.[0-9a-f]{40}(\.r\d+)?/g, "$1.<id>").replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>");
-}
-
 describe("embedded and cluster runs are one path", () => {
   it("ride out a passing LLM outage the same way, both ending with the fault-free run's final prompts", async () => {
     // A third of all calls fail once (HTTP 500), then answer.
@@ -105,16 +100,40 @@ describe("embedded and cluster runs are one path", () => {
     expect(cluster.sim.total()).toBeGreaterThan(cr.cost.calls);
   }, 240_000);
 
-  it("stop on a lasting LLM outage with exit status 1 and the same error, in both modes", async () => {
+  it("report the retries of a run with 10% injected faults (429 with Retry-After, 500, malformed) and end with the fault-free final prompts", async () => {
+    const faults = { rate429: 0.04, rate500: 0.03, rateMalformed: 0.03, seed: 5, maxPerRequest: 2 };
+    const reports: ReportJson[] = [];
+    for (const mode of ["embedded", "cluster"] as const) {
+      const sim = await startCountingSim({ faults, retryAfterMs: 20 });
+      sims.push(sim);
+      const spec = await httpSpec(sim.url, "MASPO_TEST_KEY");
+      const run = mode === "embedded" ? await runEmbeddedProcess(spec) : await runClusterProcesses(spec, "faults-ten-percent");
+      expect(run.code, outputs(procs)).toBe(0);
+      reports.push(await readReport(run.out));
+    }
+    for (const r of reports) {
+      expect(r.finalPrompts).toEqual(reference.finalPrompts);
+      expect(r.cost.retries).toBeGreaterThan(0);
+      expect(r.cost.failedAttempts).toBeGreaterThanOrEqual(r.cost.retries);
+    }
+  }, 240_000);
+
+  it("refuse to start on an LLM outage that lasts from the first call, with exit status 2 and the same error, in both modes", async () => {
     const faults = { rate500: 1, maxPerRequest: 1_000_000 };
     const settings = "cluster:\n  backoffMs: [10]\n  maxDeliver: 2\n";
     const e = await runEmbeddedProcess((await outageSpec(faults, settings)).spec);
     const c = await runClusterProcesses((await outageSpec(faults, settings)).spec, "outage-lasting");
-    expect(e.code, e.proc.output()).toBe(1);
-    expect(c.code, outputs(procs)).toBe(1);
-    expect(errorOf(e.proc.output())).toMatch(
-      /task \S+ failed after 3 attempts: E_TASK_TRANSIENT: an LLM call failed transiently.*server: 500/,
+    expect(e.code, e.proc.output()).toBe(2);
+    expect(c.code, outputs(procs)).toBe(2);
+    const preflightError = (output: string) =>
+      output
+        .split("\n")
+        .filter((l) => /preflight|endpoint '/.test(l))
+        .join("\n")
+        .replace(/127\.0\.0\.1:\d+/g, "127.0.0.1:<port>");
+    expect(preflightError(e.proc.output())).toMatch(
+      /endpoint 'sim' \(model sim-agent at http:\/\/127\.0\.0\.1:<port>\/v1\): unavailable: .*HTTP 500/,
     );
-    expect(errorOf(c.proc.output())).toBe(errorOf(e.proc.output()));
+    expect(preflightError(c.proc.output())).toBe(preflightError(e.proc.output()));
   }, 240_000);
 });

@@ -30,7 +30,7 @@ function roundLine(event: StepEvent, usage: UsageTotals): string {
   const s = event.state;
   const last = s.rounds.at(-1);
   const best = Number.isFinite(s.bestTrainMetric) ? `${(s.bestTrainMetric * 100).toFixed(1)}%` : "—";
-  return `round ${last?.round ?? "?"}: train ${last ? (last.trainMetric * 100).toFixed(1) : "—"}% (best ${best}), |B_mis| ${s.buffer.length}, ${usage.calls} calls, ${usage.tokens} tokens, $${usage.usd.toFixed(4)}, ${usage.cacheHits} cache hits`;
+  return `round ${last?.round ?? "?"}: train ${last ? (last.trainMetric * 100).toFixed(1) : "—"}% (best ${best}), |B_mis| ${s.buffer.length}, ${usage.calls} calls, ${usage.tokens} tokens, $${usage.usd.toFixed(4)}, ${usage.cacheHits} cache hits${usage.retries > 0 || usage.failedAttempts > 0 ? `, ${usage.retries} retries (${usage.failedAttempts} failed attempts)` : ""}`;
 }
 
 export function createRunProgress(mode: ProgressMode, out: NodeJS.WritableStream): RunProgress {
@@ -57,7 +57,7 @@ export function createRunProgress(mode: ProgressMode, out: NodeJS.WritableStream
   const bar = new cliProgress.SingleBar(
     {
       stream: out as NodeJS.WriteStream,
-      format: "{bar} {value}/{total} {step} | {calls} calls {tokens} tok ${usd} | best {best} | ETA {eta_formatted}",
+      format: "{bar} {value}/{total} {step} | {calls} calls {tokens} tok ${usd} {retries}| best {best} | ETA {eta_formatted}",
       hideCursor: true,
       clearOnComplete: false,
     },
@@ -71,6 +71,8 @@ export function createRunProgress(mode: ProgressMode, out: NodeJS.WritableStream
         calls: u.calls,
         tokens: u.tokens,
         usd: u.usd.toFixed(4),
+        // Weather shows while it happens: retries (429s honoured, 5xx, timeouts) and failed attempts.
+        retries: u.retries > 0 ? `${u.retries} retries ` : "",
         best: Number.isFinite(e.state.bestTrainMetric) ? `${(e.state.bestTrainMetric * 100).toFixed(1)}%` : "—",
       };
       if (!startedBar) {

@@ -25,6 +25,8 @@ import {
   type Issue,
   type LlmAccountingSnapshot,
   type MutateRequest,
+  type ProbeReport,
+  type ProbeRequest,
   type Proposal,
   type RunGraphRequest,
   type TaskKind,
@@ -33,6 +35,7 @@ import {
   type WorkerRole,
 } from "@maspo/core";
 import { LlmAccounting } from "@maspo/llm";
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { ResultEnvelope, TaskError } from "./messages.js";
 import type { WorkQueue } from "./transport/work-queue.js";
@@ -76,7 +79,12 @@ export interface QueueWorkersOptions {
   onEvent?: (event: QueueWorkersEvent) => void;
 }
 
+/** The preflight task kinds, one per role. */
+export type ProbeKind = "probeServing" | "probeJudges" | "probeOptimizer";
+
 export interface QueueWorkers extends EngineWorkers {
+  /** Preflight: the role of `kind` probes `endpointIds` with its own keys. */
+  probe(kind: ProbeKind, request: ProbeRequest): Promise<ProbeReport>;
   /** LLM use of every task result read so far (each task id once). */
   readonly accounting: LlmAccounting;
   /** Results read from the log so far. */
@@ -103,6 +111,9 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   /** Each successful task's LLM use, as its result reported it. */
   const usageByTask = new Map<string, LlmAccountingSnapshot>();
   const waiters = new Map<string, Waiter[]>();
+  /** Task ids this coordinator submitted; any other result in the log came from an earlier one. */
+  const submittedHere = new Set<string>();
+  const incarnation = `i${randomUUID().slice(0, 8)}`;
   let ended: ResultsLostError | undefined;
   let closing = false;
   let resultsRead = 0;
@@ -166,6 +177,7 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
         return;
       }
       waiters.set(taskId, [{ resolve, reject }]);
+      submittedHere.add(taskId);
       queue.submit({ v: 1, runId: queue.runId, taskId, role, kind, payload }).then(
         () => emit({ type: "submitted", role, taskId }),
         (err: unknown) => rejectWaiters([taskId], err),
@@ -174,9 +186,17 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   };
 
   async function request<S extends z.ZodType>(kind: TaskKind, payload: unknown, schema: S): Promise<z.infer<S>> {
+    let salt: string | undefined;
     for (let attempt = 1; ; attempt++) {
-      const taskId = taskIdFor(kind, payload, attempt);
+      const taskId = taskIdFor(kind, payload, attempt, salt);
       const result = await outcome(kind, taskId, payload);
+      if (!result.ok && salt === undefined && !submittedHere.has(taskId)) {
+        // A failure an earlier coordinator of this run got (the log keeps it): this one tries afresh,
+        // under ids of its own. A success found in the log is reused: that call was paid for already.
+        salt = incarnation;
+        attempt = 0;
+        continue;
+      }
       if (!result.ok) {
         if (result.error.retryable && attempt <= resubmits) continue;
         throw new TaskFailedResultError(kind, taskId, result.error, attempt);
@@ -202,6 +222,7 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     runGraph: (req: RunGraphRequest): Promise<Trace> => request("runGraph", req, TASK_KINDS.runGraph.value),
     evaluate: (req: EvaluateRequest): Promise<Evaluation> => request("evaluate", req, TASK_KINDS.evaluate.value),
     mutate: (req: MutateRequest): Promise<Proposal[]> => request("mutate", req, TASK_KINDS.mutate.value),
+    probe: (kind: ProbeKind, req: ProbeRequest): Promise<ProbeReport> => request(kind, req, TASK_KINDS[kind].value),
     usage: (): UsageTotals => usageTotals(accounting),
     async close() {
       closing = true;

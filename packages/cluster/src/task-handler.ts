@@ -16,6 +16,8 @@ import {
   type EvaluateRequest,
   type Evaluation,
   type MutateRequest,
+  type ProbeReport,
+  type ProbeRequest,
   type Proposal,
   type RunGraphRequest,
   type TaskAdapter,
@@ -36,6 +38,8 @@ export interface TaskAdapters {
   runGraph: TaskAdapter<RunGraphRequest, Trace>;
   evaluate: TaskAdapter<EvaluateRequest, Evaluation>;
   mutate: TaskAdapter<MutateRequest, Proposal[]>;
+  /** Preflight: every role's probe kind is answered by this one adapter, with that role's keys. */
+  probe: TaskAdapter<ProbeRequest, ProbeReport>;
 }
 
 export interface TaskHandlerOptions {
@@ -99,6 +103,10 @@ async function runKind(adapters: TaskAdapters, kind: TaskKind, ctx: WorkerContex
       return adapters.evaluate(ctx, request(TASK_KINDS.evaluate.request, kind, payload));
     case "mutate":
       return adapters.mutate(ctx, request(TASK_KINDS.mutate.request, kind, payload));
+    case "probeServing":
+    case "probeJudges":
+    case "probeOptimizer":
+      return adapters.probe(ctx, request(TASK_KINDS[kind].request, kind, payload));
   }
 }
 

@@ -36,9 +36,16 @@ export function measureTaskUsage(llm: LlmCaller, endpoints: ReadonlyMap<string, 
         if (endpoint) {
           if (result.cached) accounting.recordCacheHit(endpoint, request.role);
           else accounting.recordCall(endpoint, request.role, result.usage);
+          // Weather the call rode out travels with the task's usage, so the run's report shows it.
+          for (let i = 0; i < (result.failedAttempts ?? 0); i++) {
+            accounting.recordFailedAttempt(endpoint, request.role);
+            accounting.recordRetry(endpoint, request.role);
+          }
         }
         return result;
       },
+      // A probe is uncached and unaccounted by design: it only asks whether the endpoint can serve.
+      ...(llm.probe ? { probe: (endpointId: string) => (llm.probe as NonNullable<LlmCaller["probe"]>)(endpointId) } : {}),
     },
     snapshot: () => accounting.snapshot(),
     transientFailure: () => transient,

@@ -77,7 +77,7 @@ function toyWorkers() {
       const prompt = `${req.parent}${r.bool(0.6) ? "+" : "-"}${r.int(1000)}`;
       return [{ prompt, operator: req.operator, traceIds: req.traces.map((t) => t.exampleId), hardNegativeIds: [] }];
     },
-    usage: () => ({ calls, tokens: calls * 10, usd: 0, cacheHits: 0 }),
+    usage: () => ({ calls, tokens: calls * 10, usd: 0, cacheHits: 0, retries: 0, failedAttempts: 0 }),
   };
   return workers;
 }

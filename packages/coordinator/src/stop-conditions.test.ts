@@ -6,7 +6,7 @@ import { stopAtRoundEnd, stopBeforeStep, stopWhenPlanDone } from "./stop-conditi
 const stop: OptimizeConfig["stop"] = { targetMetric: null, patience: 3, deadlineAt: null, budgetUsd: null };
 const state = () => initialState({ initialPrompts: { a: "A" } } as Pick<OptimizeConfig, "initialPrompts"> as OptimizeConfig);
 const spent = (usd: number) => {
-  const workers = { calls: 0, usage: () => (workers.calls++, { calls: 0, tokens: 0, usd, cacheHits: 0 }) };
+  const workers = { calls: 0, usage: () => (workers.calls++, { calls: 0, tokens: 0, usd, cacheHits: 0, retries: 0, failedAttempts: 0 }) };
   return workers;
 };
 

@@ -331,6 +331,11 @@ export const ERROR_CODES = {
   },
 
   // cli
+  E_PREFLIGHT: {
+    area: "llm",
+    exit: "refused",
+    doc: "An endpoint the run uses did not answer a one-token preflight call (unreachable, key refused, unknown model, not OpenAI-compatible): fix what each line says; nothing was started.",
+  },
   // sweep
   E_SWEEP_EXISTS: {
     area: "sweep",

@@ -4,6 +4,7 @@
  * that honours it.
  */
 import type { ChatMessage } from "./agent-messages.js";
+import type { EndpointProbe } from "./protocol/endpoint-probe.js";
 
 export type LlmRole = "serving" | "evaluator" | "optimizer";
 
@@ -27,8 +28,12 @@ export interface LlmCallResult {
   finishReason: string;
   usage: { promptTokens: number; completionTokens: number };
   cached: boolean;
+  /** Attempts that failed, each retried, before this answer came (0 or absent: the first one did). */
+  failedAttempts?: number;
 }
 
 export interface LlmCaller {
   complete(request: LlmCallRequest): Promise<LlmCallResult>;
+  /** One uncached call to an endpoint, to learn whether it can serve at all (preflight); callers without endpoints omit it. */
+  probe?(endpointId: string): Promise<EndpointProbe>;
 }

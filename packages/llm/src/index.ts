@@ -32,3 +32,4 @@ export { LlmAccounting, callCostUsd } from "./llm-accounting.js";
 export type { LlmEvent, LlmEventListener } from "./llm-events.js";
 export type { FailureKind } from "./attempt-failure.js";
 export { DEFAULT_BACKOFF, type BackoffPolicy } from "./retry-policy.js";
+export { probeTask } from "./probe-task.js";

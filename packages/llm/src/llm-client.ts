@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
 import { z } from "zod";
 import { ValidationError } from "@maspo/core";
-import type { LlmCaller } from "@maspo/core";
+import type { EndpointProbe, LlmCaller } from "@maspo/core";
 import { abortableSleep } from "./abortable-sleep.js";
 import { failureFromSdkError, type AttemptFailure } from "./attempt-failure.js";
 import {
@@ -20,6 +20,7 @@ import {
   type LlmCompletion,
   type LlmCompletionRequest,
 } from "./completion-request.js";
+import { probeEndpoint } from "./endpoint-probe.js";
 import { callCostUsd, LlmAccounting } from "./llm-accounting.js";
 import type { Env } from "@maspo/core";
 import { parseLlmEndpoints, resolveConnections, type FetchFor, type LlmEndpoint } from "./llm-endpoint.js";
@@ -83,6 +84,8 @@ interface FlightState {
 interface FlightOutcome {
   source: "cache" | "network";
   completion: CachedCompletion;
+  /** Attempts that failed (and were retried) before this answer came over the network. */
+  failedAttempts: number;
 }
 
 type AttemptOutcome = { ok: true; completion: CachedCompletion } | { ok: false; failure: AttemptFailure };
@@ -175,6 +178,26 @@ export class LlmClient implements LlmCaller {
     return [...this.runtimes.keys()];
   }
 
+  /** Preflight: one uncached, unaccounted call to the endpoint, its failure classified and explained. */
+  async probe(endpointId: string): Promise<EndpointProbe> {
+    const rt = this.runtimes.get(endpointId);
+    if (!rt) {
+      throw new ValidationError("LLM probe", [
+        {
+          path: "endpointId",
+          expected: `one of the declared endpoints (${this.endpointIds.join(", ")})`,
+          found: JSON.stringify(endpointId),
+        },
+      ]);
+    }
+    return probeEndpoint({
+      endpoint: rt.endpoint,
+      sdk: rt.sdk,
+      scrub: (text) => scrub(text, rt.secret),
+      sleep: (ms) => this.sleep(ms, new AbortController().signal),
+    });
+  }
+
   async complete(request: LlmCompletionRequest): Promise<LlmCompletion> {
     validateCompletionRequest(request);
     const rt = this.runtimes.get(request.endpointId);
@@ -204,7 +227,14 @@ export class LlmClient implements LlmCaller {
         this.emit({ ...base, type: "cache-hit", source: joined ? "in-flight" : "cache" });
       }
       const { content, finishReason, usage } = value.completion;
-      return { content, finishReason, usage: { ...usage }, cached, cacheKey: key };
+      return {
+        content,
+        finishReason,
+        usage: { ...usage },
+        cached,
+        cacheKey: key,
+        ...(!cached && value.failedAttempts > 0 ? { failedAttempts: value.failedAttempts } : {}),
+      };
     } catch (err) {
       const error = err instanceof FlightLeft ? this.leftError(rt, err as FlightLeft<FlightState>) : err;
       this.emit({
@@ -246,14 +276,14 @@ export class LlmClient implements LlmCaller {
   ): Promise<FlightOutcome> {
     for (;;) {
       const hit = await this.cache.get(key);
-      if (hit) return { source: "cache", completion: hit };
+      if (hit) return { source: "cache", completion: hit, failedAttempts: 0 };
       if (!this.cache.claim) return this.callAndStore(rt, request, key, state, signal);
       const claim = await this.cache.claim(key, this.claimTtlMs);
       if (claim.owner) {
         try {
           // Another process may have stored the value between our miss and our claim.
           const late = await this.cache.get(key);
-          if (late) return { source: "cache", completion: late };
+          if (late) return { source: "cache", completion: late, failedAttempts: 0 };
           return await this.callAndStore(rt, request, key, state, signal);
         } finally {
           await claim.release();
@@ -262,7 +292,7 @@ export class LlmClient implements LlmCaller {
       state.waitingOnClaim = true;
       const value = await claim.wait(signal);
       state.waitingOnClaim = false;
-      if (value) return { source: "cache", completion: value };
+      if (value) return { source: "cache", completion: value, failedAttempts: 0 };
       // The claim ended without a value (its owner failed or died): start over from the lookup.
     }
   }
@@ -276,7 +306,7 @@ export class LlmClient implements LlmCaller {
   ): Promise<FlightOutcome> {
     const completion = await this.callWithRetries(rt, request, key, state, signal);
     await this.cache.set(key, completion);
-    return { source: "network", completion };
+    return { source: "network", completion, failedAttempts: Math.max(0, state.attempts - 1) };
   }
 
   private async callWithRetries(

@@ -43,6 +43,8 @@ import {
   renderHtml,
   renderMarkdown,
 } from "@maspo/coordinator";
+import type { QueueWorkers } from "@maspo/cluster";
+import { preflight } from "./preflight.js";
 import type { RunProgress } from "./run-progress.js";
 import { type World, createSimFetch, generateDataset, loadWorld, worldScorer } from "@maspo/simlm";
 
@@ -277,11 +279,13 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
 }
 
 export interface RunJobInput {
+  /** Probe every endpoint before optimizing (the preflight); off only for callers that probed already. */
+  preflight?: boolean;
   spec: RunSpec;
   data: ResolvedData;
   ablations: Ablations;
   /** The coordinator's workers: in process or over JetStream — the job does not know which. */
-  workers: EngineWorkers;
+  workers: QueueWorkers;
   store: CheckpointStore;
   progress: RunProgress;
   outDir: string;
@@ -298,6 +302,10 @@ export interface RunJobInput {
  */
 export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   const { spec, data, workers, progress } = input;
+  if (input.preflight !== false) {
+    const probes = await preflight(workers, spec);
+    progress.message(`preflight: ${new Set(probes.map((p) => p.endpointId)).size} endpoint(s) answered (${[...new Set(probes.map((p) => p.endpointId))].join(", ")})`);
+  }
   const ablations = ablationNames(input.ablations);
   const hash = specHash(spec);
   const config = optimizeConfigOf(spec, data, input.ablations, Date.now());

@@ -5,6 +5,7 @@
 import type { TaskAdapters } from "@maspo/cluster";
 import { evaluateTask } from "@maspo/evaluator";
 import { runGraphTask } from "@maspo/executor";
+import { probeTask } from "@maspo/llm";
 import { mutateTask } from "@maspo/mutator";
 
-export const TASK_ADAPTERS: TaskAdapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask };
+export const TASK_ADAPTERS: TaskAdapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask, probe: probeTask };

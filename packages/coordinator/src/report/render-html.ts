@@ -77,7 +77,7 @@ export function renderHtml(r: Report): string {
       )
         .map(([a, m]) => `${esc(a)} ${esc(m)}`)
         .join(", ")}<br>` +
-      `${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits${r.ablations.length > 0 ? ` · <b>ablations: ${esc(r.ablations.join(", "))}</b> (benchmarking, not full MASPO)` : ""}</p>`,
+      `${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts)${r.ablations.length > 0 ? ` · <b>ablations: ${esc(r.ablations.join(", "))}</b> (benchmarking, not full MASPO)` : ""}</p>`,
   );
   s.push(`<h2>1. Final prompt set</h2>`);
   s.push(

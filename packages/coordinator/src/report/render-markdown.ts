@@ -26,7 +26,7 @@ export function renderMarkdown(r: Report): string {
       .join(", ")}`,
   );
   out.push(
-    `Cost: ${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits.${r.ablations.length > 0 ? ` **Ablations: ${r.ablations.join(", ")}** (a benchmarking run, not full MASPO).` : ""}`,
+    `Cost: ${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts).${r.ablations.length > 0 ? ` **Ablations: ${r.ablations.join(", ")}** (a benchmarking run, not full MASPO).` : ""}`,
     "",
   );
 

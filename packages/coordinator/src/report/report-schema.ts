@@ -61,7 +61,15 @@ export const ReportSchema = z.object({
     serving: z.record(z.string(), z.string()),
   }),
   ablations: z.array(z.string()),
-  cost: z.object({ calls: z.number(), tokens: z.number(), usd: z.number(), cacheHits: z.number() }),
+  cost: z.object({
+    calls: z.number(),
+    tokens: z.number(),
+    usd: z.number(),
+    cacheHits: z.number(),
+    /** Waits before another attempt, and failed HTTP attempts: how rough the endpoints were. */
+    retries: z.number(),
+    failedAttempts: z.number(),
+  }),
   seed: z.number(),
   specHash: z.string(),
   world: z.string().optional(),

@@ -83,7 +83,7 @@ const inputs = (): Parameters<typeof buildReport>[0] => ({
   ],
   models: { optimizer: "opt", evaluator: { local: "judge", lookahead: "judge", global: "judge" }, serving: { planner: "m", solver: "m" } },
   ablations: [],
-  cost: { calls: 10, tokens: 100, usd: 0, cacheHits: 3 },
+  cost: { calls: 10, tokens: 100, usd: 0, cacheHits: 3, retries: 2, failedAttempts: 2 },
   seed: 1,
   specHash: "deadbeef",
   world: "math-chain",

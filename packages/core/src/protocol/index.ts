@@ -51,3 +51,13 @@ export {
 } from "./worker-requests.js";
 export { TASK_KINDS, TaskKindSchema, TaskOutputSchema, taskIdFor, type TaskKind, type TaskOutput } from "./task-kinds.js";
 export type { TaskAdapter, WorkerContext } from "./worker-context.js";
+export {
+  EndpointProbeSchema,
+  PROBE_PROBLEMS,
+  ProbeReportSchema,
+  ProbeRequestSchema,
+  type EndpointProbe,
+  type ProbeProblem,
+  type ProbeReport,
+  type ProbeRequest,
+} from "./endpoint-probe.js";

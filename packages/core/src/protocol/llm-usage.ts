@@ -37,13 +37,19 @@ export interface UsageTotals {
   tokens: number;
   usd: number;
   cacheHits: number;
+  /** Waits before another attempt (429s honoured, 5xx, timeouts): weather the run rode out. */
+  retries: number;
+  /** HTTP attempts that failed, retried or not. */
+  failedAttempts: number;
 }
 
 /** The totals of a snapshot's rows. */
 export function usageTotalsOf(snapshot: LlmAccountingSnapshot): UsageTotals {
-  const totals = { calls: 0, tokens: 0, usd: 0, cacheHits: 0 };
+  const totals = { calls: 0, tokens: 0, usd: 0, cacheHits: 0, retries: 0, failedAttempts: 0 };
   for (const r of snapshot.rows) {
     totals.calls += r.calls;
+    totals.retries += r.retries;
+    totals.failedAttempts += r.failedAttempts;
     totals.tokens += r.promptTokens + r.completionTokens;
     totals.usd += r.costUsd;
     totals.cacheHits += r.cacheHits;

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { canonicalJson } from "../canonical-json.js";
 import type { WorkerRole } from "./ids.js";
 import { llmAccountingSnapshotSchema } from "./llm-usage.js";
+import { ProbeReportSchema, ProbeRequestSchema } from "./endpoint-probe.js";
 import { TraceSchema } from "./trace.js";
 import { EvaluateRequestSchema, EvaluationSchema, MutateRequestSchema, ProposalsSchema, RunGraphRequestSchema } from "./worker-requests.js";
 
@@ -17,6 +18,10 @@ export const TASK_KINDS = {
   runGraph: { role: "executor", request: RunGraphRequestSchema, value: TraceSchema },
   evaluate: { role: "evaluator", request: EvaluateRequestSchema, value: EvaluationSchema },
   mutate: { role: "mutator", request: MutateRequestSchema, value: ProposalsSchema },
+  // Preflight, per role: each probes the endpoints it will call, with its own keys.
+  probeServing: { role: "executor", request: ProbeRequestSchema, value: ProbeReportSchema },
+  probeJudges: { role: "evaluator", request: ProbeRequestSchema, value: ProbeReportSchema },
+  probeOptimizer: { role: "mutator", request: ProbeRequestSchema, value: ProbeReportSchema },
 } as const satisfies Record<string, { role: WorkerRole; request: z.ZodType; value: z.ZodType }>;
 
 export type TaskKind = keyof typeof TASK_KINDS;
@@ -34,10 +39,12 @@ export type TaskOutput = z.infer<typeof TaskOutputSchema>;
 
 /**
  * `<kind>.<sha256 of the canonical request>`, plus `.r<n>` for the n-th attempt after an error result
- * (a new id, since the first one's result is already in the log). The run id is not part of it: the
- * streams are per run already.
+ * (a new id, since the first one's result is already in the log), and `.<salt>` for a retry series
+ * of its own (a resumed coordinator does not take an earlier coordinator's failures as its own).
+ * The run id is not part of it: the streams are per run already.
  */
-export function taskIdFor(kind: TaskKind, request: unknown, attempt = 1): string {
+export function taskIdFor(kind: TaskKind, request: unknown, attempt = 1, salt?: string): string {
   const digest = createHash("sha256").update(kind).update("\u0000").update(canonicalJson(request)).digest("hex").slice(0, 40);
-  return attempt <= 1 ? `${kind}.${digest}` : `${kind}.${digest}.r${attempt}`;
+  const series = salt === undefined ? `${kind}.${digest}` : `${kind}.${digest}.${salt}`;
+  return attempt <= 1 ? series : `${series}.r${attempt}`;
 }

@@ -41,6 +41,16 @@ function referenceIssues(sketch: SpecSketch): Issue[] {
   return issues;
 }
 
+/** localhost, 127.0.0.0/8 or [::1]: an endpoint on this machine. */
+export function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
 function keyIssues(sketch: SpecSketch, env: Env, checkEnv: boolean): Issue[] {
   const issues: Issue[] = [];
   const uses = new Map<string, string[]>();
@@ -51,10 +61,13 @@ function keyIssues(sketch: SpecSketch, env: Env, checkEnv: boolean): Issue[] {
   }
   for (const [id, model] of sketch.models) {
     if (model.baseURL === undefined || !HTTP.test(model.baseURL)) continue;
+    // A server on this machine (vLLM, Ollama, a llama.cpp server) usually takes no key: none is required.
+    if (!model.statesApiKeyEnv && isLoopback(model.baseURL)) continue;
     if (!model.statesApiKeyEnv) {
       issues.push({
         path: formatPath(["models", id, "apiKeyEnv"]),
-        expected: "the name of the environment variable that holds this endpoint's API key (required for http(s) endpoints)",
+        expected:
+          "the name of the environment variable that holds this endpoint's API key (required for http(s) endpoints not on localhost)",
         found: "nothing (the field is missing)",
         hint: "e.g. apiKeyEnv: OPENAI_API_KEY",
       });

@@ -48,7 +48,7 @@ export const ModelEntrySchema = z
       .string()
       .regex(ENV_VAR_PATTERN, { error: "the NAME of an environment variable holding the key (never the key itself)" })
       .optional()
-      .meta({ description: "Name of the environment variable that holds the API key. Required for http(s) endpoints." }),
+      .meta({ description: "Name of the environment variable that holds the API key. Required for http(s) endpoints not on localhost." }),
     price: z
       .strictObject({
         inputPerMTok: z.number().min(0),

@@ -282,6 +282,14 @@ describe("validateSpec: refusals", () => {
     expect(await issuesOf(spec, { ...OPTS, checkEnv: false })).toEqual([]);
   });
 
+  it("needs no apiKeyEnv for a keyless server on this machine (localhost, 127.x, [::1])", async () => {
+    for (const baseURL of ["http://localhost:11434/v1", "http://127.0.0.1:8000/v1", "http://[::1]:8080/v1"]) {
+      const spec = validSpec();
+      (spec["models"] as Json)["local"] = { baseURL, model: "m", price: { inputPerMTok: 0, outputPerMTok: 0 } };
+      expect(await issuesOf(spec), baseURL).toEqual([]);
+    }
+  });
+
   it("requires apiKeyEnv on an http(s) endpoint", async () => {
     const spec = validSpec();
     (spec["models"] as Json)["real"] = { baseURL: "https://api.example.com/v1", model: "m", price: { inputPerMTok: 1, outputPerMTok: 2 } };
