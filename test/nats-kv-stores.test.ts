@@ -1,11 +1,23 @@
 /**
  * The KV-backed stores on a real nats-server: checkpoint compare-and-swap (two coordinators of one
- * run cannot both write), values over max_payload, and the shared LLM response cache.
+ * run cannot both write), values over max_payload, a run's record removed with the run, the shared
+ * LLM response cache and its bounds, and the run registry pool workers watch.
  */
+import { DiscardPolicy, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CheckpointConflictError, KvResponseCache, openKvRecord, runBucketNames } from "@maspo/cluster";
+import {
+  CheckpointConflictError,
+  KvResponseCache,
+  RESPONSE_CACHE_DEFAULTS,
+  RunRegistry,
+  deleteKvRecord,
+  openKvRecord,
+  runBucketNames,
+  type RunRegistryChange,
+  type RunRegistryEntry,
+} from "@maspo/cluster";
 import { Rng } from "@maspo/core";
 import { startNatsServer, type NatsServer } from "./helpers/nats-server.js";
 
@@ -94,5 +106,95 @@ describe("KV stores", () => {
     expect(await cache.get("deadbeefdeadbeef")).toBeUndefined();
     expect(cache.corruptEntries).toBe(1);
     expect(corrupt).toEqual(["deadbeefdeadbeef"]);
+  });
+
+  test("reading a run's record never creates its bucket, and deleteKvRecord removes the bucket with the record", async () => {
+    const jsm = await jetstreamManager(ncA);
+    const stream = `KV_${runBucketNames("kv-gone").checkpoints}`;
+    const exists = (): Promise<boolean> =>
+      jsm.streams.info(stream).then(
+        () => true,
+        () => false,
+      );
+    const reader = await openKvRecord(ncA, "kv-gone");
+    expect(await reader.load()).toBeUndefined();
+    expect(await exists()).toBe(false);
+    await (await openKvRecord(ncB, "kv-gone")).save({ step: 1 }, undefined);
+    expect((await reader.load())?.value).toEqual({ step: 1 });
+    expect(await deleteKvRecord(jsm, "kv-gone")).toBe(true);
+    expect(await reader.load()).toBeUndefined();
+    expect(await exists()).toBe(false);
+    expect(await deleteKvRecord(jsm, "kv-gone")).toBe(false);
+  });
+
+  test("the response cache is bounded: a TTL and a size cap on its bucket, oldest entries dropped when full, set bounds applied to an existing bucket", async () => {
+    const jsm = await jetstreamManager(ncA);
+    const bucket = "maspo_test_cache_bounded";
+    const cache = await KvResponseCache.open(ncA, { bucket });
+    expect(cache.bounds).toEqual(RESPONSE_CACHE_DEFAULTS);
+    let config = (await jsm.streams.info(`KV_${bucket}`)).config;
+    expect([config.max_age, config.max_bytes, config.discard]).toEqual([
+      RESPONSE_CACHE_DEFAULTS.ttlMs * 1_000_000,
+      RESPONSE_CACHE_DEFAULTS.maxBytes,
+      DiscardPolicy.Old,
+    ]);
+
+    // An operator's bounds rule an existing bucket; bounds not given keep what the bucket has.
+    const small = { ttlMs: 3_600_000, maxBytes: 8 * 1024 * 1024 };
+    const bounded = await KvResponseCache.open(ncB, { bucket, bounds: small });
+    expect(bounded.bounds).toEqual(small);
+    expect((await KvResponseCache.open(ncA, { bucket })).bounds).toEqual(small);
+    config = (await jsm.streams.info(`KV_${bucket}`)).config;
+    expect([config.max_age, config.max_bytes]).toEqual([small.ttlMs * 1_000_000, small.maxBytes]);
+
+    // 12 MiB of entries into an 8 MiB cache: every write succeeds, the oldest entries make room.
+    const content = "x".repeat(512 * 1024);
+    for (let i = 0; i < 24; i++) {
+      await bounded.set(`entry-${i}`, { content, finishReason: "stop", usage: { promptTokens: 1, completionTokens: 1 } });
+    }
+    const state = (await jsm.streams.info(`KV_${bucket}`)).state;
+    expect(state.bytes).toBeLessThanOrEqual(small.maxBytes);
+    expect(await bounded.get("entry-0")).toBeUndefined();
+    expect((await bounded.get("entry-23"))?.content).toBe(content);
+
+    await expect(KvResponseCache.open(ncA, { bucket, bounds: { maxBytes: 1000 } })).rejects.toThrow(/maxBytes/);
+  });
+
+  test("the run registry: entries by run id, compare-and-swap updates, and a watch that replays then follows", async () => {
+    const registry = await RunRegistry.open(ncA);
+    const entry = (runId: string, status: RunRegistryEntry["status"]): RunRegistryEntry => ({
+      v: 1,
+      runId,
+      status,
+      specHash: "0123456789abcdef",
+      updatedAt: new Date().toISOString(),
+    });
+    const r1 = await registry.put(entry("reg-a", "running"));
+    expect((await registry.get("reg-a"))?.entry.status).toBe("running");
+    expect(await registry.get("reg-never")).toBeUndefined();
+    const r2 = await registry.update(entry("reg-a", "running"), r1);
+    expect(r2).toBeGreaterThan(r1);
+    expect(await registry.update(entry("reg-a", "done"), r1), "a stale revision writes nothing").toBeUndefined();
+
+    const stop = new AbortController();
+    const seen: RunRegistryChange[] = [];
+    const watching = (async () => {
+      for await (const change of (await RunRegistry.open(ncB)).watch({ signal: stop.signal })) {
+        seen.push(change);
+        if (seen.length === 3) stop.abort();
+      }
+    })();
+    await expect.poll(() => seen.length).toBe(1);
+    await registry.put(entry("reg-b", "running"));
+    await registry.put(entry("reg-a", "done"));
+    await watching;
+    expect(seen.map((c) => [c.runId, c.entry?.status])).toEqual([
+      ["reg-a", "running"],
+      ["reg-b", "running"],
+      ["reg-a", "done"],
+    ]);
+    const kv = await new Kvm(ncA).open("maspo_runs");
+    const status = await kv.status();
+    expect(status.ttl).toBe(24 * 60 * 60 * 1000);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * JetStream-only WorkQueue behaviour on a real nats-server: a worker process killed mid-task, poison
- * messages, heartbeats on long tasks, a server restart mid-run, run isolation, and a coordinator
- * resuming from its results position. Spawned workers use the built dist (`npx tsc -b` first).
+ * messages, heartbeats on long tasks, a server restart mid-run, run isolation, a coordinator
+ * resuming from its results position, runs sharing one worker's task slots fairly, and a done run's
+ * streams retired (never re-created by a worker). Spawned workers use the built dist (`npx tsc -b` first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -10,8 +11,10 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import {
   DeadLetterHeaders,
+  Semaphore,
   encode,
   openJetStreamWorkQueue,
+  retireRunStreams,
   runStreamNames,
   workSubject,
   type DeliveredResult,
@@ -46,9 +49,14 @@ afterAll(async () => {
   await server.dispose();
 });
 
-async function openQueue(runId: string, settings?: WorkQueueSettingsInput, observer?: (e: WorkQueueEvent) => void): Promise<WorkQueue> {
+async function openQueue(
+  runId: string,
+  settings?: WorkQueueSettingsInput,
+  observer?: (e: WorkQueueEvent) => void,
+  worker: { slots?: Semaphore; createStreams?: boolean } = {},
+): Promise<WorkQueue> {
   const nc = await connect({ servers: server.url, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
-  const queue = await openJetStreamWorkQueue({ nc, runId, settings, observer });
+  const queue = await openJetStreamWorkQueue({ nc, runId, settings, observer, ...worker });
   cleanups.push(async () => {
     await queue.close();
     if (!nc.isClosed()) await nc.drain();
@@ -342,5 +350,72 @@ describe("JetStream work queue on a real nats-server", () => {
     const resumed = await openQueue(runId);
     const rest = await collect(resumed, 2, savedPosition);
     expect(rest.map((r) => r.result.taskId).sort()).toEqual(["a3", "a4"]);
+  });
+
+  test("processors of two runs sharing one worker's slots take turns: a big run queued first does not starve a small one", async () => {
+    const big = newRunId();
+    const small = newRunId();
+    const bigCoordinator = await openQueue(big);
+    const smallCoordinator = await openQueue(small);
+    for (let i = 0; i < 20; i++) await bigCoordinator.submit(task(big, `b${i}`));
+    for (let i = 0; i < 3; i++) await smallCoordinator.submit(task(small, `s${i}`));
+    const slots = new Semaphore(1);
+    const order: string[] = [];
+    const handler = async (t: TaskEnvelope): Promise<string> => {
+      order.push(t.taskId);
+      await new Promise((r) => setTimeout(r, 40));
+      return t.taskId;
+    };
+    const bigWorker = await openQueue(big, {}, undefined, { slots, createStreams: false });
+    await bigWorker.process("executor", handler, { concurrency: 1 });
+    // The big run has the slot and its next task waiting for it before the small run's processor starts.
+    await new Promise((r) => setTimeout(r, 100));
+    const smallWorker = await openQueue(small, {}, undefined, { slots, createStreams: false });
+    await smallWorker.process("executor", handler, { concurrency: 1 });
+    await Promise.all([collect(bigCoordinator, 20), collect(smallCoordinator, 3)]);
+    expect(order).toHaveLength(23);
+    // FIFO slots alternate between the runs with work: once the small run has work, its tasks and the
+    // big run's take turns, so it is done while the big run still has most of its tasks to go.
+    const firstSmall = order.findIndex((id) => id.startsWith("s"));
+    const lastSmall = Math.max(...["s0", "s1", "s2"].map((id) => order.indexOf(id)));
+    expect(order.slice(firstSmall, lastSmall).filter((id) => id.startsWith("b")).length, order.join(" ")).toBeLessThanOrEqual(3);
+    expect(order.length - 1 - lastSmall, order.join(" ")).toBeGreaterThanOrEqual(4);
+  });
+
+  test("a done run's streams are retired: work and results deleted, dead letters kept to expire, and a worker's queue never re-creates them", async () => {
+    const runId = newRunId();
+    const coordinator = await openQueue(runId);
+    const completed = eventCounter((e) => e.type === "task-completed", 1);
+    const worker = await openQueue(runId, { ackWaitMs: 1000 }, completed.observer, { createStreams: false });
+    await worker.process("executor", async (t) => t.taskId, { concurrency: 2 });
+    await coordinator.submit(task(runId, "only"));
+    await completed.reached;
+    admin.publish(workSubject(runId, "executor"), new Uint8Array([0xc1]));
+    await admin.flush();
+    const names = runStreamNames(runId);
+    await expect.poll(async () => (await jsm.streams.info(names.dead)).state.messages).toBe(1);
+
+    await coordinator.close();
+    expect(await retireRunStreams(jsm, runId, { deadLetterRetentionMs: 3_600_000 })).toEqual({ deadLetters: 1 });
+    const missing = async (name: string): Promise<boolean> =>
+      jsm.streams.info(name).then(
+        () => false,
+        () => true,
+      );
+    // The worker's processor sees its consumer go and tries to re-attach, but creates no stream.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await missing(names.work)).toBe(true);
+    expect(await missing(names.results)).toBe(true);
+    const dead = await jsm.streams.info(names.dead);
+    expect(dead.state.messages).toBe(1);
+    expect(dead.config.max_age).toBe(3_600_000 * 1_000_000);
+
+    await jsm.streams.purge(names.dead);
+    expect(await retireRunStreams(jsm, runId, { deadLetterRetentionMs: 3_600_000 })).toEqual({ deadLetters: 0 });
+    expect(await missing(names.dead)).toBe(true);
+    // A worker's queue for a run whose streams are gone refuses to serve it rather than re-create them.
+    const late = await openQueue(runId, {}, undefined, { createStreams: false });
+    await expect(late.process("executor", async () => "never", { concurrency: 1 })).rejects.toThrow(/stream not found/);
+    expect(await missing(names.work)).toBe(true);
   });
 });

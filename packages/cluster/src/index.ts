@@ -23,6 +23,7 @@ export {
 export { CodecError, decode, decodeResult, decodeTask, encode, validate } from "./codec.js";
 export {
   RESPONSE_CACHE_BUCKET,
+  RUN_REGISTRY_BUCKET,
   checkRunId,
   deadLetterSubject,
   resultSubject,
@@ -53,7 +54,8 @@ export { PayloadTooLargeError, RunMismatchError, TaskFailedError, WorkQueueClose
 export { describeFailure, retryDelayMs } from "./transport/task-failure.js";
 export { createInProcessWorkQueue, type InProcessWorkQueueOptions } from "./transport/in-process-work-queue.js";
 export { DeadLetterHeaders, openJetStreamWorkQueue, type JetStreamWorkQueueOptions } from "./transport/jetstream-work-queue.js";
-export { deleteRunStreams, ensureRunStreams, ensureWorkConsumer } from "./transport/run-streams.js";
+export { ensureRunStreams, ensureWorkConsumer, retireRunStreams, type RetiredRunStreams } from "./transport/run-streams.js";
+export { Semaphore } from "./transport/semaphore.js";
 export {
   NatsAuthOptionsSchema,
   buildConnectionOptions,
@@ -66,11 +68,24 @@ export { MIN_SERVER_VERSION, ServerCompatError, checkServerInfo, ensureServerCom
 export {
   CheckpointConflictError,
   KvResponseCache,
+  RESPONSE_CACHE_DEFAULTS,
+  ResponseCacheBoundsSchema,
+  deleteKvRecord,
   openKvRecord,
   type KvRecord,
   type KvResponseCacheOptions,
+  type ResponseCacheBounds,
   type StoredKvRecord,
 } from "./nats/kv-stores.js";
+export {
+  RUN_REGISTRY_REFRESH_MS,
+  RUN_REGISTRY_TTL_MS,
+  RunRegistry,
+  RunRegistryEntrySchema,
+  type RunRegistryChange,
+  type RunRegistryEntry,
+  type RunRegistryWatchOptions,
+} from "./nats/run-registry.js";
 export { KvValueError } from "./nats/kv-chunks.js";
 // Metrics: one Prometheus registry per process, the metric families of workers, the LLM client and
 // the coordinator, and the /metrics endpoint.

@@ -55,3 +55,9 @@ export function runBucketNames(runId: string): RunBucketNames {
  * run pays for no call twice.
  */
 export const RESPONSE_CACHE_BUCKET = "maspo_response_cache";
+
+/**
+ * The run registry: every coordinator announces its run here (key = run id), and pool workers watch
+ * it to find the runs to serve (nats/run-registry.ts).
+ */
+export const RUN_REGISTRY_BUCKET = "maspo_runs";

@@ -4,16 +4,24 @@
  * (content-addressed, so any replica's call is every replica's cache hit, and claimed through a KV
  * lease, so replicas asking the same thing at the same moment pay once). Values are msgpackr;
  * values over the server's max_payload are chunked (kv-chunks.ts).
+ *
+ * A run's record bucket is created by its first save, never by a read, and removed with the run once
+ * it is done (deleteKvRecord), so reading a finished run's record leaves nothing behind. The response
+ * cache bucket is bounded (RESPONSE_CACHE_DEFAULTS): entries expire after a TTL, and when the bucket
+ * is full the oldest entries make room (discard "old"; JetStream KV's own default refuses writes).
  */
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
+import { DiscardPolicy, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { millis, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { CodecError, decode, encode, validate } from "../codec.js";
 import { ResponseCacheError } from "@maspo/llm";
 import { cachedCompletionSchema, MAX_CLAIM_TTL_MS, type CacheClaim, type CachedCompletion, type ResponseCache } from "@maspo/llm";
 import { MaspoError } from "@maspo/core";
+import { ensureServerCompat } from "./server-compat.js";
+import { deleteStreamIfPresent, isStreamNotFound } from "./missing-stream.js";
 import { RESPONSE_CACHE_BUCKET, runBucketNames } from "../subjects.js";
 import { chunkKeys, chunkSizeFor, KvValueError, readChunks, writeChunks } from "./kv-chunks.js";
 import { takeKvLease, type KvLeaseContext } from "./kv-lease.js";
@@ -46,17 +54,30 @@ export interface KvRecord {
 
 const CHECKPOINT_KEY = "checkpoint";
 
+/** The run's record; its bucket is created by the first save (a load of a run never saved finds nothing). */
 export async function openKvRecord(nc: NatsConnection, runId: string): Promise<KvRecord> {
-  const kv = await new Kvm(nc).create(runBucketNames(runId).checkpoints, { history: 1 });
+  const bucket = runBucketNames(runId).checkpoints;
+  const kvm = new Kvm(nc);
+  const bound = await kvm.open(bucket);
+  let created: KV | undefined;
   const chunkSize = chunkSizeFor(nc.info?.max_payload ?? 1024 * 1024);
   return {
     async load() {
-      const entry = await kv.get(CHECKPOINT_KEY);
+      const kv = created ?? bound;
+      let entry: Awaited<ReturnType<KV["get"]>>;
+      try {
+        entry = await kv.get(CHECKPOINT_KEY);
+      } catch (err) {
+        if (isStreamNotFound(err)) return undefined;
+        throw err;
+      }
       if (!entry || entry.operation !== "PUT") return undefined;
       const bytes = await readChunks(kv, CHECKPOINT_KEY, entry.value);
       return { value: decode(z.unknown(), bytes, "checkpoint"), revision: entry.revision };
     },
     async save(value, expectedRevision) {
+      created ??= await kvm.create(bucket, { history: 1 });
+      const kv = created;
       const previous = expectedRevision === undefined ? undefined : await kv.get(CHECKPOINT_KEY);
       const manifest = await writeChunks(kv, encode(value), chunkSize);
       let revision: number;
@@ -75,6 +96,33 @@ export async function openKvRecord(nc: NatsConnection, runId: string): Promise<K
   };
 }
 
+/** Removes a run's record bucket (spec and checkpoint), e.g. once its report is written; true if it was there. */
+export function deleteKvRecord(jsm: JetStreamManager, runId: string): Promise<boolean> {
+  return deleteStreamIfPresent(jsm, kvStreamName(runBucketNames(runId).checkpoints));
+}
+
+/** The stream behind a KV bucket. */
+function kvStreamName(bucket: string): string {
+  return `KV_${bucket}`;
+}
+
+/** How big and how old the shared response cache may grow. */
+export interface ResponseCacheBounds {
+  /** An entry expires this long after it was written (a call older than that is paid again). */
+  ttlMs: number;
+  /** The bucket's size cap; when full, the oldest entries are dropped to make room. */
+  maxBytes: number;
+}
+
+/** The cache's bounds unless set: a week, 1 GiB. */
+export const RESPONSE_CACHE_DEFAULTS: ResponseCacheBounds = { ttlMs: 7 * 24 * 60 * 60 * 1000, maxBytes: 1024 ** 3 };
+
+/** A TTL below JetStream's duplicate window and a size below one max_payload message are refused. */
+export const ResponseCacheBoundsSchema = z.object({
+  ttlMs: z.int().min(2 * 60 * 1000),
+  maxBytes: z.int().min(8 * 1024 * 1024),
+});
+
 export interface KvResponseCacheOptions {
   /** Bucket name; the default is shared by all runs on the cluster. */
   bucket?: string;
@@ -89,6 +137,12 @@ export interface KvResponseCacheOptions {
   holder?: string;
   /** Wall clock for claim expiry. Default Date.now. */
   now?: () => number;
+  /**
+   * Bounds set by the operator: applied to the bucket even if it exists with others. Bounds not set
+   * are RESPONSE_CACHE_DEFAULTS for a new bucket, or for one that has none (made by an older maspo);
+   * a bucket's existing bounds are otherwise kept, so the first process's (or the last operator's) rule.
+   */
+  bounds?: Partial<ResponseCacheBounds>;
 }
 
 const claimTtlSchema = z.int().positive().max(MAX_CLAIM_TTL_MS);
@@ -105,13 +159,22 @@ export class KvResponseCache implements ResponseCache {
     private readonly kv: KV,
     private readonly chunkSize: number,
     private readonly options: KvResponseCacheOptions,
+    /** The bucket's bounds in force after open(). */
+    readonly bounds: ResponseCacheBounds,
   ) {
     this.holder = options.holder ?? `${hostname()}:${process.pid}`;
   }
 
   static async open(nc: NatsConnection, options: KvResponseCacheOptions = {}): Promise<KvResponseCache> {
-    const kv = await new Kvm(nc).create(options.bucket ?? RESPONSE_CACHE_BUCKET, { history: 1 });
-    return new KvResponseCache(kv, chunkSizeFor(nc.info?.max_payload ?? 1024 * 1024), options);
+    const bucket = options.bucket ?? RESPONSE_CACHE_BUCKET;
+    const set = validate(ResponseCacheBoundsSchema.partial(), options.bounds ?? {}, "response cache bounds");
+    const wanted = { ...RESPONSE_CACHE_DEFAULTS, ...set };
+    const create = () => new Kvm(nc).create(bucket, { history: 1, ttl: wanted.ttlMs, max_bytes: wanted.maxBytes });
+    // Two processes creating the bucket at once: the loser's create finds the winner's bucket on a second try.
+    const kv = await create().catch(create);
+    const { jsm } = await ensureServerCompat(nc);
+    const bounds = await boundCacheBucket(jsm, kvStreamName(bucket), wanted, set);
+    return new KvResponseCache(kv, chunkSizeFor(nc.info?.max_payload ?? 1024 * 1024), options, bounds);
   }
 
   async get(key: string): Promise<CachedCompletion | undefined> {
@@ -182,6 +245,34 @@ export class KvResponseCache implements ResponseCache {
       throw new ResponseCacheError(`cannot ${what} in JetStream KV: ${String(err)}; is NATS reachable?`, { cause: err });
     }
   }
+}
+
+/**
+ * Puts the bounds on the cache's stream: those `set` always, the others only where the stream has
+ * none; and discard "old", so a full cache drops its oldest entries instead of refusing writes.
+ */
+async function boundCacheBucket(
+  jsm: JetStreamManager,
+  stream: string,
+  wanted: ResponseCacheBounds,
+  set: Partial<ResponseCacheBounds>,
+): Promise<ResponseCacheBounds> {
+  const { config } = await jsm.streams.info(stream);
+  const hasTtl = config.max_age > 0 ? millis(config.max_age) : undefined;
+  const hasMax = config.max_bytes > 0 ? config.max_bytes : undefined;
+  const bounds = { ttlMs: set.ttlMs ?? hasTtl ?? wanted.ttlMs, maxBytes: set.maxBytes ?? hasMax ?? wanted.maxBytes };
+  if (bounds.ttlMs !== hasTtl || bounds.maxBytes !== hasMax || config.discard !== DiscardPolicy.Old) {
+    const maxAge = nanos(bounds.ttlMs);
+    await jsm.streams.update(stream, {
+      ...config,
+      max_age: maxAge,
+      max_bytes: bounds.maxBytes,
+      discard: DiscardPolicy.Old,
+      // JetStream refuses a duplicate window longer than max_age.
+      duplicate_window: Math.min(config.duplicate_window, maxAge),
+    });
+  }
+  return bounds;
 }
 
 /** Cache keys may hold any characters, KV keys may not: hashing keeps them valid and fixed-length. */

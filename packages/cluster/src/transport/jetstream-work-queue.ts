@@ -5,7 +5,9 @@
  *   msgID = taskId so the server drops a duplicate submission within the duplicate window.
  * - All replicas of a role pull from ONE durable consumer; each processor runs
  *   consume({max_messages: concurrency}) behind a semaphore, heartbeats `working()` every ackWait/3,
- *   publishes the result and only then acks. Retryable failures are nak'ed with exponential backoff and
+ *   publishes the result and only then acks. Processors of several queues (a pool worker's runs) may
+ *   share one set of task slots: each then pulls one task at a time, heartbeats it while it waits for
+ *   a slot, and the slots' FIFO order interleaves the runs. Retryable failures are nak'ed with exponential backoff and
  *   jitter; on the last allowed delivery they become an error result. Poison messages are copied to the
  *   dead-letter stream with their reason, then term()ed (2.9 ignores a term reason, hence the copy).
  *   A task that reached maxDeliver without any ack (its workers died) becomes an error result too.
@@ -62,6 +64,17 @@ export interface JetStreamWorkQueueOptions {
   runId: string;
   settings?: WorkQueueSettingsInput;
   observer?: WorkQueueObserver;
+  /**
+   * Create the run's streams if they are missing (default true: the coordinator's queue). A worker's
+   * queue passes false: the streams are its coordinator's, created before the run is announced and
+   * removed once it is done, so a worker that is late to hear of the end never re-creates them.
+   */
+  createStreams?: boolean;
+  /**
+   * Task slots shared with other queues' processors (a pool worker serving many runs): a task runs
+   * only while it holds one. Absent, each processor has its own `concurrency` slots.
+   */
+  slots?: Semaphore;
 }
 
 /** Checks the server, creates the run's streams if missing, and returns the queue. */
@@ -69,7 +82,8 @@ export async function openJetStreamWorkQueue(options: JetStreamWorkQueueOptions)
   const runId = checkRunId(options.runId);
   const settings = parseWorkQueueSettings(options.settings);
   const { support, jsm } = await ensureServerCompat(options.nc);
-  await ensureRunStreams(jsm, runId, settings);
+  const createStreams = options.createStreams ?? true;
+  if (createStreams) await ensureRunStreams(jsm, runId, settings);
   return new JetStreamWorkQueue({
     nc: options.nc,
     js: jetstream(options.nc),
@@ -78,6 +92,8 @@ export async function openJetStreamWorkQueue(options: JetStreamWorkQueueOptions)
     settings,
     observer: options.observer ?? (() => {}),
     maxPayload: support.maxPayload,
+    createStreams,
+    ...(options.slots ? { slots: options.slots } : {}),
   });
 }
 
@@ -89,6 +105,8 @@ interface QueueContext {
   settings: WorkQueueSettings;
   observer: WorkQueueObserver;
   maxPayload: number;
+  createStreams: boolean;
+  slots?: Semaphore;
 }
 
 class JetStreamWorkQueue implements WorkQueue {
@@ -227,7 +245,11 @@ class JetStreamProcessor {
   private messages: ConsumerMessages | undefined;
   private advisories: Subscription | undefined;
   private readonly semaphore: Semaphore;
+  /** Tasks pulled ahead of a free slot: all of them for own slots, one when the slots are shared. */
+  private readonly prefetch: number;
   private readonly abort = sharedAbortController();
+  /** Aborted at stop: a task waiting for a shared slot is handed back instead. */
+  private readonly stopWaiting = new AbortController();
   private readonly running = new Set<string>();
   private readonly completed = new Set<string>();
   private idleWaiters: (() => void)[] = [];
@@ -236,9 +258,10 @@ class JetStreamProcessor {
     private readonly ctx: QueueContext,
     private readonly role: WorkerRole,
     private readonly handler: TaskHandler,
-    private readonly concurrency: number,
+    concurrency: number,
   ) {
-    this.semaphore = new Semaphore(concurrency);
+    this.semaphore = ctx.slots ?? new Semaphore(concurrency);
+    this.prefetch = ctx.slots ? 1 : concurrency;
   }
 
   start(): void {
@@ -304,6 +327,7 @@ class JetStreamProcessor {
   /** The documented order: stop taking work, close the pull, finish (or release) in-flight tasks. */
   private async shutdown(options: StopOptions): Promise<void> {
     this.stopping = true;
+    this.stopWaiting.abort();
     this.advisories?.unsubscribe();
     await this.messages?.close();
     if (this.inFlight > 0) {
@@ -329,7 +353,7 @@ class JetStreamProcessor {
       let msgs: ConsumerMessages;
       try {
         const consumer = await this.ctx.js.consumers.get(streams.work, workConsumerName(this.role));
-        msgs = await consumer.consume({ max_messages: this.concurrency });
+        msgs = await consumer.consume({ max_messages: this.prefetch });
       } catch (err) {
         if (this.stopping) return;
         this.ctx.observer({ type: "transport-error", context: `${this.role} consumer attach`, error: err });
@@ -349,10 +373,10 @@ class JetStreamProcessor {
         }
       })().catch((err: unknown) => this.ctx.observer({ type: "transport-error", context: `${this.role} status watch`, error: err }));
       for await (const m of msgs) {
-        await this.semaphore.acquire();
-        if (this.stopping || restartReason !== undefined) {
+        const slot = await this.takeSlot(m);
+        if (!slot || this.stopping || restartReason !== undefined) {
           // Buffered but not started: hand it straight back so another replica takes it now.
-          this.semaphore.release();
+          if (slot) this.semaphore.release();
           this.settle(() => m.nak(), "release buffered task");
           continue;
         }
@@ -365,10 +389,26 @@ class JetStreamProcessor {
     }
   }
 
+  /**
+   * Waits for a task slot; false if the processor stops first. A task waiting for a slot shared with
+   * other runs is heartbeated like a running one, so it is not redelivered while it waits its turn.
+   */
+  private async takeSlot(m: JsMsg): Promise<boolean> {
+    const heartbeat = setInterval(
+      () => this.settle(() => m.working(), "working() heartbeat"),
+      Math.max(100, Math.floor(this.ctx.settings.ackWaitMs / 3)),
+    );
+    try {
+      return await this.semaphore.acquire(this.stopWaiting.signal);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
   private async recreate(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500));
     try {
-      await ensureRunStreams(this.ctx.jsm, this.ctx.runId, this.ctx.settings);
+      if (this.ctx.createStreams) await ensureRunStreams(this.ctx.jsm, this.ctx.runId, this.ctx.settings);
       await ensureWorkConsumer(this.ctx.jsm, this.ctx.runId, this.role, this.ctx.settings);
     } catch (err) {
       this.ctx.observer({ type: "transport-error", context: `${this.role} re-create consumer`, error: err });

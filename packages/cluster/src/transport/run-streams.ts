@@ -1,7 +1,8 @@
 /**
  * The JetStream resources of one run: the work-queue stream, the results log, the dead-letter stream,
  * and one durable pull consumer per worker role shared by all its replicas. Creating them is
- * idempotent, so the coordinator and every worker can call it at start in any order.
+ * idempotent. The coordinator creates the streams before it announces the run, and retires them once
+ * the run is done; workers create only their role's consumer, never the streams.
  */
 import {
   AckPolicy,
@@ -11,9 +12,11 @@ import {
   StorageType,
   type JetStreamManager,
   type StreamConfig,
+  type StreamInfo,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import type { WorkerRole } from "@maspo/core";
+import { deleteStreamIfPresent, isStreamNotFound } from "../nats/missing-stream.js";
 import { deadLetterSubject, runStreamNames, workConsumerName, workSubject } from "../subjects.js";
 import type { WorkQueueSettings } from "./work-queue.js";
 
@@ -76,15 +79,45 @@ export async function ensureWorkConsumer(
   }
 }
 
-/** Deletes the run's streams (work, results, dead letters), e.g. after its report is written. */
-export async function deleteRunStreams(jsm: JetStreamManager, runId: string): Promise<void> {
-  for (const name of Object.values(runStreamNames(runId))) {
-    try {
-      await jsm.streams.delete(name);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError && err.code === 10059)) throw err;
-    }
+/** What retireRunStreams did with the run's dead letters. */
+export interface RetiredRunStreams {
+  /** Refused messages the dead-letter stream holds; 0 when it was deleted with the others. */
+  deadLetters: number;
+}
+
+/**
+ * Removes a finished run's streams (its report is written): the work queue and the results log are
+ * deleted, since a done run is never resumed and nothing reads them again. The dead-letter stream is
+ * deleted too when it is empty; one that holds refused messages is kept, set to expire
+ * `deadLetterRetentionMs` after each message came (max_age), so whoever looks into why they were
+ * refused still can. Repeatable: what is gone already is skipped.
+ */
+export async function retireRunStreams(
+  jsm: JetStreamManager,
+  runId: string,
+  options: { deadLetterRetentionMs: number },
+): Promise<RetiredRunStreams> {
+  const names = runStreamNames(runId);
+  await deleteStreamIfPresent(jsm, names.work);
+  await deleteStreamIfPresent(jsm, names.results);
+  let info: StreamInfo;
+  try {
+    info = await jsm.streams.info(names.dead);
+  } catch (err) {
+    if (isStreamNotFound(err)) return { deadLetters: 0 };
+    throw err;
   }
+  if (info.state.messages === 0) {
+    await deleteStreamIfPresent(jsm, names.dead);
+    return { deadLetters: 0 };
+  }
+  const maxAge = nanos(options.deadLetterRetentionMs);
+  await jsm.streams.update(names.dead, {
+    ...info.config,
+    max_age: maxAge,
+    duplicate_window: Math.min(info.config.duplicate_window, maxAge),
+  });
+  return { deadLetters: info.state.messages };
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
