@@ -20,7 +20,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
-import { connectNats, createInProcessWorkQueue, openJetStreamWorkQueue, runStreamNames } from "@maspo/cluster";
+import { connectNats, createInProcessWorkQueue, openJetStreamWorkQueue } from "@maspo/cluster";
 import { loadSpecFile } from "@maspo/core";
 import { NO_ABLATIONS } from "@maspo/core";
 import { createWorldService, listenSimServer, loadWorld } from "@maspo/simlm";
@@ -137,17 +137,6 @@ function spawnWorker(role, natsUrl, runId, concurrency, env) {
   };
 }
 
-async function taskCounts(natsUrl, runId) {
-  const { nc, jsm } = await connectNats({ servers: natsUrl });
-  const counts = { executor: 0, evaluator: 0, mutator: 0 };
-  for (const role of Object.keys(counts)) {
-    const info = await jsm.streams.info(runStreamNames(runId).results, { subjects_filter: `maspo.${runId}.result.${role}` });
-    counts[role] = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
-  }
-  await nc.close();
-  return counts;
-}
-
 /** 1. No-op tasks through the transport. */
 async function transportBench(n) {
   const rows = [];
@@ -208,7 +197,7 @@ async function wholeRunBench(dir) {
   const workers = ["executor", "evaluator", "mutator"].map((role) => spawnWorker(role, nats.url, runId, 4, {}));
   await Promise.all(workers.map((w) => w.waiting));
   const started = performance.now();
-  await runCluster({
+  const { tasks: counts } = await runCluster({
     spec,
     specDir: dirname(SMALL_SPEC),
     outDir: join(dir, "cluster"),
@@ -220,7 +209,6 @@ async function wholeRunBench(dir) {
     log: () => undefined,
   });
   const clusterSeconds = (performance.now() - started) / 1000;
-  const counts = await taskCounts(nats.url, runId);
   await Promise.all(workers.map((w) => w.stop()));
   await nats.stop();
   const tasks = counts.executor + counts.evaluator + counts.mutator;
@@ -263,7 +251,7 @@ async function scalingBench(dir, latencyMs, replicas) {
     await Promise.all(workers.map((w) => w.waiting));
     judge.reset();
     const started = performance.now();
-    await runCluster({
+    const { tasks: counts } = await runCluster({
       spec,
       specDir: dir,
       outDir: join(dir, `scale-${n}`),
@@ -276,7 +264,6 @@ async function scalingBench(dir, latencyMs, replicas) {
     });
     const seconds = (performance.now() - started) / 1000;
     const stats = judge.stats();
-    const counts = await taskCounts(nats.url, runId);
     await Promise.all(workers.map((w) => w.stop()));
     await nats.stop();
     rows.push({

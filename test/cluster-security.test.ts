@@ -105,18 +105,23 @@ describe("cluster security", () => {
     procs.push(coordinator);
     await waitForStep(coordinator, 2);
     const coordinatorMetrics = await scrapeMetrics(coordinator);
+    // The record (spec + checkpoint) while the run runs: a done run's record is removed with its
+    // streams, and every later write of it passes the bus watch above.
+    const record = await readRunRecord(nc, runId);
     expect((await exitedWithin(coordinator, 100_000, procs)).code, outputs(procs)).toBe(0);
     const workerMetrics = await Promise.all(procs.filter((p) => p !== coordinator).map(scrapeMetrics));
     await stopAll(procs);
     await nc.flush();
     sub.unsubscribe();
-    const record = await readRunRecord(nc, runId);
+    const recordAfter = await readRunRecord(nc, runId);
     await nc.close();
 
     expect(sim.total(), "the workers must have called the keyed endpoint").toBeGreaterThan(0);
     expect(messages).toBeGreaterThan(100);
     expect(sawSpec, "the watch must see KV writes: the published spec names the key variable").toBe(true);
-    expect(record?.status).toBe("done");
+    expect(record?.status).toBe("running");
+    expect(record?.checkpoint).not.toBeNull();
+    expect(recordAfter, "a done run's record is removed").toBeUndefined();
     const found = [
       ...busLeaks,
       ...procs.flatMap((p) => leaks(`${p.name}'s output`, p.output())),

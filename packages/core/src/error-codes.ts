@@ -278,12 +278,17 @@ export const ERROR_CODES = {
   E_RUN_EXISTS: {
     area: "run",
     exit: "failed",
-    doc: "A run with this id already exists on the NATS server: resume it with --resume, or start a new run with another --run-id.",
+    doc: "A run with this id already exists on the NATS server (or finished there within a day): resume it with --resume if it is not done, or start a new run with another --run-id.",
   },
   E_RUN_NOT_FOUND: {
     area: "run",
     exit: "failed",
     doc: "--resume named a run that is not on this NATS server: start it without --resume, or check --run-id and the server.",
+  },
+  E_RUN_DONE: {
+    area: "run",
+    exit: "failed",
+    doc: "--resume named a run that is done (its report written, its streams removed): start a new run with another --run-id.",
   },
   E_RUN_NOT_OWNED: {
     area: "run",

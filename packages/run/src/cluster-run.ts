@@ -5,10 +5,15 @@
  * workers that are JetStream tasks. The checkpoint goes to KV after every step (compare-and-swap, so
  * one coordinator per run); `--resume` takes the run over from its last step. The report is written
  * locally, to --out, as in the embedded mode.
+ *
+ * Once the streams and consumers exist, the run is announced in the cluster's run registry, where
+ * pool workers find it. When it is done it is marked so there (pool workers stop serving it), and its
+ * streams and record are removed (cluster/run-cleanup.ts says what goes and what expires, and why).
  */
 import { createHash } from "node:crypto";
-import { type Ablations, MaspoError, type RunSpec, WORKER_ROLES, ablationNames } from "@maspo/core";
+import { type Ablations, MaspoError, type RunSpec, WORKER_ROLES, type WorkerRole, ablationNames } from "@maspo/core";
 import {
+  RUN_REGISTRY_REFRESH_MS,
   RunMetrics,
   connectNats,
   startQueueWorkers,
@@ -25,7 +30,8 @@ import {
   type WorkQueueEvent,
 } from "@maspo/cluster";
 import { CheckpointMismatchError, type RunState, assertResumable, globalRound } from "@maspo/coordinator";
-import { RunRecordStore } from "./cluster/run-record-store.js";
+import { cleanUpRun } from "./cluster/run-cleanup.js";
+import { RunDoneError, RunRecordStore } from "./cluster/run-record-store.js";
 import { runSnapshotOf } from "./cluster/run-snapshot.js";
 import type { RunProgress } from "./run-progress.js";
 import { type MetricsPort, type RunOutcome, resolveData, runJob, specHash } from "./run-job.js";
@@ -48,6 +54,8 @@ export interface ClusterRunOptions {
 
 export interface ClusterRunResult extends RunOutcome {
   runId: string;
+  /** Tasks whose result came back, per role (the run's results log is removed once it is done). */
+  tasks: Record<WorkerRole, number>;
 }
 
 /** `maspo-<spec hash>`, or with ablations a hash of both: the same spec always names the same run. */
@@ -76,7 +84,9 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
   let metricsServer: MetricsServer | undefined;
   let session: NatsSession | undefined;
   let backlogTimer: NodeJS.Timeout | undefined;
+  let refreshTimer: NodeJS.Timeout | undefined;
   let workers: ReturnType<typeof startQueueWorkers> | undefined;
+  const tasks: Record<WorkerRole, number> = { executor: 0, evaluator: 0, mutator: 0 };
   try {
     if (options.metricsPort !== undefined && options.metricsPort !== 0) {
       metricsServer = await startMetricsServer(registry, { port: options.metricsPort === "auto" ? 0 : options.metricsPort });
@@ -89,7 +99,11 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     const store = await RunRecordStore.open(nc, runId);
     let resumeState: RunState | undefined;
     if (options.resume) {
-      const record = await store.claim();
+      const record = await store.claim().catch(async (err: unknown) => {
+        // A coordinator that died after marking its run done may have left streams behind: remove them now.
+        if (err instanceof RunDoneError) await cleanUpRun(jsm, runId).catch(() => undefined);
+        throw err;
+      });
       if (record.checkpoint) {
         assertResumable(record.checkpoint, { specHash: hash, seed: spec.seed, ablations }, store.location);
         resumeState = record.checkpoint.state;
@@ -116,11 +130,19 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       queue,
       onEvent: (e) => {
         if (e.type === "submitted") metrics.taskSubmitted(e.role);
-        else if (e.type === "resolved") metrics.taskResolved(e.role, e.ok);
-        else log(`maspo: ${e.role} task ${e.taskId} returned an invalid result: ${e.reason}`);
+        else if (e.type === "resolved") {
+          metrics.taskResolved(e.role, e.ok);
+          tasks[e.role]++;
+        } else log(`maspo: ${e.role} task ${e.taskId} returned an invalid result: ${e.reason}`);
       },
     });
     const clusterWorkers = workers;
+    await store.announce();
+    refreshTimer = setInterval(() => {
+      store
+        .refresh()
+        .catch((err: unknown) => log(`maspo: could not refresh run ${runId} in the run registry: ${describe(err)}; retrying later`));
+    }, RUN_REGISTRY_REFRESH_MS);
     if (metricsServer) {
       const stream = runStreamNames(runId).work;
       backlogTimer = setInterval(() => {
@@ -144,10 +166,24 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       resumeState,
       afterStep: (event, config) => metrics.recordRun(runSnapshotOf({ ...event, round: globalRound(event.step, config.search.rounds) })),
     });
+    clearInterval(refreshTimer);
     await store.markDone();
-    return { runId, ...finished };
+    // The queue reads the results log until closed: close it before the streams go.
+    await workers.close();
+    workers = undefined;
+    try {
+      const { deadLetters } = await cleanUpRun(jsm, runId);
+      if (deadLetters > 0) log(`maspo: run ${runId} left ${deadLetters} dead letter(s); its dead-letter stream expires in a week`);
+    } catch (err) {
+      // The report is written: a cleanup that failed costs storage, not the result. --resume <runId> retries it.
+      log(
+        `maspo: could not remove run ${runId}'s streams and record (${describe(err)}); \`maspo run <spec> --nats <url> --resume ${runId}\` retries`,
+      );
+    }
+    return { runId, tasks, ...finished };
   } finally {
     clearInterval(backlogTimer);
+    clearInterval(refreshTimer);
     await workers?.close();
     if (session && !session.nc.isClosed()) await session.nc.drain();
     await metricsServer?.close();

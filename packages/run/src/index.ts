@@ -41,6 +41,7 @@ export {
   type RunOutcome,
 } from "./run-job.js";
 export {
+  RunDoneError,
   RunExistsError,
   RunNotFoundError,
   RunRecordSchema,

@@ -1,12 +1,14 @@
 /**
- * `maspo worker executor|evaluator|mutator --nats <url> --run <id>`: one worker process of a cluster
- * run (see cluster-worker.ts). Logs are JSON lines on stderr; SIGTERM or SIGINT drains it and exits 0.
+ * `maspo worker executor|evaluator|mutator --nats <url> [--run <id>]`: one worker process of a
+ * cluster — a pool worker serving every run, or with --run one run's (see worker-loop.ts of
+ * @maspo/run). Logs are JSON lines on stderr; SIGTERM or SIGINT drains it and exits 0.
  */
-import { WorkerRoleSchema, type WorkerRole } from "@maspo/core";
-import { checkRunId } from "@maspo/cluster";
+import { WorkerRoleSchema, parseDuration, type WorkerRole } from "@maspo/core";
+import { RESPONSE_CACHE_DEFAULTS, ResponseCacheBoundsSchema, checkRunId, type ResponseCacheBounds } from "@maspo/cluster";
 import { type Command, InvalidArgumentError } from "commander";
 import pino from "pino";
 import type { CliIo } from "../cli-io.js";
+import { RefusedError } from "../exit-status.js";
 import { runWorker } from "@maspo/run";
 import {
   METRICS_PORT_HELP,
@@ -20,8 +22,10 @@ import {
 
 interface WorkerFlags extends NatsFlags {
   nats: string;
-  run: string;
+  run?: string;
   concurrency: number;
+  cacheTtl?: number;
+  cacheMaxBytes?: number;
   metricsPort?: MetricsPort;
   graceMs: number;
   exitWhenDone?: boolean;
@@ -49,6 +53,36 @@ function nonNegativeInt(what: string) {
   };
 }
 
+function cacheTtl(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms === undefined || !ResponseCacheBoundsSchema.shape.ttlMs.safeParse(ms).success) {
+    throw new InvalidArgumentError(`expected a duration of at least 2m, such as 12h or 30d (--cache-ttl), found "${raw}"`);
+  }
+  return ms;
+}
+
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+function cacheMaxBytes(raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(raw.trim());
+  const unit = BYTE_UNITS[(m?.[2] ?? "").toLowerCase() || "b"];
+  const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!ResponseCacheBoundsSchema.shape.maxBytes.safeParse(bytes).success) {
+    throw new InvalidArgumentError(`expected a size of at least 8MiB, such as 512MiB, 4GiB or 2GB (--cache-max-bytes), found "${raw}"`);
+  }
+  return bytes;
+}
+
 function runIdArg(raw: string): string {
   try {
     return checkRunId(raw);
@@ -68,12 +102,17 @@ export function registerWorkerCommand(program: Command, io: WorkerCommandIo): vo
   const command = program
     .command("worker")
     .description(
-      "work on a cluster run's tasks of one role: executor (runs the agent graph), evaluator (judges), mutator (proposes prompts)",
+      "work on the tasks of one role for every run on the cluster (or one run, with --run): executor (runs the agent graph), evaluator (judges), mutator (proposes prompts)",
     )
     .argument("<role>", "executor, evaluator or mutator", workerRole)
     .requiredOption("--nats <url>", "the NATS server(s) of the cluster (comma-separate several)", natsUrl)
-    .requiredOption("--run <id>", "the run to work for (printed by `maspo run --nats`)", runIdArg)
-    .option("--concurrency <n>", "tasks worked on at once in this process", positiveInt("--concurrency"), 4)
+    .option("--run <id>", "work for this run only (printed by `maspo run --nats`); default: every run, as runs start and end", runIdArg)
+    .option(
+      "--concurrency <n>",
+      "tasks worked on at once in this process, shared fairly by the runs it serves",
+      positiveInt("--concurrency"),
+      4,
+    )
     .option("--metrics-port <port>", METRICS_PORT_HELP, metricsPort)
     .option(
       "--grace-ms <ms>",
@@ -83,10 +122,27 @@ export function registerWorkerCommand(program: Command, io: WorkerCommandIo): vo
     )
     .option(
       "--exit-when-done",
-      "exit (status 0) once the run is done, e.g. for a worker run as a batch job; by default a worker idles until SIGTERM",
+      "with --run: exit (status 0) once the run is done, e.g. for a worker run as a batch job; by default a worker idles until SIGTERM",
+    )
+    .option(
+      "--cache-ttl <duration>",
+      `how long the cluster's shared LLM response cache keeps an entry (e.g. 12h, 30d; applied to the cache bucket; default ${RESPONSE_CACHE_DEFAULTS.ttlMs / 86_400_000}d for a new bucket)`,
+      cacheTtl,
+    )
+    .option(
+      "--cache-max-bytes <size>",
+      `the shared LLM response cache's size cap, oldest entries dropped first (e.g. 512MiB, 4GiB; applied to the cache bucket; default ${RESPONSE_CACHE_DEFAULTS.maxBytes / 1024 ** 3}GiB for a new bucket)`,
+      cacheMaxBytes,
     );
   addNatsAuthOptions(command);
   command.action(async (role: WorkerRole, flags: WorkerFlags) => {
+    if (flags.exitWhenDone === true && flags.run === undefined) {
+      throw new RefusedError("--exit-when-done needs --run <id>: a worker serving every run has no last run to wait for");
+    }
+    const cacheBounds: Partial<ResponseCacheBounds> = {
+      ...(flags.cacheTtl !== undefined ? { ttlMs: flags.cacheTtl } : {}),
+      ...(flags.cacheMaxBytes !== undefined ? { maxBytes: flags.cacheMaxBytes } : {}),
+    };
     const log = pino({ base: { role, run: flags.run } }, pino.destination({ fd: 2, sync: true }));
     const stopper = new AbortController();
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -99,12 +155,13 @@ export function registerWorkerCommand(program: Command, io: WorkerCommandIo): vo
     try {
       await runWorker({
         role,
-        runId: flags.run,
+        ...(flags.run !== undefined ? { runId: flags.run } : {}),
         nats: natsAuthOf(flags),
         concurrency: flags.concurrency,
         ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
         graceMs: flags.graceMs,
         exitWhenDone: flags.exitWhenDone === true,
+        cacheBounds,
         env: io.env,
         log,
         stop: stopper.signal,
