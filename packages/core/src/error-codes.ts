@@ -60,6 +60,11 @@ export const ERROR_CODES = {
     exit: "failed",
     doc: "A simlm dataset reached the dataset loader without its world; the run loads the world first, so this is a bug: report it.",
   },
+  E_WEIGHTS_DROP_LENS: {
+    area: "spec",
+    exit: "refused",
+    doc: "The spec's weights set a lens to 0 without declaring the run an ablation: give the lens a weight, or run with the matching ablation flag (--no-lookahead, --global-only, --independent).",
+  },
   E_SPEC_METRIC: {
     area: "spec",
     exit: "failed",

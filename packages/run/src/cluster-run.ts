@@ -34,7 +34,7 @@ import { cleanUpRun } from "./cluster/run-cleanup.js";
 import { RunDoneError, RunRecordStore } from "./cluster/run-record-store.js";
 import { runSnapshotOf } from "./cluster/run-snapshot.js";
 import type { RunProgress } from "./run-progress.js";
-import { type MetricsPort, type RunOutcome, resolveData, runJob, specHash } from "./run-job.js";
+import { type MetricsPort, type RunOutcome, assertLensesKept, resolveData, runJob, specHash } from "./run-job.js";
 
 export interface ClusterRunOptions {
   spec: RunSpec;
@@ -73,6 +73,8 @@ const BACKLOG_POLL_MS = 5_000;
 
 export async function runCluster(options: ClusterRunOptions): Promise<ClusterRunResult> {
   const { spec, progress, log } = options;
+  // Refused before anything is created: a run that drops a lens must say it is an ablation.
+  assertLensesKept(options.spec, options.ablations);
   const data = await resolveData(spec, options.specDir);
   const ablations = ablationNames(options.ablations);
   const hash = specHash(spec);

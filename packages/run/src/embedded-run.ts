@@ -13,6 +13,7 @@ import { FileResponseCache } from "@maspo/llm";
 import type { RunProgress } from "./run-progress.js";
 import {
   RunRefusedError,
+  assertLensesKept,
   createRunLlmClient,
   resolveData,
   runEndpoints,
@@ -41,6 +42,8 @@ export interface EmbeddedRunOptions {
 
 export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutcome> {
   const { spec, outDir, progress } = options;
+  // Refused before anything is created: a run that drops a lens must say it is an ablation.
+  assertLensesKept(options.spec, options.ablations);
   const data = await resolveData(spec, options.specDir);
   const ablations = ablationNames(options.ablations);
   const hash = specHash(spec);

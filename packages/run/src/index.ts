@@ -26,6 +26,7 @@ export { TASK_ADAPTERS } from "./task-adapters.js";
 export { startInProcessWorkers, type InProcessWorkersOptions } from "./in-process-workers.js";
 export {
   RunRefusedError,
+  assertLensesKept,
   createRunLlmClient,
   finishRun,
   optimizeConfigOf,

@@ -48,7 +48,7 @@ import { preflight } from "./preflight.js";
 import type { RunProgress } from "./run-progress.js";
 import { type World, createSimFetch, generateDataset, loadWorld, worldScorer } from "@maspo/simlm";
 
-export class RunRefusedError extends MaspoError<"E_SPEC_DATASET" | "E_SPEC_METRIC" | "E_NO_CHECKPOINT"> {}
+export class RunRefusedError extends MaspoError<"E_SPEC_DATASET" | "E_SPEC_METRIC" | "E_NO_CHECKPOINT" | "E_WEIGHTS_DROP_LENS"> {}
 
 /** A `/metrics` port: a number, or "auto" for any free one (0 or absent: no metrics server). */
 export type MetricsPort = number | "auto";
@@ -111,6 +111,33 @@ export function trainPoolOf(train: readonly Example[], size: number | undefined,
     ),
   );
   return train.filter((e) => keep.has(e.id));
+}
+
+/**
+ * A weight of 0 removes a lens, which the method allows only as a labelled ablation: a run whose
+ * weights drop lookahead or global (or local and lookahead together) must say so with the matching
+ * flag, or it would be reported as full MASPO.
+ */
+export function assertLensesKept(spec: RunSpec, ablations: Ablations): void {
+  const w = spec.weights;
+  const problems: string[] = [];
+  if (w.lookahead === 0 && !ablations.noLookahead && !ablations.globalOnly && !ablations.independent) {
+    problems.push("weights.lookahead is 0, which drops Lookahead Potential: run it as the ablation --no-lookahead");
+  }
+  if (w.global === 0 && !ablations.independent) {
+    problems.push("weights.global is 0, which drops Global Alignment: run it as the ablation --independent (local only)");
+  }
+  if (w.local === 0 && w.lookahead === 0 && !ablations.globalOnly) {
+    problems.push(
+      "weights.local and weights.lookahead are 0, which scores by the final outcome alone: run it as the ablation --global-only",
+    );
+  }
+  if (problems.length > 0) {
+    throw new RunRefusedError(
+      "E_WEIGHTS_DROP_LENS",
+      `the spec's weights remove a lens of the joint reward:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
 }
 
 export function optimizeConfigOf(spec: RunSpec, data: ResolvedData, ablations: Ablations, startedAt: number): OptimizeConfig {
@@ -304,7 +331,9 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   const { spec, data, workers, progress } = input;
   if (input.preflight !== false) {
     const probes = await preflight(workers, spec);
-    progress.message(`preflight: ${new Set(probes.map((p) => p.endpointId)).size} endpoint(s) answered (${[...new Set(probes.map((p) => p.endpointId))].join(", ")})`);
+    progress.message(
+      `preflight: ${new Set(probes.map((p) => p.endpointId)).size} endpoint(s) answered (${[...new Set(probes.map((p) => p.endpointId))].join(", ")})`,
+    );
   }
   const ablations = ablationNames(input.ablations);
   const hash = specHash(spec);

@@ -6,7 +6,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { type SpecOverride, loadSpecFile, parseOverride } from "@maspo/core";
-import type { Ablations } from "@maspo/core";
+import { ABLATION_FLAGS, ABLATION_WARNINGS, type Ablations } from "@maspo/core";
 import type { Report } from "@maspo/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import type { CliIo } from "../cli-io.js";
@@ -115,6 +115,10 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     const say = (line: string): void => {
       if (mode !== "quiet") io.err(`${line}\n`);
     };
+    // The escalation protocol: an ablation is announced, with what it removes, and labels the run.
+    for (const [key, on] of Object.entries(ablations) as [keyof Ablations, boolean][]) {
+      if (on) say(`maspo: ablation ${ABLATION_FLAGS[key]} (benchmarking only, not MASPO): ${ABLATION_WARNINGS[key]}`);
+    }
 
     let report: Report;
     let files: { md: string; json: string; html: string; checkpoint: string };

@@ -12,6 +12,7 @@ export {
 } from "./trace.js";
 export {
   ABLATION_FLAGS,
+  ABLATION_WARNINGS,
   AblationsSchema,
   JointWeightsSchema,
   LensScoresSchema,

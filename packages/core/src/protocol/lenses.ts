@@ -65,6 +65,20 @@ export const ABLATION_FLAGS: Record<keyof Ablations, string> = {
   noTraces: "--no-traces",
 };
 
+/**
+ * What each ablation takes away, in the method's words (shared/maspo.md "What it refuses"): printed
+ * when a run starts with it, so nobody mistakes an ablation for MASPO.
+ */
+export const ABLATION_WARNINGS: Record<keyof Ablations, string> = {
+  noLookahead: "drops Lookahead Potential: a candidate that starves its successors can win (the method refuses this outside benchmarks)",
+  noMisalignment: "drops the misalignment buffer: the optimizer sees no hard negatives and successors never train on what misled them",
+  noRefresh: "skips Beam Refresh: beam scores go stale when upstream agents change",
+  globalOnly: 'scores by the final outcome alone: no Local Validity, no Lookahead ("without joint evaluation")',
+  independent:
+    "optimizes each agent alone without re-evaluating downstream agents: local optimization in a graph causes silent global regressions",
+  noTraces: "mutates without execution traces: proposals are abstract rewrites, not trace-guided",
+};
+
 /** The flags of the ablations switched on, in a fixed order. */
 export function ablationNames(a: Ablations): string[] {
   return (Object.keys(ABLATION_FLAGS) as (keyof Ablations)[]).filter((k) => a[k]).map((k) => ABLATION_FLAGS[k]);
