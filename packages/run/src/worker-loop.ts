@@ -123,7 +123,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
         log.warn({ event: "registry-trouble", context, error: describe(error) }, `cannot ${context}; retrying`),
     })) {
       if (entry?.status === "running") {
-        void served.serve(changed);
+        const serving = served.serve(changed);
+        // A worker for one run that cannot serve it (e.g. an API key variable unset here) fails, as it
+        // always did; a pool worker serves the runs it can.
+        const refused = runId !== undefined ? await serving : undefined;
+        if (refused) throw refused;
         continue;
       }
       // Not awaited: a run draining its last tasks must not hold up the others' changes.

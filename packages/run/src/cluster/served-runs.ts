@@ -71,16 +71,27 @@ export class ServedRuns {
     return sum;
   }
 
-  /** Starts serving the run, unless it is served already. */
-  serve(runId: string): Promise<void> {
+  /**
+   * Starts serving the run, unless it is served already. Resolves with the error if the run cannot
+   * be served by this worker at all (its spec names an API key variable this process lacks, its
+   * record is invalid): that is logged, not retried. Other trouble (NATS) is retried while the run
+   * is wanted.
+   */
+  serve(runId: string): Promise<MaspoError | undefined> {
     this.wanted.add(runId);
-    return this.chain(runId, async () => {
+    let refused: MaspoError | undefined;
+    const served = this.chain(runId, async () => {
       if (this.active.has(runId) || !this.wanted.has(runId)) return;
       const log = this.options.log.child({ run: runId });
       try {
         const run = await this.start(runId, log);
         if (run) this.active.set(runId, run);
       } catch (err) {
+        if (err instanceof MaspoError) {
+          refused = err;
+          log.error({ event: "serve-refused", error: describe(err) }, `cannot serve run ${runId}: ${describe(err)}`);
+          return;
+        }
         log.warn(
           { event: "serve-failed", error: describe(err) },
           `cannot serve run ${runId} (${describe(err)}); trying again in ${RETRY_MS / 1000} s`,
@@ -92,6 +103,7 @@ export class ServedRuns {
         this.retryTimers.add(timer);
       }
     });
+    return served.then(() => refused);
   }
 
   /** Stops serving the run (its in-flight tasks get the grace period); true if it was served. */
