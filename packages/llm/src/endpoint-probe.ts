@@ -8,6 +8,9 @@ import type OpenAI from "openai";
 import { failureFromSdkError, type AttemptFailure } from "./attempt-failure.js";
 import type { LlmEndpoint } from "./llm-endpoint.js";
 
+/** What a probe asks: one token of anything proves the endpoint serves chat completions for the model. */
+export const PROBE_PROMPT = "Reply with OK.";
+
 /** How long a probe waits for one answer: an endpoint that cannot answer one token in this is unusable. */
 const PROBE_TIMEOUT_MS = 20_000;
 /** A 429, 5xx or timeout is tried again this many times, a second apart: a busy endpoint is still an endpoint. */
@@ -48,7 +51,7 @@ export async function probeEndpoint(target: ProbeTarget): Promise<EndpointProbe>
 async function oneCall(target: ProbeTarget): Promise<AttemptFailure | undefined> {
   try {
     const raw: unknown = await target.sdk.chat.completions.create(
-      { model: target.endpoint.model, messages: [{ role: "user", content: "Reply with OK." }], max_tokens: 1, temperature: 0 },
+      { model: target.endpoint.model, messages: [{ role: "user", content: PROBE_PROMPT }], max_tokens: 1, temperature: 0 },
       { timeout: Math.min(PROBE_TIMEOUT_MS, target.endpoint.timeoutMs), maxRetries: 0 },
     );
     const choices = (raw as { choices?: unknown } | null)?.choices;

@@ -33,3 +33,4 @@ export type { LlmEvent, LlmEventListener } from "./llm-events.js";
 export type { FailureKind } from "./attempt-failure.js";
 export { DEFAULT_BACKOFF, type BackoffPolicy } from "./retry-policy.js";
 export { probeTask } from "./probe-task.js";
+export { PROBE_PROMPT } from "./endpoint-probe.js";
