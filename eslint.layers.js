@@ -28,4 +28,6 @@ export const LAYERS = {
     "zod",
   ],
   cli: ["@maspo/core", "@maspo/cluster", "@maspo/coordinator", "@maspo/run", "@maspo/simlm", "cli-progress", "commander", "pino"],
+  // Bench baselines, not product: the peer optimizers, on the run library's machinery.
+  peers: ["@maspo/core", "@maspo/llm", "@maspo/run"],
 };

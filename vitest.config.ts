@@ -20,6 +20,7 @@ export default defineConfig({
       "@maspo/coordinator": pkg("coordinator"),
       "@maspo/run": pkg("run"),
       "@maspo/cli": pkg("cli"),
+      "@maspo/peers": pkg("peers"),
     },
   },
   test: {
