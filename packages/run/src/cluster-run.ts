@@ -169,6 +169,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       afterStep: (event, config) => metrics.recordRun(runSnapshotOf({ ...event, round: globalRound(event.step, config.search.rounds) })),
     });
     clearInterval(refreshTimer);
+    clearInterval(backlogTimer);
     await store.markDone();
     // The queue reads the results log until closed: close it before the streams go.
     await workers.close();
