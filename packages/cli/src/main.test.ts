@@ -119,6 +119,69 @@ describe("maspo (in process)", () => {
     expect(result.err).toContain("expected a nats://");
   });
 
+  it("validate refuses a YAML alias bomb with exit 2 and a clear problem, not a stack trace", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "maspo-cli-")), "bomb.yaml");
+    const levels = "abcdefghi".split("");
+    const lines = levels.map(
+      (name, i) => `${name}: &${name} [${Array.from({ length: 9 }, () => (i === 0 ? "lol" : `*${levels[i - 1]}`)).join(", ")}]`,
+    );
+    writeFileSync(file, lines.join("\n"));
+    const result = await maspo(["validate", file]);
+    expect(result.status).toBe(2);
+    expect(result.err).toContain("(document): expected aliases that expand to a bounded document");
+    expect(result.err).not.toMatch(/unexpected error|at Alias\./);
+  });
+
+  it("validate refuses an unknown simlm world with the bundled names and a did-you-mean", async () => {
+    const result = await maspo(["validate", brokenCopyOfExample((t) => t.replaceAll("simlm://math-chain", "simlm://math-chian"))]);
+    expect(result.status).toBe(2);
+    expect(result.err).toMatch(
+      /models\.sim\.baseURL: expected simlm:\/\/<world> naming the world to simulate: a bundled simlm world \(code-pipeline, hier-research, math-chain\), found unknown world "math-chian" \(did you mean "math-chain"\?/,
+    );
+  });
+
+  it("run checks --run-id, --resume and the --nats URL before connecting, every problem at once, and shows no credential", async () => {
+    const result = await maspo([
+      "run",
+      EXAMPLE,
+      "--nats",
+      "nats://alice:s3cret-pw@127.0.0.1:1",
+      "--run-id",
+      "no spaces!",
+      "--resume",
+      "../etc",
+    ]);
+    expect(result.status).toBe(2);
+    expect(result.err).toContain("maspo run: 3 problems");
+    expect(result.err).toContain(
+      "--run-id: expected a run id of 1-64 letters, digits, '_' or '-' (as `maspo run --nats` prints it), found \"no spaces!\"",
+    );
+    expect(result.err).toContain("--resume: expected a run id of 1-64 letters, digits, '_' or '-'");
+    expect(result.err).toContain(
+      '--nats: expected a NATS URL without credentials: a URL on the command line shows in `ps` and shell history, found credentials in "nats://***@127.0.0.1:1" (not shown) (give them with --user and --password-env or --password-file',
+    );
+    expect(result.err).not.toContain("s3cret");
+    expect(result.err).not.toContain("alice");
+    expect(result.err).not.toContain("cannot connect");
+  });
+
+  it("run reports bad cluster flags together with the spec's problems", async () => {
+    const file = brokenCopyOfExample((t) => t.replace("  formatter:\n    role: formatter", "  formater:\n    role: formatter"));
+    const result = await maspo(["run", file, "--nats", "nats://127.0.0.1:1", "--run-id", "bad id"]);
+    expect(result.status).toBe(2);
+    expect(result.err).toContain("3 problems");
+    expect(result.err).toContain("--run-id: expected a run id");
+    expect(result.err).toContain("prompts.formater: expected a prompt for an agent declared in graph.agents");
+  });
+
+  it("worker refuses credentials in the --nats URL with exit 2, pointing to the auth flags, without showing them", async () => {
+    const result = await maspo(["worker", "executor", "--nats", "nats://tok3n-value@127.0.0.1:1", "--run", "r1"]);
+    expect(result.status).toBe(2);
+    expect(result.err).toContain("--nats: expected a NATS URL without credentials");
+    expect(result.err).toContain("--token-env or --token-file");
+    expect(result.err).not.toContain("tok3n-value");
+  });
+
   it("init writes a spec, dataset and schema that validate, and refuses to overwrite without --force", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "maspo-init-")), "project");
     const first = await maspo(["init", dir]);

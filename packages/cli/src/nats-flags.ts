@@ -4,6 +4,7 @@
  * variable or a file, an NKey seed and a creds file by path, so no secret shows in `ps` or shell history.
  */
 import { type NatsAuthOptions } from "@maspo/cluster";
+import { type Issue, RunIdSchema, ValidationError } from "@maspo/core";
 import { type Command, InvalidArgumentError } from "commander";
 
 export interface NatsFlags {
@@ -20,19 +21,55 @@ export interface NatsFlags {
   tlsKey?: string;
 }
 
-export function natsUrl(raw: string): string {
-  for (const server of raw.split(",")) {
+/** A server as it may be shown: credentials in it (never printed) replaced by `***`. */
+const shown = (server: string) => server.replace(/\/\/[^@/]*@/, "//***@");
+
+/**
+ * Every problem of a `--nats` value, one per server: not a URL, not a NATS protocol, or credentials
+ * in the URL. Those are refused rather than used: a URL on the command line shows in `ps` and shell
+ * history (the NATS client ignored them anyway), and the auth flags read secrets from a variable or
+ * a file instead. No credential is ever repeated in a message.
+ */
+export function natsUrlIssues(raw: string, flag = "--nats"): Issue[] {
+  const issues: Issue[] = [];
+  for (const server of raw.split(",").map((s) => s.trim())) {
     let url: URL;
     try {
-      url = new URL(server.trim());
+      url = new URL(server);
     } catch {
-      throw new InvalidArgumentError(`expected a NATS URL like nats://127.0.0.1:4222, found "${server.replace(/\/\/[^@/]*@/, "//***@")}"`);
+      issues.push({ path: flag, expected: "a NATS URL like nats://127.0.0.1:4222", found: JSON.stringify(shown(server)) });
+      continue;
     }
     if (!["nats:", "tls:", "ws:", "wss:"].includes(url.protocol)) {
-      throw new InvalidArgumentError(`expected a nats://, tls://, ws:// or wss:// URL, found "${url.protocol}//${url.host}"`);
+      issues.push({ path: flag, expected: "a nats://, tls://, ws:// or wss:// URL", found: `"${url.protocol}//${url.host}"` });
+    }
+    if (url.username !== "" || url.password !== "") {
+      issues.push({
+        path: flag,
+        expected: "a NATS URL without credentials: a URL on the command line shows in `ps` and shell history",
+        found: `credentials in "${url.protocol}//***@${url.host}" (not shown)`,
+        hint: "give them with --user and --password-env or --password-file, --token-env or --token-file, --creds or --nkey",
+      });
     }
   }
+  return issues;
+}
+
+/** `--nats` as an option parser: the value, or a ValidationError with every problem of it (exit 2). */
+export function natsUrl(raw: string): string {
+  const issues = natsUrlIssues(raw);
+  if (issues.length > 0) throw new ValidationError("--nats", issues);
   return raw;
+}
+
+/** The problem with a run id given as `flag` (`--run-id`, `--resume`), if any: checked before anything connects. */
+export function runIdIssue(value: string, flag: string): Issue | undefined {
+  if (RunIdSchema.safeParse(value).success) return undefined;
+  return {
+    path: flag,
+    expected: "a run id of 1-64 letters, digits, '_' or '-' (as `maspo run --nats` prints it)",
+    found: JSON.stringify(value),
+  };
 }
 
 /** Adds the auth and TLS flags (not --nats itself, whose wording differs per command). */

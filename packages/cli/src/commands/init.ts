@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { loadSpecFile } from "@maspo/core";
+import { bundledWorldNames } from "@maspo/simlm";
 import type { Command } from "commander";
 import type { CliIo } from "../cli-io.js";
 import { RefusedError } from "../exit-status.js";
@@ -48,7 +49,7 @@ export function registerInitCommand(program: Command, io: CliIo): void {
         await writeFile(path, content, "utf8");
       }
       const specPath = join(root, INIT_SPEC_FILE);
-      await loadSpecFile(specPath, { env: io.env });
+      await loadSpecFile(specPath, { env: io.env, simlmWorlds: bundledWorldNames() });
       const shown = relative(io.cwd, specPath) || INIT_SPEC_FILE;
       io.out(
         `wrote ${files.map(([name]) => relative(io.cwd, join(root, name))).join(", ")}\n` +

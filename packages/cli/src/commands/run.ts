@@ -5,12 +5,13 @@
  * checkpoint: the output directory's (embedded) or the run's in JetStream KV (cluster).
  */
 import { dirname, resolve } from "node:path";
-import { type SpecOverride, loadSpecFile, parseOverride } from "@maspo/core";
+import { type Issue, type SpecOverride, ValidationError, loadSpecFile, parseOverride } from "@maspo/core";
 import { ABLATION_FLAGS, ABLATION_WARNINGS, type Ablations } from "@maspo/core";
 import type { Report } from "@maspo/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import type { CliIo } from "../cli-io.js";
 import { runCluster, runEmbedded } from "@maspo/run";
+import { bundledWorldNames } from "@maspo/simlm";
 import { RefusedError } from "../exit-status.js";
 import {
   METRICS_PORT_HELP,
@@ -19,7 +20,8 @@ import {
   addNatsAuthOptions,
   metricsPort,
   natsAuthOf,
-  natsUrl,
+  natsUrlIssues,
+  runIdIssue,
 } from "../nats-flags.js";
 import { applyPreset } from "../presets.js";
 import { createRunProgress, progressMode } from "../run-progress.js";
@@ -59,6 +61,21 @@ function presetName(raw: string): string {
   return raw;
 }
 
+/** The cluster flags' problems, found before a connection is tried: the NATS URL, and the run id given by --run-id or --resume. */
+function clusterArgIssues(flags: RunFlags): Issue[] {
+  if (flags.nats === undefined) return [];
+  const issues = natsUrlIssues(flags.nats);
+  const ids = [
+    ["--run-id", flags.runId],
+    ["--resume", typeof flags.resume === "string" ? flags.resume : undefined],
+  ] as const;
+  for (const [flag, id] of ids) {
+    const issue = id === undefined ? undefined : runIdIssue(id, flag);
+    if (issue) issues.push(issue);
+  }
+  return issues;
+}
+
 export function registerRunCommand(program: Command, io: CliIo): void {
   const command = program
     .command("run")
@@ -69,7 +86,8 @@ export function registerRunCommand(program: Command, io: CliIo): void {
       "--resume [dir|runId]",
       "resume an interrupted run: embedded, the one checkpointed in this directory (also the output directory; default --out); with --nats, the run with this id (default --run-id) from its checkpoint in JetStream KV",
     )
-    .option("--nats <url>", "coordinate a cluster of `maspo worker` processes over this NATS server (comma-separate several)", natsUrl)
+    // --nats, --run-id and --resume are checked in the action, together and before anything connects.
+    .option("--nats <url>", "coordinate a cluster of `maspo worker` processes over this NATS server (comma-separate several)")
     .option("--run-id <id>", "with --nats: the run's id on the cluster, which workers are started with (default: derived from the spec)")
     .option("--metrics-port <port>", `with --nats: ${METRICS_PORT_HELP}`, metricsPort)
     .option(
@@ -97,7 +115,21 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     const specPath = resolve(io.cwd, file);
     // A coordinator calls no LLM: API keys are only needed in the workers' environments.
     const overrides = [...flags.set, ...(flags.seed !== undefined ? [{ path: "seed", value: flags.seed }] : [])];
-    const loaded = await loadSpecFile(specPath, { env: io.env, checkEnv: flags.nats === undefined, overrides });
+    const argIssues = clusterArgIssues(flags);
+    let loaded;
+    try {
+      loaded = await loadSpecFile(specPath, {
+        env: io.env,
+        checkEnv: flags.nats === undefined,
+        overrides,
+        simlmWorlds: bundledWorldNames(),
+      });
+    } catch (error) {
+      // Every problem at once: the flags' with the spec's.
+      if (error instanceof ValidationError && argIssues.length > 0) throw new ValidationError(file, [...argIssues, ...error.issues]);
+      throw error;
+    }
+    if (argIssues.length > 0) throw new ValidationError("maspo run", argIssues);
     const spec = flags.preset === "paper" ? applyPreset(loaded, "paper") : loaded;
     const ablations: Ablations = {
       noLookahead: !flags.lookahead,

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import { type Issue, ValidationError, loadSpecFile, parseSpecText } from "@maspo/core";
 import { isSweepDocument, loadSweepPlan } from "@maspo/run";
+import { bundledWorldNames } from "@maspo/simlm";
 import type { Command } from "commander";
 import type { CliIo } from "../cli-io.js";
 import { ExitStatus, ReportedError } from "../exit-status.js";
@@ -29,7 +30,7 @@ async function validateOne(file: string, flags: ValidateFlags, io: CliIo): Promi
         summary: `sweep of ${plan.runs.length} runs (${plan.configurations.length} configurations) of ${plan.base}`,
       };
     }
-    const spec = await loadSpecFile(path, { env: io.env, checkEnv: flags.envCheck });
+    const spec = await loadSpecFile(path, { env: io.env, checkEnv: flags.envCheck, simlmWorlds: bundledWorldNames() });
     return { spec: file, ok: true, summary: summarizeSpec(spec) };
   } catch (error) {
     if (error instanceof ValidationError) return { spec: file, ok: false, issues: error.issues };

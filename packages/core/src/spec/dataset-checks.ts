@@ -6,7 +6,8 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Issue } from "../errors.js";
-import { type LocatedExample, readDataset } from "./dataset.js";
+import { type DatasetRead, type LocatedExample, readDataset } from "./dataset.js";
+import { SPEC_LIMITS } from "./schema.js";
 import type { SpecSketch } from "./spec-sketch.js";
 
 /** Inputs compared for overlap: case, spacing and surrounding whitespace do not make a new example. */
@@ -111,6 +112,21 @@ function sourceKindIssues(sketch: SpecSketch, baseDir: string): Issue[] {
   return issues;
 }
 
+/** A file's split is bounded like an inline one (SPEC_LIMITS.examples): each example is held in memory and run through the graph. */
+export function splitSizeIssues(read: DatasetRead, at: (split: "train" | "heldOut") => string): Issue[] {
+  return (["train", "heldOut"] as const).flatMap((split) =>
+    read[split].length > SPEC_LIMITS.examples
+      ? [
+          {
+            path: at(split),
+            expected: `at most ${SPEC_LIMITS.examples} examples in the ${split === "train" ? "train" : "held-out"} split`,
+            found: `${read[split].length} examples`,
+          },
+        ]
+      : [],
+  );
+}
+
 export async function checkDataset(sketch: SpecSketch, baseDir: string): Promise<Issue[]> {
   const issues = [...leakIssues(sketch), ...sourceKindIssues(sketch, baseDir)];
   const source = sketch.datasetSource;
@@ -125,5 +141,6 @@ export async function checkDataset(sketch: SpecSketch, baseDir: string): Promise
     // Only the held-out split must be labelled: on train, the global lens falls back to the judge.
     ...labelIssues(sketch, "held-out", read.heldOut, splitPath("heldOut")),
   );
+  issues.push(...splitSizeIssues(read, splitPath));
   return issues;
 }

@@ -1,54 +1,17 @@
 /**
- * Reading a spec file (YAML or JSON; JSON is read as the YAML it also is, so both get line numbers)
- * and validating it. Syntax errors become issues with line and column; other issues get the line
- * of the value they point at, so an editor can jump there.
+ * Reading a spec file (YAML or JSON, parsed within bounds by spec-text.ts) and validating it. Syntax
+ * errors become issues with line and column; other issues get the line of the value they point at,
+ * so an editor can jump there.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { LineCounter, isNode, parseDocument } from "yaml";
 import { type Issue, ValidationError } from "../errors.js";
-import { parsePath } from "../issue-path.js";
 import type { RunSpec } from "./schema.js";
 import { type SpecOverride, overrideDocument } from "./overrides.js";
+import { parseSpecText, sizeIssue } from "./spec-text.js";
 import { type ValidateOptions, validateSpec } from "./validate.js";
 
-export interface ReadSpec {
-  /** The document as plain data. */
-  raw: unknown;
-  /** `line N` for an issue path, where the document has a node at (or above) that path. */
-  lineOf(path: string): number | undefined;
-}
-
-/** Parse spec text; throws ValidationError with every syntax error, each with its line and column. */
-export function parseSpecText(text: string, source: string): ReadSpec {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ValidationError(
-      source,
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        const message = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "");
-        return {
-          path: pos ? `line ${pos.line}, column ${pos.col}` : "(document)",
-          expected: source.endsWith(".json") ? "valid JSON" : "valid YAML",
-          found: message,
-        };
-      }),
-    );
-  }
-  const lineOf = (path: string): number | undefined => {
-    const segments = parsePath(path);
-    if (segments === undefined) return undefined;
-    for (let n = segments.length; n >= 0; n--) {
-      const node: unknown = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
-      if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
-  const raw: unknown = doc.contents === null ? null : doc.toJS();
-  return { raw, lineOf };
-}
+export { parseSpecText, type ReadSpec } from "./spec-text.js";
 
 function withLine(issue: Issue, line: number | undefined): Issue {
   if (line === undefined) return issue;
@@ -68,8 +31,12 @@ export async function loadSpecFile(file: string, options: LoadSpecOptions = {}):
   const path = resolve(file);
   let text: string;
   try {
+    // Refused before it is read: a spec file of gigabytes is a mistake, not a run.
+    const tooLarge = sizeIssue((await stat(path)).size);
+    if (tooLarge) throw new ValidationError(file, [tooLarge]);
     text = await readFile(path, "utf8");
   } catch (error) {
+    if (error instanceof ValidationError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new ValidationError(file, [
       {

@@ -1,9 +1,10 @@
 /**
  * Checks that tie settings together: joint reward weights that sum to 1 and justify any departure
- * from the method's defaults, and a JetStream redelivery limit that leaves room for every backoff step.
+ * from the method's defaults, a JetStream redelivery limit that leaves room for every backoff step,
+ * and a step plan of bounded length (each field is bounded alone; their product must be too).
  */
 import type { Issue } from "../errors.js";
-import { DEFAULT_WEIGHTS } from "./schema.js";
+import { DEFAULT_WEIGHTS, SPEC_LIMITS } from "./schema.js";
 import type { SpecSketch } from "./spec-sketch.js";
 
 const SUM_TOLERANCE = 1e-6;
@@ -44,6 +45,26 @@ function checkCluster(sketch: SpecSketch): Issue[] {
   ];
 }
 
+/**
+ * The run plans orientation, one init per agent, and per epoch and round every agent's steps and a
+ * round end, all up front (and checkpoints after each): a plan of millions of steps is a typo.
+ */
+function checkPlanLength(sketch: SpecSketch): Issue[] {
+  const s = sketch.search;
+  const agents = sketch.agents.length;
+  if (s === undefined || agents === 0) return [];
+  const steps = 1 + agents + s.epochs * s.rounds * (agents * s.stepsPerAgent + 1);
+  if (steps <= SPEC_LIMITS.plannedSteps) return [];
+  return [
+    {
+      path: "search",
+      expected: `a run of at most ${SPEC_LIMITS.plannedSteps} planned steps (1 + agents + epochs × rounds × (agents × stepsPerAgent + 1))`,
+      found: `${steps} steps: ${agents} agents, epochs ${s.epochs}, rounds ${s.rounds}, stepsPerAgent ${s.stepsPerAgent}`,
+      hint: "lower search.rounds, search.epochs or search.stepsPerAgent",
+    },
+  ];
+}
+
 export function checkSettings(sketch: SpecSketch): Issue[] {
-  return [...checkWeights(sketch), ...checkCluster(sketch)];
+  return [...checkWeights(sketch), ...checkCluster(sketch), ...checkPlanLength(sketch)];
 }

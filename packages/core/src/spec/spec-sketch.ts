@@ -14,6 +14,8 @@ import {
   type FinalMetric,
   FinalMetricSchema,
   type ClusterSettings,
+  SearchSchema,
+  type SearchSettings,
   TOPOLOGIES,
   type Topology,
 } from "./schema.js";
@@ -55,6 +57,8 @@ export interface SpecSketch {
   datasetSource?: DatasetSource;
   metric?: FinalMetric;
   cluster?: ClusterSettings;
+  /** The search settings with their defaults, when `search` is valid (or absent). */
+  search?: SearchSettings;
 }
 
 type Rec = Record<string, unknown>;
@@ -147,5 +151,7 @@ export function sketchSpec(input: unknown): SpecSketch {
   if (metric !== undefined) sketch.metric = metric;
   const cluster = parsed(ClusterSchema, raw["cluster"]);
   if (cluster !== undefined) sketch.cluster = cluster;
+  const search = parsed(SearchSchema, raw["search"]);
+  if (search !== undefined) sketch.search = search;
   return sketch;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Issue } from "../errors.js";
+import { runSpecJsonSchema } from "./json-schema.js";
 import { DEFAULT_WEIGHTS, MUTATION_OPERATORS, PAPER_WEIGHTS } from "./schema.js";
 import { type ValidateOptions, validateSpec } from "./validate.js";
 
@@ -425,5 +426,129 @@ describe("validateSpec: JSONL datasets", () => {
     const issues = await issuesOf(spec, { env: {}, baseDir: "/tmp/maspo-no-such-dir" });
     expect(at(issues, "dataset.source.train").found).toBe("no file at /tmp/maspo-no-such-dir/nope.jsonl");
     expect(at(issues, "dataset.source.heldOut").found).toBe("no file at /tmp/maspo-no-such-dir/nope2.jsonl");
+  });
+});
+
+describe("validateSpec: bounds (issue 15, item 5)", () => {
+  const BUNDLED = ["code-pipeline", "hier-research", "math-chain"];
+
+  it("refuses 1e12 rounds and a simlm train split of 1e9, naming each field and its bound", async () => {
+    const spec = validSpec();
+    spec["search"] = { rounds: 1e12 };
+    (spec["dataset"] as Json)["source"] = { kind: "simlm", world: "math-chain", train: 1e9 };
+    (spec["task"] as Json)["metric"] = { kind: "world" };
+    const issues = await issuesOf(spec);
+    expect(at(issues, "search.rounds")).toMatchObject({ expected: "a number ≤ 1000", found: "1000000000000" });
+    expect(at(issues, "dataset.source.train")).toMatchObject({ expected: "a number ≤ 1000000", found: "1000000000" });
+  });
+
+  it("bounds every number a spec states: the JSON Schema gives each a maximum (ids and labels are data, not settings)", () => {
+    const unbounded: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}/${i}`));
+      if (node === null || typeof node !== "object") return;
+      const n = node as Record<string, unknown>;
+      const numeric = n["type"] === "integer" || n["type"] === "number";
+      const max = (n["maximum"] ?? n["exclusiveMaximum"]) as number | undefined;
+      const data = /\/(id|label)\//.test(`${path}/`) || /\/(id|label)\/anyOf\/\d+$/.test(path);
+      if (numeric && !data && (max === undefined || max >= Number.MAX_SAFE_INTEGER)) unbounded.push(path);
+      for (const [k, v] of Object.entries(n)) walk(v, `${path}/${k}`);
+    };
+    walk(runSpecJsonSchema(), "");
+    expect(unbounded, "give each a .max() in SPEC_LIMITS (schema.ts), with the reason for its value").toEqual([]);
+  });
+
+  it("refuses a step plan of more than 100000 steps, though each field is within its bound", async () => {
+    const spec = validSpec();
+    spec["search"] = { rounds: 1000, epochs: 100 };
+    const issues = await issuesOf(spec);
+    expect(at(issues, "search").found).toBe("400004 steps: 3 agents, epochs 100, rounds 1000, stepsPerAgent 1");
+  });
+
+  it("refuses a zero deadline and one beyond 30 days", async () => {
+    for (const deadline of ["0s", "31d", "99999999999999999999h"]) {
+      const spec = validSpec();
+      spec["stop"] = { deadline };
+      expect(at(await issuesOf(spec), "stop.deadline").expected, deadline).toBe("a duration above zero and at most 30d");
+    }
+  });
+
+  it("refuses a metric regex without a capture group: the first group is what is scored", async () => {
+    for (const extract of ["Answer:\\s*-?\\d+", "Answer:\\s*(?:-?\\d+)", "(?=Answer)Answer: \\d+"]) {
+      const spec = validSpec();
+      (spec["task"] as Json)["metric"] = { kind: "numeric", extract };
+      const issue = at(await issuesOf(spec), "task.metric.extract");
+      expect(issue.expected, extract).toMatch(/^a regular expression with a capture group around the answer/);
+      expect(issue.found).toBe(JSON.stringify(extract));
+    }
+    for (const extract of ["Answer:\\s*(-?\\d+)", "Answer:\\s*(?<n>\\d+)"]) {
+      const spec = validSpec();
+      (spec["task"] as Json)["metric"] = { kind: "exact_match", extract };
+      expect(await issuesOf(spec), extract).toEqual([]);
+    }
+  });
+
+  it("refuses an unknown simlm world, in an endpoint and as the dataset's, with the bundled names and a did-you-mean", async () => {
+    const spec = validSpec();
+    (spec["models"] as Json)["sim"] = { baseURL: "simlm://math-chian", model: "sim", price: { inputPerMTok: 0, outputPerMTok: 0 } };
+    (spec["dataset"] as Json)["source"] = { kind: "simlm", world: "hier-reserch" };
+    (spec["task"] as Json)["metric"] = { kind: "world" };
+    const issues = await issuesOf(spec, { ...OPTS, simlmWorlds: BUNDLED });
+    expect(at(issues, "models.sim.baseURL")).toEqual({
+      path: "models.sim.baseURL",
+      expected: "simlm://<world> naming the world to simulate: a bundled simlm world (code-pipeline, hier-research, math-chain)",
+      found: 'unknown world "math-chian"',
+      hint: 'did you mean "math-chain"?',
+    });
+    expect(at(issues, "dataset.source.world")).toMatchObject({
+      found: 'unknown world "hier-reserch"',
+      hint: 'did you mean "hier-research"?',
+    });
+    // Without the bundled names (a library caller that does not know simlm) names are not checked.
+    expect(await issuesOf(spec)).toEqual([]);
+  });
+
+  it("accepts an endpoint simulating the spec's own world file, by the name the file gives it, and bounds that file's splits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "maspo-world-"));
+    writeFileSync(join(dir, "mine.yaml"), "name: my-world\ndata: { seed: 1, train: 2000000, heldOut: 10 }\n");
+    const spec = validSpec();
+    (spec["models"] as Json)["sim"] = { baseURL: "simlm://my-world", model: "sim", price: { inputPerMTok: 0, outputPerMTok: 0 } };
+    (spec["dataset"] as Json)["source"] = { kind: "simlm", world: "mine.yaml" };
+    (spec["task"] as Json)["metric"] = { kind: "world" };
+    const issues = await issuesOf(spec, { env: {}, baseDir: dir, simlmWorlds: BUNDLED });
+    expect(issues).toEqual([
+      {
+        path: "dataset.source.world",
+        expected: "a world whose train split has at most 1000000 examples",
+        found: `data.train: 2000000 in ${join(dir, "mine.yaml")}`,
+        hint: "or set dataset.source.train to a smaller size",
+      },
+    ]);
+    ((spec["dataset"] as Json)["source"] as Json)["train"] = 100;
+    expect(await issuesOf(spec, { env: {}, baseDir: dir, simlmWorlds: BUNDLED })).toEqual([]);
+  });
+
+  it("reports every bound broken at once", async () => {
+    const spec = validSpec();
+    spec["search"] = { beamSize: 1000, minibatchSize: 1e7 };
+    spec["seed"] = 2 ** 40;
+    (spec["models"] as Json)["sim"] = {
+      baseURL: "simlm://math-chain",
+      model: "sim",
+      price: { inputPerMTok: 1e9, outputPerMTok: 0 },
+      timeoutMs: 1e10,
+    };
+    spec["cluster"] = { ackWaitMs: 1e12 };
+    const issues = await issuesOf(spec);
+    expect(issues.map((i) => i.path).sort()).toEqual(
+      [
+        "search.beamSize",
+        "search.minibatchSize",
+        "seed",
+        "models.sim.price.inputPerMTok",
+        "models.sim.timeoutMs",
+        "cluster.ackWaitMs",
+      ].sort(),
+    );
   });
 });

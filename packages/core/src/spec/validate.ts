@@ -11,6 +11,7 @@ import { checkPrompts } from "./prompt-checks.js";
 import { type RunSpec, RunSpecSchema } from "./schema.js";
 import { checkSettings } from "./settings-checks.js";
 import { sketchSpec } from "./spec-sketch.js";
+import { checkWorlds } from "./world-checks.js";
 import { zodIssuesToIssues, zodErrorMap } from "../zod-issues.js";
 
 export interface ValidateOptions {
@@ -20,6 +21,11 @@ export interface ValidateOptions {
   baseDir?: string;
   /** Check that the API key variables of the endpoints the run uses are set; default true. */
   checkEnv?: boolean;
+  /**
+   * The bundled simlm world names (simlm's `bundledWorldNames()`; core does not know them): given, every
+   * `simlm://<world>` endpoint and simlm dataset must name one of them (or the spec's world file).
+   */
+  simlmWorlds?: readonly string[];
 }
 
 export type SpecValidation = { ok: true; spec: RunSpec } | { ok: false; issues: Issue[] };
@@ -61,6 +67,7 @@ export async function validateSpec(raw: unknown, options: ValidateOptions = {}):
     ...checkModels(sketch, options.env ?? process.env, options.checkEnv ?? true),
     ...checkSettings(sketch),
     ...(await checkDataset(sketch, baseDir)),
+    ...checkWorlds(sketch, baseDir, options.simlmWorlds),
   ]);
   if (!parsed.success || issues.length > 0) return { ok: false, issues };
   return { ok: true, spec: resolvePaths(parsed.data, baseDir) };

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { type Issue, type RunSpec, type SpecOverride, ValidationError, issuesFromZod, loadSpecFile, parseSpecText } from "@maspo/core";
+import { bundledWorldNames } from "@maspo/simlm";
 import { z } from "zod";
 
 const pathKey = z.string().min(1).meta({ description: "A spec field path, e.g. search.beamSize or graph.agents[1].model." });
@@ -151,7 +152,12 @@ export async function loadSweepPlan(
     for (const seed of sweep.seeds ?? [undefined]) {
       const overrides = [...c.overrides, ...(seed !== undefined ? [{ path: "seed", value: seed }] : [])];
       try {
-        const spec = await loadSpecFile(base, { env: options.env, checkEnv: options.checkEnv, overrides });
+        const spec = await loadSpecFile(base, {
+          env: options.env,
+          checkEnv: options.checkEnv,
+          overrides,
+          simlmWorlds: bundledWorldNames(),
+        });
         baseSeed ??= spec.seed;
         runs.push({ label: `${c.name}/seed-${spec.seed}`, configuration: c.name, seed: spec.seed, overrides, spec });
       } catch (err) {
