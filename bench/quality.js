@@ -1,51 +1,44 @@
 /**
- * The quality benchmark: every bundled simlm world × {full MASPO, each ablation} × seeds, each run
- * in process through the built `runEmbedded` (the example spec with the seed overridden, its own temp
- * output directory), scored against the world's oracle as the fraction of the gap it closed:
- * (final − floor) / (ceiling − floor) on the held-out split. Writes quality.json and quality.md and
- * says plainly whether the two targets are met: full MASPO closes ≥ 60% of the gap on every world
- * (median over seeds), and beats every ablation on average. Timings live here, never in tests.
+ * The quality benchmark: every bundled simlm world × {full MASPO, each ablation, each peer} × seeds,
+ * each run in process — MASPO through the built `runEmbedded` (the example spec with the seed
+ * overridden, its own temp output directory), each peer through @maspo/peers on the same machinery
+ * (executor, evaluator and mutator task adapters, the run's LLM client) — and scored against the
+ * world's oracle as the fraction of the gap it closed: (final − floor) / (ceiling − floor) on the
+ * held-out split. Equal budget: full MASPO runs first, and each peer is given the LLM calls full
+ * MASPO sent during search on the same world and seed. Full MASPO and every peer also record their
+ * best-so-far prompt set as they spend, measured on the held-out split at each budget point (the
+ * anytime curves). Writes quality.json, quality.md and anytime.html and states each target of
+ * issue 13 as met or not (quality-summary.js). Timings live here, never in tests.
  */
-import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { Worker } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NO_ABLATIONS } from "@maspo/core";
-import { Rng, loadSpecFile } from "@maspo/core";
+import { NO_ABLATIONS, initialPromptTexts, loadSpecFile } from "@maspo/core";
+import { BUDGET_POINTS, PEERS, PEER_NAMES, anytimeCurve, meterCalls, openMachinery, runPeer } from "@maspo/peers";
 import { bundledWorldNames, compileWorld, detectDirectives, expectedScore, loadWorld, oracle, recogniseAgent } from "@maspo/simlm";
 import { runEmbedded } from "@maspo/run";
+import { renderAnytimeHtml, renderMarkdown } from "./quality-render.js";
+import { summarize } from "./quality-summary.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const RESULTS = join(ROOT, "bench", "results");
 
-export const GAP_TARGET = 0.6;
-
-/** Full MASPO and one run per ablation flag of `maspo run`. */
+/** Full MASPO, one run per ablation flag of `maspo run`, and each peer (bench baselines, @maspo/peers). */
 export const CONFIGS = [
-  { name: "full", flag: "", ablations: {} },
-  { name: "no-lookahead", flag: "--no-lookahead", ablations: { noLookahead: true } },
-  { name: "no-misalignment", flag: "--no-misalignment", ablations: { noMisalignment: true } },
-  { name: "no-refresh", flag: "--no-refresh", ablations: { noRefresh: true } },
-  { name: "global-only", flag: "--global-only", ablations: { globalOnly: true } },
-  { name: "independent", flag: "--independent", ablations: { independent: true } },
-  { name: "no-traces", flag: "--no-traces", ablations: { noTraces: true } },
+  { name: "full", kind: "maspo", flag: "", ablations: {} },
+  { name: "no-lookahead", kind: "maspo", flag: "--no-lookahead", ablations: { noLookahead: true } },
+  { name: "no-misalignment", kind: "maspo", flag: "--no-misalignment", ablations: { noMisalignment: true } },
+  { name: "no-refresh", kind: "maspo", flag: "--no-refresh", ablations: { noRefresh: true } },
+  { name: "global-only", kind: "maspo", flag: "--global-only", ablations: { globalOnly: true } },
+  { name: "independent", kind: "maspo", flag: "--independent", ablations: { independent: true } },
+  { name: "no-traces", kind: "maspo", flag: "--no-traces", ablations: { noTraces: true } },
+  ...PEER_NAMES.map((name) => ({ name, kind: "peer", describe: PEERS[name].describe })),
 ];
 
 const SILENT_PROGRESS = { step() {}, round() {}, message() {}, stop() {} };
-
-function median(values) {
-  const s = values.filter((x) => x !== null).sort((a, b) => a - b);
-  if (s.length === 0) return null;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
-/** Mean of the known values (an expected score is null when the oracle cannot model the prompts). */
-function mean(values) {
-  const xs = values.filter((x) => x !== null);
-  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
-}
 
 /**
  * The noise-free expected held-out score of a prompt set: the oracle's model applied to the directives
@@ -59,9 +52,35 @@ function expectedOf(world, prompts) {
   return expectedScore(world, assignment);
 }
 
+/** A score as the fraction of the world's oracle gap; with the expected score of the same prompts. */
+function gapOf(world, { floor, ceiling }, heldOut, prompts) {
+  const expected = expectedOf(world, prompts);
+  return {
+    gapClosed: (heldOut - floor) / (ceiling - floor),
+    expectedFinal: expected,
+    expectedGapClosed: expected === null ? null : (expected - floor) / (ceiling - floor),
+  };
+}
+
+/** The anytime points of a run as rows carry them: the budget point, when its set was reached, and its scores. */
+function anytimeRows(world, oracleResult, curve) {
+  return curve.map((p) => {
+    const g = gapOf(world, oracleResult, p.heldOut, p.prompts);
+    return { calls: p.calls, reachedAt: p.reachedAt, heldOut: p.heldOut, gapClosed: g.gapClosed, expectedGapClosed: g.expectedGapClosed };
+  });
+}
+
+/**
+ * One MASPO run. Its LLM client is metered like a peer's (calls sent during optimization, not the
+ * finish), and at every round end the run's best-so-far set (the state's bestPrompts, what it would
+ * return if stopped there) is recorded with the calls spent; full MASPO's sets are then measured on the
+ * held-out split at each budget point, on a fresh copy of the same machinery.
+ */
 export async function runOne({ world, worldName, spec, specPath, config, seed, oracleResult }) {
   const outDir = await mkdtemp(join(tmpdir(), `maspo-bench-${worldName}-${config.name}-${seed}-`));
   const started = performance.now();
+  let meter;
+  const snapshots = [{ calls: 0, tokens: 0, prompts: initialPromptTexts(spec) }];
   try {
     const { report } = await runEmbedded({
       spec: { ...spec, seed },
@@ -70,207 +89,84 @@ export async function runOne({ world, worldName, spec, specPath, config, seed, o
       resume: false,
       ablations: { ...NO_ABLATIONS, ...config.ablations },
       env: process.env,
-      progress: SILENT_PROGRESS,
+      progress: {
+        ...SILENT_PROGRESS,
+        round(event) {
+          const { calls, tokens } = meter.spent();
+          snapshots.push({ calls, tokens, prompts: { ...event.state.bestPrompts } });
+        },
+      },
+      wrapLlm: (llm, phase) => {
+        meter = meterCalls(llm, () => phase() === "optimize");
+        return meter.llm;
+      },
     });
     const wallSeconds = (performance.now() - started) / 1000;
-    const { floor, ceiling } = oracleResult;
+    const search = meter.spent();
     const final = report.delta.heldOut.final;
-    const expected = expectedOf(world, report.finalPrompts);
+    const anytime =
+      config.name === "full" ? anytimeRows(world, oracleResult, await measureAnytime(spec, specPath, seed, snapshots)) : undefined;
     return {
       world: worldName,
       config: config.name,
+      kind: "maspo",
       seed,
       baseline: report.delta.heldOut.baseline,
       final,
-      gapClosed: (final - floor) / (ceiling - floor),
-      expectedFinal: expected,
-      expectedGapClosed: expected === null ? null : (expected - floor) / (ceiling - floor),
+      ...gapOf(world, oracleResult, final, report.finalPrompts),
       calls: report.cost.calls,
       tokens: report.cost.tokens,
       cacheHits: report.cost.cacheHits,
+      searchCalls: search.calls,
+      searchTokens: search.tokens,
       wallSeconds,
       rounds: report.rounds.length,
       finalRound: report.finalRound,
       stopReason: report.stopReason,
+      ...(anytime ? { anytime } : {}),
     };
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
 }
 
-/** Medians per world and means per config, and the verdict on both targets. */
-export function summarize(rows, worldsInfo) {
-  const worlds = [...new Set(rows.map((r) => r.world))];
-  const configs = CONFIGS.map((c) => c.name).filter((name) => rows.some((r) => r.config === name));
-  const cell = (world, config) => rows.filter((r) => r.world === world && r.config === config);
-  const perWorld = worlds.map((world) => {
-    const full = cell(world, "full");
-    return {
-      world,
-      floor: worldsInfo[world].floor,
-      ceiling: worldsInfo[world].ceiling,
-      fullMedianGapClosed: median(full.map((r) => r.gapClosed)),
-      fullMedianExpectedGapClosed: median(full.map((r) => r.expectedGapClosed)),
-      meanGapClosedByConfig: Object.fromEntries(configs.map((c) => [c, mean(cell(world, c).map((r) => r.gapClosed))])),
-    };
-  });
-  const perConfig = configs.map((config) => {
-    const rs = rows.filter((r) => r.config === config);
-    return {
-      config,
-      runs: rs.length,
-      meanGapClosed: mean(rs.map((r) => r.gapClosed)),
-      meanExpectedGapClosed: mean(rs.map((r) => r.expectedGapClosed)),
-      meanFinal: mean(rs.map((r) => r.final)),
-      meanCalls: mean(rs.map((r) => r.calls)),
-      meanTokens: mean(rs.map((r) => r.tokens)),
-      meanWallSeconds: mean(rs.map((r) => r.wallSeconds)),
-    };
-  });
-  const full = perConfig.find((c) => c.config === "full");
-  const ablations = perConfig.filter((c) => c.config !== "full");
-  const paired = ablations.map((a) => pairedComparison(rows, a.config));
-  const gapMet = perWorld.length > 0 && perWorld.every((w) => w.fullMedianGapClosed !== null && w.fullMedianGapClosed >= GAP_TARGET);
-  const beatenBy = full ? ablations.filter((a) => a.meanGapClosed >= full.meanGapClosed).map((a) => a.config) : [];
-  return {
-    perWorld,
-    perConfig,
-    paired,
-    targets: {
-      gapClosed: {
-        target: GAP_TARGET,
-        met: gapMet,
-        failing: perWorld.filter((w) => !(w.fullMedianGapClosed >= GAP_TARGET)).map((w) => w.world),
-      },
-      beatsEveryAblation: {
-        met: full !== undefined && ablations.length > 0 && beatenBy.length === 0,
-        notBeaten: beatenBy,
-        compared: ablations.map((a) => a.config),
-      },
-    },
-  };
+/** MASPO's best-so-far sets at the budget points, on the held-out split, through the same machinery a peer uses. */
+async function measureAnytime(spec, specPath, seed, snapshots) {
+  const m = await openMachinery({ spec: { ...spec, seed }, specDir: dirname(specPath), env: process.env });
+  try {
+    m.endSearch();
+    return await anytimeCurve(snapshots, BUDGET_POINTS, m.heldOutScore);
+  } finally {
+    await m.close();
+  }
 }
 
-/**
- * Full MASPO against one ablation, paired on (world, seed): the same spec, seed and data, only the
- * ablation differs. The mean difference in gap closed with a 95% bootstrap interval (resampling the
- * pairs; fixed seed, so the numbers reproduce) says whether a difference is larger than run-to-run noise.
- */
-function pairedComparison(rows, ablation) {
-  const key = (r) => `${r.world}\u0000${r.seed}`;
-  const fullBy = new Map(rows.filter((r) => r.config === "full").map((r) => [key(r), r]));
-  const diffs = rows.filter((r) => r.config === ablation && fullBy.has(key(r))).map((r) => fullBy.get(key(r)).gapClosed - r.gapClosed);
-  const meanDiff = mean(diffs);
-  let interval = null;
-  if (diffs.length >= 2) {
-    // A fixed seed: the interval is the same on every rendering of the same rows.
-    const rng = new Rng(20260421);
-    const means = [];
-    for (let b = 0; b < 4000; b++) {
-      let sum = 0;
-      for (let i = 0; i < diffs.length; i++) sum += diffs[rng.int(diffs.length)];
-      means.push(sum / diffs.length);
-    }
-    means.sort((x, y) => x - y);
-    interval = [means[Math.floor(0.025 * means.length)], means[Math.floor(0.975 * means.length)]];
-  }
-  const eps = 1e-9;
+/** One peer run at `budget` calls (full MASPO's search calls on this world and seed). */
+export async function runPeerOne({ world, worldName, spec, specPath, config, seed, oracleResult, budget }) {
+  const started = performance.now();
+  const r = await runPeer({ peer: config.name, spec: { ...spec, seed }, specDir: dirname(specPath), env: process.env, budget });
+  const wallSeconds = (performance.now() - started) / 1000;
   return {
-    ablation,
-    pairs: diffs.length,
-    meanDifference: meanDiff,
-    interval95: interval,
-    fullAhead: diffs.filter((d) => d > eps).length,
-    ablationAhead: diffs.filter((d) => d < -eps).length,
-    same: diffs.filter((d) => Math.abs(d) <= eps).length,
+    world: worldName,
+    config: config.name,
+    kind: "peer",
+    seed,
+    baseline: r.heldOut.baseline,
+    final: r.heldOut.final,
+    ...gapOf(world, oracleResult, r.heldOut.final, r.finalPrompts),
+    // A peer pays only for its search: the held-out measurement is the bench's, not the peer's.
+    calls: r.spent.calls,
+    tokens: r.spent.tokens,
+    cacheHits: r.spent.cacheHits,
+    searchCalls: r.spent.calls,
+    searchTokens: r.spent.tokens,
+    budget,
+    finalReachedAt: r.finalReachedAt,
+    improvements: r.trajectory.length - 1,
+    wallSeconds,
+    stopReason: r.stopReason,
+    anytime: anytimeRows(world, oracleResult, r.anytime),
   };
-}
-
-const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
-
-export function renderMarkdown(result) {
-  const { summary, rows, settings } = result;
-  const lines = [];
-  const yes = (b) => (b ? "**met**" : "**NOT met**");
-  lines.push("# maspo quality benchmark");
-  lines.push("");
-  lines.push(
-    `Every bundled simlm world × {full, each ablation} × seeds ${settings.seeds.join(", ")}, default budget of each example spec ` +
-      "(K=5, T=10, E=3, 2 children, minibatch 10, patience 3). Score: the held-out final metric, and the fraction of the " +
-      "oracle gap it closed, (final − floor) / (ceiling − floor). \"expected\" is the oracle's noise-free score of the same final prompts (— when a final prompt lost its agent's role, which the oracle does not model; means and medians skip those).",
-  );
-  lines.push("");
-  lines.push(
-    `Generated ${result.generatedAt} by \`${settings.command}\` in ${(result.wallSeconds / 60).toFixed(1)} min, ` +
-      `${settings.jobs} run${settings.jobs === 1 ? "" : "s"} at a time (a run's wall time is measured under that load).`,
-  );
-  if (settings.partial) lines.push("", `**Partial run** (${settings.partial}): the targets below are judged on what ran.`);
-  lines.push("");
-  lines.push("## Targets");
-  lines.push("");
-  const g = summary.targets.gapClosed;
-  lines.push(
-    `- Full MASPO closes ≥ ${GAP_TARGET * 100}% of the gap on every world (median over seeds): ${yes(g.met)}` +
-      (g.met ? "." : ` — short on ${g.failing.join(", ")}.`),
-  );
-  const b = summary.targets.beatsEveryAblation;
-  lines.push(
-    `- Full MASPO beats every ablation on average (mean gap closed over all worlds and seeds): ${yes(b.met)}` +
-      (b.met ? "." : b.compared.length === 0 ? " — no ablation ran." : ` — not ahead of ${b.notBeaten.join(", ")}.`),
-  );
-  lines.push("");
-  lines.push("## Full MASPO against each ablation (paired on world and seed)");
-  lines.push("");
-  lines.push(
-    "Difference in gap closed, full minus ablation, over the runs that share a world and a seed; the 95% interval is a " +
-      "bootstrap over those pairs. An interval that contains 0 means the two are not told apart by this many runs.",
-  );
-  lines.push("");
-  lines.push("| ablation | pairs | mean difference | 95% interval | full ahead | ablation ahead | same |");
-  lines.push("| --- | --- | --- | --- | --- | --- | --- |");
-  for (const p of summary.paired) {
-    const ci = p.interval95 ? `${pct(p.interval95[0])} … ${pct(p.interval95[1])}` : "—";
-    lines.push(`| ${p.ablation} | ${p.pairs} | ${pct(p.meanDifference)} | ${ci} | ${p.fullAhead} | ${p.ablationAhead} | ${p.same} |`);
-  }
-  lines.push("");
-  lines.push("## Full MASPO per world");
-  lines.push("");
-  lines.push("| world | floor | ceiling | median gap closed | median gap closed (expected) |");
-  lines.push("| --- | --- | --- | --- | --- |");
-  for (const w of summary.perWorld) {
-    lines.push(
-      `| ${w.world} | ${pct(w.floor)} | ${pct(w.ceiling)} | ${pct(w.fullMedianGapClosed)} | ${pct(w.fullMedianExpectedGapClosed)} |`,
-    );
-  }
-  lines.push("");
-  lines.push("## Per configuration (mean over worlds and seeds)");
-  lines.push("");
-  lines.push("| config | runs | gap closed | gap closed (expected) | held-out final | calls | tokens | wall s |");
-  lines.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const c of summary.perConfig) {
-    lines.push(
-      `| ${c.config} | ${c.runs} | ${pct(c.meanGapClosed)} | ${pct(c.meanExpectedGapClosed)} | ${pct(c.meanFinal)} | ${Math.round(c.meanCalls)} | ${Math.round(c.meanTokens)} | ${c.meanWallSeconds.toFixed(1)} |`,
-    );
-  }
-  lines.push("");
-  lines.push("## Mean gap closed per world and configuration");
-  lines.push("");
-  const configs = summary.perConfig.map((c) => c.config);
-  lines.push(`| world | ${configs.join(" | ")} |`);
-  lines.push(`| --- | ${configs.map(() => "---").join(" | ")} |`);
-  for (const w of summary.perWorld) lines.push(`| ${w.world} | ${configs.map((c) => pct(w.meanGapClosedByConfig[c])).join(" | ")} |`);
-  lines.push("");
-  lines.push("## Every run");
-  lines.push("");
-  lines.push("| world | config | seed | baseline | final | gap closed | expected final | calls | tokens | wall s | rounds | stop |");
-  lines.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const r of rows) {
-    lines.push(
-      `| ${r.world} | ${r.config} | ${r.seed} | ${pct(r.baseline)} | ${pct(r.final)} | ${pct(r.gapClosed)} | ${pct(r.expectedFinal)} | ${r.calls} | ${r.tokens} | ${r.wallSeconds.toFixed(1)} | ${r.rounds} | ${r.stopReason} |`,
-    );
-  }
-  lines.push("");
-  return lines.join("\n");
 }
 
 const loadedWorlds = new Map();
@@ -287,12 +183,13 @@ async function worldSetup(worldName) {
   return setup;
 }
 
-/** One benchmark run, named by plain data so a worker thread can take it: { worldName, config, seed }. */
+/** One benchmark run, named by plain data so a worker thread can take it: { worldName, config, seed, budget? }. */
 export async function runTask(task) {
   const { world, oracleResult, specPath, spec } = await worldSetup(task.worldName);
   const config = CONFIGS.find((c) => c.name === task.config);
   if (!config) throw new Error(`unknown config ${task.config}`);
-  return runOne({ world, worldName: task.worldName, spec, specPath, config, seed: task.seed, oracleResult });
+  const input = { world, worldName: task.worldName, spec, specPath, config, seed: task.seed, oracleResult };
+  return config.kind === "peer" ? runPeerOne({ ...input, budget: task.budget }) : runOne(input);
 }
 
 /** Runs the tasks on `jobs` worker threads (each run is CPU-bound and single-threaded); rows in task order. */
@@ -341,30 +238,76 @@ async function runTasks(tasks, jobs, onRow) {
 /** The seeds of a default run: 3 cannot tell apart configurations a point or two apart (see README). */
 export const DEFAULT_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
+const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
+
 /**
- * Runs the benchmark and writes `<resultsDir>/quality.json` and `.md`. Runs are spread over `jobs`
- * worker threads (default: 2, or 1 on a one-core machine); wall times are measured under that load.
+ * Each peer's budget: the calls full MASPO sent during search on the same world and seed — from
+ * this run's full rows, or (when full MASPO is not among the configurations run) from the committed
+ * quality.json, a fixed budget table; a world and seed found in neither cannot be budgeted.
+ */
+async function peerBudgets(fullRows, resultsDir) {
+  const key = (world, seed) => `${world}\u0000${seed}`;
+  const table = new Map();
+  try {
+    const committed = JSON.parse(await readFile(join(resultsDir, "quality.json"), "utf8"));
+    for (const r of committed.rows ?? [])
+      if (r.config === "full" && r.searchCalls !== undefined) table.set(key(r.world, r.seed), r.searchCalls);
+  } catch {
+    // No committed results yet: only this run's full MASPO rows can budget the peers.
+  }
+  for (const r of fullRows) table.set(key(r.world, r.seed), r.searchCalls);
+  return (world, seed) => {
+    const budget = table.get(key(world, seed));
+    if (budget === undefined)
+      throw new Error(
+        `no budget for the peers on ${world} seed ${seed}: run full MASPO too (--configs full,...), or commit a quality.json that has it`,
+      );
+    return budget;
+  };
+}
+
+/**
+ * Runs the benchmark and writes `<resultsDir>/quality.json`, `quality.md` and `anytime.html`. Runs are
+ * spread over `jobs` worker threads (default: 2, or 1 on a one-core machine); wall times are measured
+ * under that load. MASPO's configurations run first, then the peers, each budgeted by full MASPO.
  */
 export async function runQualityBench(options = {}) {
   const worlds = options.worlds ?? bundledWorldNames();
   const seeds = options.seeds ?? DEFAULT_SEEDS;
   const configs = options.configs ? CONFIGS.filter((c) => options.configs.includes(c.name)) : CONFIGS;
   const jobs = options.jobs ?? Math.min(2, availableParallelism());
-  const resultsDir = options.resultsDir ?? join(ROOT, "bench", "results");
+  const resultsDir = options.resultsDir ?? RESULTS;
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   const started = performance.now();
   const worldsInfo = {};
-  const tasks = [];
+  const tasksOf = (kind) =>
+    worlds.flatMap((worldName) =>
+      configs.filter((c) => c.kind === kind).flatMap((config) => seeds.map((seed) => ({ worldName, config: config.name, seed }))),
+    );
   for (const worldName of worlds) {
     const { oracleResult } = await worldSetup(worldName);
     worldsInfo[worldName] = { floor: oracleResult.floor, ceiling: oracleResult.ceiling };
-    for (const config of configs) for (const seed of seeds) tasks.push({ worldName, config: config.name, seed });
   }
-  const rows = await runTasks(tasks, jobs, (row) =>
+  const logRow = (row) =>
     log(
-      `${row.world} ${row.config} seed ${row.seed}: held-out ${pct(row.baseline)} → ${pct(row.final)}, gap closed ${pct(row.gapClosed)} (expected ${pct(row.expectedGapClosed)}), ${row.calls} calls, ${row.wallSeconds.toFixed(1)} s`,
-    ),
-  );
+      `${row.world} ${row.config} seed ${row.seed}: held-out ${pct(row.baseline)} → ${pct(row.final)}, gap closed ${pct(row.gapClosed)} (expected ${pct(row.expectedGapClosed)}), ` +
+        `${row.searchCalls} search calls${row.budget !== undefined ? ` of ${row.budget}` : ""}, ${row.wallSeconds.toFixed(1)} s`,
+    );
+  const maspoRows = await runTasks(tasksOf("maspo"), jobs, logRow);
+  const peerTasks = tasksOf("peer");
+  let peerRows = [];
+  if (peerTasks.length > 0) {
+    const budgetOf = await peerBudgets(
+      maspoRows.filter((r) => r.config === "full"),
+      resultsDir,
+    );
+    peerRows = await runTasks(
+      peerTasks.map((t) => ({ ...t, budget: budgetOf(t.worldName, t.seed) })),
+      jobs,
+      logRow,
+    );
+  }
+  const rows = [...maspoRows, ...peerRows];
   const partial = [
     options.worlds ? `worlds ${worlds.join(", ")}` : "",
     options.seeds ? `seeds ${seeds.join(", ")}` : "",
@@ -380,15 +323,23 @@ export async function runQualityBench(options = {}) {
       seeds,
       configs: configs.map((c) => c.name),
       jobs,
+      budgetPoints: BUDGET_POINTS,
       command: options.command ?? "npm run bench",
       partial: partial || null,
     },
     worlds: worldsInfo,
-    summary: summarize(rows, worldsInfo),
+    configs: configs.map(({ name, kind, flag, describe }) => ({
+      name,
+      kind,
+      ...(flag !== undefined ? { flag } : {}),
+      ...(describe ? { describe } : {}),
+    })),
+    summary: summarize(rows, worldsInfo, configs, BUDGET_POINTS),
     rows,
   };
   await mkdir(resultsDir, { recursive: true });
   await writeFile(join(resultsDir, "quality.json"), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(join(resultsDir, "quality.md"), renderMarkdown(result));
+  await writeFile(join(resultsDir, "anytime.html"), renderAnytimeHtml(result));
   return result;
 }

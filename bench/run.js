@@ -5,6 +5,7 @@
  *   node bench/run.js                      every suite
  *   node bench/run.js --quality            the quality benchmark only (bench/quality.js)
  *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,independent --jobs 1
+ *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,gepa-all,spo   (peers need full MASPO's calls)
  *   node bench/run.js --cluster            the cluster benchmark only (bench/cluster.js)
  */
 import { parseArgs } from "node:util";
@@ -40,10 +41,15 @@ const SUITES = {
       command: ["node bench/run.js", ...process.argv.slice(2)].join(" "),
     });
     const t = result.summary.targets;
+    const verdict = (name, target) => `${name} ${target.met ? "met" : "NOT met"}`;
     console.log(
-      `quality: gap target ${t.gapClosed.met ? "met" : `NOT met (${t.gapClosed.failing.join(", ")})`}; ` +
-        `beats every ablation ${t.beatsEveryAblation.met ? "met" : `NOT met (${t.beatsEveryAblation.notBeaten.join(", ") || "no ablation ran"})`}; ` +
-        "bench/results/quality.md",
+      `quality: ${[
+        verdict("ahead of every peer", t.aheadOfPeers),
+        verdict("ahead of every ablation", t.aheadOfAblations),
+        verdict("median ≥ 90%, no run < 50%", t.medianAndFloor),
+        verdict("anytime", t.anytime),
+        verdict("cost", t.cost),
+      ].join("; ")}; bench/results/quality.md, anytime.html`,
     );
   },
 };
