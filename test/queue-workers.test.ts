@@ -14,7 +14,7 @@ import {
   type WorkQueue,
 } from "@maspo/cluster";
 import { type AgentGraph, type LlmCallRequest, type LlmCaller, type WorkerContext } from "@maspo/core";
-import { evaluateTask } from "@maspo/evaluator";
+import { compareFinalsTask, evaluateTask } from "@maspo/evaluator";
 import { runGraphTask } from "@maspo/executor";
 import { mutateTask } from "@maspo/mutator";
 import { afterEach, describe, expect, it } from "vitest";
@@ -77,7 +77,7 @@ async function clusterWith(handler: TaskHandler) {
   return startQueueWorkers({ queue });
 }
 
-const adapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask, probe: probeTask };
+const adapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask, compareFinals: compareFinalsTask, probe: probeTask };
 
 describe("cluster workers", () => {
   it("answer a runGraph request exactly as the direct call does, and count its LLM use once", async () => {

@@ -2,8 +2,8 @@
  * A worker's side of the task protocol: the TaskHandler it hands to the WorkQueue, in a worker
  * process and in the embedded mode alike (there over the in-process queue). It checks the task is of
  * a kind its role runs, validates the request, calls the adapter registered for the kind (each a pure
- * function of its package: the executor's runGraphTask, the evaluator's evaluateTask, the mutator's
- * mutateTask, the way Temporal registers activities) and returns the value with the LLM use it caused. Transient trouble in any LLM call (rate limits, outages, the shared cache unreachable)
+ * function of its package: the executor's runGraphTask, the evaluator's evaluateTask and compareFinalsTask,
+ * the mutator's mutateTask, the way Temporal registers activities) and returns the value with the LLM use it caused. Transient trouble in any LLM call (rate limits, outages, the shared cache unreachable)
  * asks the queue for a retry with backoff, even when the function absorbed it into its value (see
  * task-usage.ts); a request that can never succeed fails the task at once.
  */
@@ -13,8 +13,10 @@ import {
   TaskKindSchema,
   formatIssue,
   issuesFromZod,
+  type CompareFinalsRequest,
   type EvaluateRequest,
   type Evaluation,
+  type FinalComparison,
   type MutateRequest,
   type ProbeReport,
   type ProbeRequest,
@@ -38,6 +40,8 @@ export interface TaskAdapters {
   runGraph: TaskAdapter<RunGraphRequest, Trace>;
   evaluate: TaskAdapter<EvaluateRequest, Evaluation>;
   mutate: TaskAdapter<MutateRequest, Proposal[]>;
+  /** Label-free runs: two final answers to one example, judged in both orders. */
+  compareFinals: TaskAdapter<CompareFinalsRequest, FinalComparison>;
   /** Preflight: every role's probe kind is answered by this one adapter, with that role's keys. */
   probe: TaskAdapter<ProbeRequest, ProbeReport>;
 }
@@ -103,6 +107,8 @@ async function runKind(adapters: TaskAdapters, kind: TaskKind, ctx: WorkerContex
       return adapters.evaluate(ctx, request(TASK_KINDS.evaluate.request, kind, payload));
     case "mutate":
       return adapters.mutate(ctx, request(TASK_KINDS.mutate.request, kind, payload));
+    case "compareFinals":
+      return adapters.compareFinals(ctx, request(TASK_KINDS.compareFinals.request, kind, payload));
     case "probeServing":
     case "probeJudges":
     case "probeOptimizer":

@@ -35,7 +35,14 @@ export async function refreshBeam(ctx: LoopContext, agentId: string, rng: Rng, r
       const evaluation = await evaluate(ctx, agentId, m.prompt, bestPrompt, minibatch, base);
       state.malformedVerdicts += evaluation.malformedVerdicts;
       return {
-        member: { ...m, J: refreshJ(evaluation.R), lenses: evaluation.lenses, finalMetric: evaluation.finalMetric, scoredIn },
+        member: {
+          ...m,
+          J: refreshJ(evaluation.R),
+          lenses: evaluation.lenses,
+          finalMetric: evaluation.finalMetric,
+          finalsCompared: evaluation.finalsCompared,
+          scoredIn,
+        },
         evaluation,
       };
     }),

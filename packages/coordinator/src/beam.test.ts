@@ -69,6 +69,15 @@ describe("promotion to the global best", () => {
     expect(mayLead(scored("t3", 0.1, tie, null), weights)).toBe(true);
   });
 
+  it("without labels, lets a graph tie lead only when the global lens compared some two different final answers", () => {
+    const tie = { local: 0.9, lookahead: 0.5, global: 0.5 };
+    expect(mayLead({ ...scored("u1", 0.1, tie, null), finalsCompared: true }, weights)).toBe(true);
+    // every final answer came out the same text (or two non-answers): the whole margin is local
+    expect(mayLead({ ...scored("u2", 0.1, tie, null), finalsCompared: false }, weights)).toBe(false);
+    // a graph-level gain leads whatever was compared
+    expect(mayLead({ ...scored("u3", 0, { local: 0.5, lookahead: 0.5, global: 0.6 }, null), finalsCompared: false }, weights)).toBe(true);
+  });
+
   it("lets any member lead when no graph lens is weighted (the local-only ablation)", () => {
     expect(mayLead(collapsedTrap, { lookahead: 0, global: 0 })).toBe(true);
   });

@@ -14,6 +14,8 @@ export const BeamMemberSchema = z.object({
   lenses: LensScoresSchema,
   /** Mean final metric of the graph with this prompt on its latest minibatch, when labelled. */
   finalMetric: z.number().nullable(),
+  /** From its latest scoring: did the global lens compare any two different final answers (Evaluation.finalsCompared)? */
+  finalsCompared: z.boolean().optional(),
   lineage: LineageSchema,
   /** The context signature (other agents' best versions) its score was computed in. */
   scoredIn: z.string(),
@@ -71,9 +73,12 @@ export interface PromotionWeights {
  *   successors or the final answers got worse is the misalignment MASPO exists to catch;
  * - a tie leads only when it was informative: when no final answer on the minibatch was right
  *   (a collapsed graph), every candidate ties globally, its whole margin is local, and promoting it
- *   is how a trap that starves its successors gets in and locks the collapse.
+ *   is how a trap that starves its successors gets in and locks the collapse. Without labels (final
+ *   metric null) the same reading: a tie leads only when the global lens compared some two different
+ *   final answers (`finalsCompared`); when every final answer came out the same text — or two
+ *   non-answers, two failures — the candidate's whole margin is local (unknown: it may lead).
  * A member stays in the beam as a parent either way. With no graph lens weighted (the local-only
- * ablation) every member may lead; with no label (final metric null) a tie may lead.
+ * ablation) every member may lead.
  * Interpretation, not in the paper: it decides only which beam member is promoted, never the scores.
  */
 export function mayLead(m: BeamMember, weights: PromotionWeights): boolean {
@@ -83,5 +88,6 @@ export function mayLead(m: BeamMember, weights: PromotionWeights): boolean {
   const graph = (lookahead * (m.lenses.lookahead ?? 0) + weights.global * m.lenses.global) / total;
   if (graph > 0.5 + J_TIE) return true;
   if (graph < 0.5 - J_TIE) return false;
-  return m.finalMetric === null || m.finalMetric > 0;
+  if (m.finalMetric === null) return m.finalsCompared !== false;
+  return m.finalMetric > 0;
 }

@@ -2,11 +2,17 @@
  * The finish (method step 7): the held-out split is run exactly twice — under the initial and the
  * final prompt sets — and only now, after optimization; per-agent deltas and unrepaired cases are
  * measured on the train pool. Everything goes through the same workers as the loop.
+ *
+ * Held-out is measured as the run's measure says (final-measure.ts): the task metric of both sets,
+ * or, without labels, the final set's judged win rate against the baseline set on each held-out
+ * example (both orders), the baseline scoring ½ by definition. A label-free buffer case counts as
+ * repaired when the final set's answer to its example beats the baseline's in both orders.
  */
 import { createHash } from "node:crypto";
 import { type AgentGraph, Rng, successorsOf } from "@maspo/core";
 import { type Example, type Trace, meanFinalScore } from "@maspo/core";
 import type { EngineWorkers, JointWeights } from "@maspo/core";
+import { type FinalMeasure, judgeAgainstBaseline } from "./final-measure.js";
 import { drawMinibatch } from "./minibatch.js";
 import type { UnrepairedCase } from "./report/build-report.js";
 import type { Report } from "./report/report-schema.js";
@@ -22,10 +28,12 @@ export interface FinishInput {
   seed: number;
   minibatchSize: number;
   weights: JointWeights;
+  /** How held-out is measured: the task metric (default) or, without labels, judged against the baseline. */
+  measure?: FinalMeasure;
 }
 
 export interface FinishResult {
-  heldOut: { baseline: number; final: number; examples: number; hash: string };
+  heldOut: { baseline: number; final: number; examples: number; hash: string; measure: FinalMeasure; malformedVerdicts: number };
   perAgent: Report["delta"]["perAgent"];
   unrepaired: UnrepairedCase[];
   baselineTraces: Trace[];
@@ -47,6 +55,11 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
     await runAll(input.initialPrompts, input.heldOut),
     await runAll(input.finalPrompts, input.heldOut),
   ];
+  const measure = input.measure ?? "task-metric";
+  const heldOutMeasure =
+    measure === "task-metric"
+      ? { baseline: meanFinalScore(baselineTraces) ?? 0, final: meanFinalScore(finalTraces) ?? 0, malformedVerdicts: 0 }
+      : await judgedHeldOut(workers, input.heldOut, finalTraces, baselineTraces);
 
   const rng = Rng.derive(input.seed, "finish", "per-agent");
   const minibatch = drawMinibatch(rng, input.train, input.minibatchSize);
@@ -82,7 +95,14 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
     const e = byId.get(id);
     return e ? [e] : [];
   });
-  const caseTraces = new Map((await runAll(input.finalPrompts, caseExamples)).map((t) => [t.exampleId, t]));
+  const caseTraceList = await runAll(input.finalPrompts, caseExamples);
+  const caseTraces = new Map(caseTraceList.map((t) => [t.exampleId, t]));
+  const judged = measure === "judge-vs-baseline";
+  // Without labels, "now right" is "now beats the baseline's answer": the judge, both orders.
+  const caseScores = judged
+    ? await judgeAgainstBaseline(workers, caseExamples, caseTraceList, await runAll(input.initialPrompts, caseExamples))
+    : undefined;
+  const caseScore = new Map(caseExamples.map((e, i) => [e.id, caseScores?.perExample[i] ?? null]));
   const unrepaired: UnrepairedCase[] = input.state.buffer.map((c) => {
     const t = caseTraces.get(c.exampleId);
     const agent = input.graph.agents.find((a) => a.id === c.agentId);
@@ -91,7 +111,7 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
       agentId: c.agentId,
       exampleId: c.exampleId,
       category: c.category,
-      finalScore: t?.finalScore ?? null,
+      finalScore: judged ? (caseScore.get(c.exampleId) ?? null) : (t?.finalScore ?? null),
       upstreamFailed,
       strength: c.strength,
     };
@@ -99,14 +119,25 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
 
   return {
     heldOut: {
-      baseline: meanFinalScore(baselineTraces) ?? 0,
-      final: meanFinalScore(finalTraces) ?? 0,
+      ...heldOutMeasure,
       examples: input.heldOut.length,
       hash: splitHash(input.heldOut),
+      measure,
     },
     perAgent,
     unrepaired,
     baselineTraces,
     finalTraces,
   };
+}
+
+/** Without labels: the final set's judged win rate against the baseline set; the baseline against itself is ½. */
+async function judgedHeldOut(
+  workers: EngineWorkers,
+  heldOut: readonly Example[],
+  finalTraces: readonly Trace[],
+  baselineTraces: readonly Trace[],
+): Promise<{ baseline: number; final: number; malformedVerdicts: number }> {
+  const judged = await judgeAgainstBaseline(workers, heldOut, finalTraces, baselineTraces);
+  return { baseline: 0.5, final: judged.value, malformedVerdicts: judged.malformedVerdicts };
 }

@@ -17,6 +17,7 @@ export { renderHtml } from "./report/render-html.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { ReportSchema, type Report } from "./report/report-schema.js";
 export { finish, type FinishInput, type FinishResult } from "./finish.js";
+export { FINAL_MEASURE_NAMES, type FinalMeasure } from "./final-measure.js";
 export {
   CheckpointMismatchError,
   CheckpointSchema,

@@ -26,6 +26,7 @@ export function childMember(parent: BeamMember, proposal: Proposal, evaluation: 
     J: childJ(evaluation.R, parent.J),
     lenses: evaluation.lenses,
     finalMetric: evaluation.finalMetric,
+    ...(evaluation.finalsCompared !== undefined ? { finalsCompared: evaluation.finalsCompared } : {}),
     lineage: {
       parent: parent.version,
       operator: proposal.operator,

@@ -8,6 +8,7 @@ import type { AgentGraph } from "@maspo/core";
 import type { Example } from "@maspo/core";
 import type { Ablations } from "@maspo/core";
 import type { JointWeights } from "@maspo/core";
+import type { FinalMeasure } from "./final-measure.js";
 
 export interface OptimizeConfig {
   graph: AgentGraph;
@@ -29,4 +30,10 @@ export interface OptimizeConfig {
   guards: { finalMetricFloor: number | null; localValidityFloor: number | null; tokensPerRoundMax: number | null };
   stop: { targetMetric: number | null; patience: number; deadlineAt: number | null; budgetUsd: number | null };
   ablations: Ablations;
+  /**
+   * How the train pool's round metric is measured (final-measure.ts): the task metric (the default),
+   * or, for a run without labels, the judged win rate of the current graph's final answers against
+   * the baseline graph's. It drives patience, the target metric and the returned best set.
+   */
+  measure?: FinalMeasure;
 }

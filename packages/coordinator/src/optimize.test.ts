@@ -2,7 +2,7 @@ import type { AgentGraph } from "@maspo/core";
 import { Rng } from "@maspo/core";
 import type { Example, Trace } from "@maspo/core";
 import { describe, expect, it } from "vitest";
-import type { EngineWorkers, EvaluateRequest, Evaluation, Proposal } from "@maspo/core";
+import type { CompareFinalsRequest, EngineWorkers, EvaluateRequest, Evaluation, FinalComparison, Proposal } from "@maspo/core";
 import { NO_ABLATIONS } from "@maspo/core";
 import { type OptimizeConfig, optimize } from "./optimize.js";
 import type { RunState } from "./run-state.js";
@@ -23,6 +23,7 @@ const train: Example[] = Array.from({ length: 12 }, (_, i) => ({ id: `t${i}`, in
 
 function toyWorkers() {
   const evaluations: EvaluateRequest[] = [];
+  const comparisons: CompareFinalsRequest[] = [];
   let calls = 0;
   const trace = (prompts: Record<string, string>, example: Example): Trace => {
     const total = Object.values(prompts).reduce((s, p) => s + quality(p), 0);
@@ -47,11 +48,12 @@ function toyWorkers() {
       executed: graph.agents.map((a) => a.id),
       finalAgent: "c",
       finalOutput: String(total),
-      finalScore: total >= Number(example.label) ? 1 : 0,
+      ...(example.label !== undefined ? { finalScore: total >= Number(example.label) ? 1 : 0 } : {}),
     };
   };
-  const workers: EngineWorkers & { evaluations: EvaluateRequest[] } = {
+  const workers: EngineWorkers & { evaluations: EvaluateRequest[]; comparisons: CompareFinalsRequest[] } = {
     evaluations,
+    comparisons,
     async runGraph(req) {
       calls++;
       return trace(req.prompts, req.example);
@@ -62,11 +64,11 @@ function toyWorkers() {
       const d = quality(req.candidate) - quality(req.reference);
       const R = d > 0 ? 0.9 : d < 0 ? 0.1 : 0.5;
       const candidateTraces = req.minibatch.map((e) => trace({ ...req.prompts, [req.agentId]: req.candidate }, e));
-      const fm = candidateTraces.map((t) => t.finalScore ?? 0);
+      const fm = candidateTraces.flatMap((t) => (t.finalScore === undefined ? [] : [t.finalScore]));
       return {
         R,
         lenses: { local: R, lookahead: req.agentId === "c" ? null : R, global: R },
-        finalMetric: fm.reduce((s, x) => s + x, 0) / fm.length,
+        finalMetric: fm.length === 0 ? null : fm.reduce((s, x) => s + x, 0) / fm.length,
         cases: [],
         malformedVerdicts: 0,
       };
@@ -76,6 +78,13 @@ function toyWorkers() {
       const r = new Rng(req.seed);
       const prompt = `${req.parent}${r.bool(0.6) ? "+" : "-"}${r.int(1000)}`;
       return [{ prompt, operator: req.operator, traceIds: req.traces.map((t) => t.exampleId), hardNegativeIds: [] }];
+    },
+    // The toy judge prefers the larger final total, wherever it is shown: a judge without labels.
+    async compareFinals(req): Promise<FinalComparison> {
+      calls++;
+      comparisons.push(structuredClone(req));
+      const d = Number(req.candidate.output) - Number(req.reference.output);
+      return { score: d > 0 ? 1 : d < 0 ? 0 : 0.5, method: d === 0 ? "identical" : "judge", malformedVerdicts: 0 };
     },
     usage: () => ({ calls, tokens: calls * 10, usd: 0, cacheHits: 0, retries: 0, failedAttempts: 0 }),
   };
@@ -307,5 +316,46 @@ describe("optimize", () => {
     );
     expect(result.finalPrompts).toEqual({ a: "A", b: "B", c: "C" });
     expect(result.state.guardEvents.some((g) => g.guard === "finalMetricFloor")).toBe(true);
+  });
+
+  describe("without labels (the train metric is the judged win rate against the baseline graph)", () => {
+    const unlabelled = train.map(({ label: _label, ...e }) => e);
+
+    it("starts at one half, judges each round's final answers against the baseline's, and returns the best set", async () => {
+      const workers = toyWorkers();
+      const result = await optimize(config({ train: unlabelled, measure: "judge-vs-baseline" }), workers);
+      expect(result.state.orientation?.trainMetric).toBe(0.5);
+      expect(result.state.rounds.map((r) => r.trainMetric)).toEqual([1, 1]);
+      expect(result.state.bestRound).toBe(1);
+      expect(Object.values(result.finalPrompts).reduce((n, p) => n + quality(p), 0)).toBeGreaterThan(0);
+      // every comparison's reference is the baseline graph's final answer (the initial prompts' total: 0)
+      expect(new Set(workers.comparisons.map((c) => c.reference.output))).toEqual(new Set(["0"]));
+      expect(workers.comparisons.filter((c) => c.candidate.output !== "0").length).toBeGreaterThan(0);
+    });
+
+    it("runs out of patience when no round beats the baseline, and returns the initial set", async () => {
+      const workers = toyWorkers();
+      workers.mutate = async (req) => [
+        { prompt: `${req.parent}-${req.seed % 1000}`, operator: req.operator, traceIds: [], hardNegativeIds: [] },
+      ];
+      const result = await optimize(
+        config({
+          train: unlabelled,
+          measure: "judge-vs-baseline",
+          search: { ...config().search, rounds: 5 },
+          stop: { ...config().stop, patience: 2 },
+        }),
+        workers,
+      );
+      expect(result.state.rounds.map((r) => r.trainMetric)).toEqual([0.5, 0.5]);
+      expect(result.state.stopReason).toBe("no global improvement for 2 rounds");
+      expect(result.finalPrompts).toEqual({ a: "A", b: "B", c: "C" });
+    });
+
+    it("a labelled run never asks for a judged comparison", async () => {
+      const workers = toyWorkers();
+      await optimize(config(), workers);
+      expect(workers.comparisons).toHaveLength(0);
+    });
   });
 });

@@ -1,10 +1,11 @@
 /**
  * Orientation (workflow step 1): the baseline graph on the whole train pool gives the starting train
- * metric and how often each agent failed to produce an output. The rest of orientation — the
+ * metric (final-measure.ts; without labels the baseline's win rate against itself, ½ by definition)
+ * and how often each agent failed to produce an output. The rest of orientation — the
  * weakest lens and the agent that most constrains global performance — needs candidate scores, so
  * `finishOrientation` reads it off the initial mutations once the last beam is initialised.
  */
-import { meanFinalScore } from "@maspo/core";
+import { measureTrainPool } from "./final-measure.js";
 import { type LoopContext, runAll } from "./loop-context.js";
 
 export async function orientation(ctx: LoopContext): Promise<void> {
@@ -13,7 +14,7 @@ export async function orientation(ctx: LoopContext): Promise<void> {
   const failingAgents: Record<string, number> = {};
   for (const id of order) failingAgents[id] = traces.filter((t) => t.steps[id]?.status !== "ok").length;
   state.orientation = {
-    trainMetric: meanFinalScore(traces) ?? 0,
+    trainMetric: await measureTrainPool(ctx, traces, traces),
     failingAgents,
     weakestLens: null,
     constrainingAgent: null,

@@ -1,13 +1,14 @@
 /**
  * The end of an evolutionary round (workflow steps 5 and 6). Gauss-Seidel sync completes the round:
  * an agent whose context moved after its own step (a successor's best changed) is re-scored now,
- * before the round counts. Then the whole graph is measured on the train pool; the best graph
+ * before the round counts. Then the whole graph is measured on the train pool (final-measure.ts: the
+ * task metric, or without labels the judged win rate against the baseline graph); the best graph
  * measured so far is kept (a later round may regress), the round summary is reported, the round
  * guard is reset, and the target-metric and patience stop conditions are checked.
  */
 import { Rng } from "@maspo/core";
-import { meanFinalScore } from "@maspo/core";
 import { refreshBeam, refreshEnabled } from "./beam-refresh.js";
+import { FINAL_MEASURE_NAMES, measureTrainPool } from "./final-measure.js";
 import { isBeamStale } from "./gauss-seidel.js";
 import { type LoopContext, contextVersions, runAll } from "./loop-context.js";
 import type { Step } from "./step-plan.js";
@@ -19,7 +20,8 @@ export async function roundEnd(ctx: LoopContext, step: RoundEndStep, round: numb
   if (refreshEnabled(ctx)) await resyncStaleBeams(ctx, step, round);
   const trainMetric = await measureRound(ctx, round);
   reportRound(ctx, step, round, trainMetric);
-  stopAtRoundEnd(ctx.config.stop, ctx.state, trainMetric);
+  const judged = ctx.config.measure === "judge-vs-baseline";
+  stopAtRoundEnd(ctx.config.stop, ctx.state, trainMetric, judged ? `train ${FINAL_MEASURE_NAMES["judge-vs-baseline"]}` : "train");
 }
 
 /** Gauss-Seidel, round completion: agents whose successors' bests moved after their own step are re-scored now, in order. */
@@ -38,7 +40,7 @@ async function resyncStaleBeams(ctx: LoopContext, step: RoundEndStep, round: num
 async function measureRound(ctx: LoopContext, round: number): Promise<number> {
   const { state } = ctx;
   const traces = await runAll(ctx, state.prompts, ctx.config.train);
-  const trainMetric = meanFinalScore(traces) ?? 0;
+  const trainMetric = await measureTrainPool(ctx, traces);
   if (trainMetric > state.bestTrainMetric + 1e-9) {
     state.bestTrainMetric = trainMetric;
     // The run returns the best graph it measured, not merely the last: a later round may regress.

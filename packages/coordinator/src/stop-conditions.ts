@@ -19,10 +19,14 @@ export function stopBeforeStep(stop: StopConfig, state: RunState, workers: Pick<
   else if (stop.budgetUsd !== null && usage.usd >= stop.budgetUsd) state.stopReason = `budget of $${stop.budgetUsd} spent`;
 }
 
-/** At a round end, after `state.roundsWithoutImprovement` is updated: stop at the target metric, or when patience ran out. */
-export function stopAtRoundEnd(stop: StopConfig, state: RunState, trainMetric: number): void {
+/**
+ * At a round end, after `state.roundsWithoutImprovement` is updated: stop at the target metric, or
+ * when patience ran out. `measureName` says what the train metric is (a label-free run's is a judged
+ * win rate against the baseline, and its target is one too).
+ */
+export function stopAtRoundEnd(stop: StopConfig, state: RunState, trainMetric: number, measureName = "train"): void {
   if (stop.targetMetric !== null && trainMetric >= stop.targetMetric) {
-    state.stopReason = `target metric ${stop.targetMetric} reached (train ${trainMetric.toFixed(3)})`;
+    state.stopReason = `target metric ${stop.targetMetric} reached (${measureName} ${trainMetric.toFixed(3)})`;
   } else if (state.roundsWithoutImprovement >= stop.patience) {
     state.stopReason = `no global improvement for ${stop.patience} rounds`;
   }

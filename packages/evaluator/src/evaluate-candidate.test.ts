@@ -209,6 +209,21 @@ describe("evaluateCandidate", () => {
     expect(ev.examples.map((e) => [e.global.method, e.global.score])).toEqual(minibatch.map(() => ["failure", 0]));
   });
 
+  it("without labels, a task's answer contract decides the global lens against a final output that states no answer", async () => {
+    const unlabelled = minibatch.map(({ label: _label, ...e }) => e);
+    // the trap starves the solver: its finals are "Final: 0"; the contract reads only a positive answer
+    const hasAnswer = (o: string) => /Final: [1-9]/.test(o);
+    const ev = await evaluateCandidate(input({ candidate: TRAP_PLANNER, minibatch: unlabelled, hasAnswer }));
+    expect(ev.examples.map((e) => [e.global.method, e.global.score])).toEqual(unlabelled.map(() => ["metric", 0]));
+    expect(ev.examples[0]?.global.note).toMatch(/answer contract: only the reference states an answer/);
+    // without a contract the same comparison goes to the judge
+    const judged = await evaluateCandidate(input({ candidate: TRAP_PLANNER, minibatch: unlabelled }));
+    expect(judged.examples.every((e) => e.global.method === "judge")).toBe(true);
+    // a labelled example is decided by its label, never by the contract
+    const labelled = await evaluateCandidate(input({ candidate: TRAP_PLANNER, hasAnswer: () => false }));
+    expect(labelled.examples.map((e) => e.global.note)).toEqual(minibatch.map(() => "task metric 0 (candidate) vs 1 (reference)"));
+  });
+
   it("rejects a bad request listing every problem at once", async () => {
     const bad = input({
       agentId: "nobody",

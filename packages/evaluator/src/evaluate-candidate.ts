@@ -39,6 +39,7 @@ import { executeGraph } from "@maspo/executor";
 import { type EvaluationRequest, validateEvaluationRequest } from "./evaluation-request.js";
 import type { JointWeights } from "@maspo/core";
 import { type LensAblations, type MeasuredLenses, effectiveWeights, jointReward } from "./joint-reward.js";
+import { answerContractScore } from "./compare-finals.js";
 import { type OrderOutcome, comparePairwise } from "./pairwise.js";
 
 export interface EvaluateCandidateInput extends EvaluationRequest {
@@ -46,6 +47,8 @@ export interface EvaluateCandidateInput extends EvaluationRequest {
   llm: LlmCaller;
   /** The task metric (as the executor takes it); when absent, the global lens is always judged. */
   scoreFinal?: (finalOutput: string, example: Example) => number | undefined;
+  /** A label-free task's answer contract: an unlabelled final output without an answer loses without a judge call. */
+  hasAnswer?: (finalOutput: string) => boolean;
 }
 
 /** How one lens came out on one example, from the candidate's side. */
@@ -109,8 +112,8 @@ export interface CandidateComparison {
 export class EvaluationError extends MaspoError<"E_EVAL_WEIGHTS" | "E_EVAL_TRACE"> {}
 
 export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<CandidateComparison> {
-  const { graph, llm, scoreFinal } = input;
-  const { graph: _g, llm: _l, scoreFinal: _s, ...data } = input;
+  const { graph, llm, scoreFinal, hasAnswer } = input;
+  const { graph: _g, llm: _l, scoreFinal: _s, hasAnswer: _h, ...data } = input;
   const req = validateEvaluationRequest(graph, data);
   const agentId = req.agentId;
   const successors = successorsOf(graph, agentId);
@@ -166,7 +169,7 @@ export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<
         wantLookahead
           ? Promise.all(successors.map((s) => judge("lookahead", s, example, sidesOf(s), req.prompts[s])))
           : Promise.resolve(null),
-        globalOutcome(example, candidateTrace, referenceTrace, (sides) => judge("global", graph.final, example, sides)),
+        globalOutcome(example, candidateTrace, referenceTrace, (sides) => judge("global", graph.final, example, sides), hasAnswer),
       ]);
       const lookahead: LookaheadOutcome | null = perSuccessor ? { score: mean(perSuccessor.map((o) => o.score)), perSuccessor } : null;
       const scores: MeasuredLenses = { local: local?.score ?? null, lookahead: lookahead?.score ?? null, global: global.score };
@@ -309,6 +312,7 @@ async function globalOutcome(
   candidateTrace: Trace,
   referenceTrace: Trace,
   judgeFinal: (sides: Sides) => Promise<LensOutcome>,
+  hasAnswer?: (finalOutput: string) => boolean,
 ): Promise<LensOutcome> {
   const sides: Sides = {
     candidate: stepOf(candidateTrace, candidateTrace.finalAgent),
@@ -316,8 +320,20 @@ async function globalOutcome(
   };
   const c = candidateTrace.finalScore;
   const r = referenceTrace.finalScore;
-  if (example.label === undefined || c === undefined || r === undefined || (c === r && c >= FULL_MARKS)) return judgeFinal(sides);
   const base = { lens: "global" as const, agentId: candidateTrace.finalAgent, orders: [], malformed: 0, tally: EMPTY_TALLY };
+  if (example.label === undefined && hasAnswer && sides.candidate.status === "ok" && sides.reference.status === "ok") {
+    // No label, but the task states the form of an answer: a final output without one is no answer.
+    const decided = answerContractScore(hasAnswer, sides.candidate.output, sides.reference.output);
+    if (decided !== undefined) {
+      return {
+        ...base,
+        score: decided,
+        method: "metric",
+        note: `answer contract: ${decided === 0.5 ? "neither final output states an answer" : `only the ${decided === 1 ? "candidate" : "reference"} states an answer`} in the required form`,
+      };
+    }
+  }
+  if (example.label === undefined || c === undefined || r === undefined || (c === r && c >= FULL_MARKS)) return judgeFinal(sides);
   if (c !== r) return { ...base, score: c > r ? 1 : 0, method: "metric", note: `task metric ${c} (candidate) vs ${r} (reference)` };
   // Both fail the metric: a final step that broke (error, empty, refusal) still loses to one that answered.
   const failed = failureOutcome(sides);

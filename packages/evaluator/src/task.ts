@@ -13,6 +13,7 @@ export const evaluateTask: TaskAdapter<EvaluateRequest, Evaluation> = async (ctx
     graph: ctx.graph,
     llm: ctx.llm,
     ...(ctx.scoreFinal ? { scoreFinal: ctx.scoreFinal } : {}),
+    ...(ctx.hasAnswer ? { hasAnswer: ctx.hasAnswer } : {}),
     agentId: req.agentId,
     candidate: req.candidate,
     reference: req.reference,
@@ -29,6 +30,7 @@ export const evaluateTask: TaskAdapter<EvaluateRequest, Evaluation> = async (ctx
     // A lens the ablation did not measure is reported as a tie, never as a win or a loss.
     lenses: { local: e.scores.local ?? 0.5, lookahead: e.scores.lookahead, global: e.scores.global },
     finalMetric: meanFinalScore(e.examples.map((x) => x.candidateTrace)),
+    finalsCompared: e.examples.some((x) => x.global.method === "judge" || x.global.score !== 0.5),
     cases: findMisalignments(e),
     malformedVerdicts: e.malformedVerdicts,
   };

@@ -32,6 +32,7 @@ import {
 import { type LlmAccounting, LlmClient, type LlmEndpoint, type LlmEventListener, type ResponseCache } from "@maspo/llm";
 import {
   type CheckpointStore,
+  type FinalMeasure,
   type StepEvent,
   optimize,
   type OptimizeConfig,
@@ -83,12 +84,40 @@ export async function resolveData(spec: RunSpec, specDir: string): Promise<Resol
   const world = worldOfSpec(spec);
   if (world) {
     const ds = generateDataset(world);
-    return { train: ds.train, heldOut: ds.heldOut, world };
+    return withheldLabels(spec, { train: ds.train, heldOut: ds.heldOut, world });
   }
   const source = spec.dataset.source;
   if (source.kind === "simlm") throw new RunRefusedError("E_SPEC_DATASET", "a simlm dataset without its world");
   const ds = await loadDataset(source, { baseDir: specDir });
-  return { train: ds.train, heldOut: ds.heldOut, world: undefined };
+  return withheldLabels(spec, { train: ds.train, heldOut: ds.heldOut, world: undefined });
+}
+
+/**
+ * A `judge` task is label-free: whatever labels its dataset has (a simlm world's always has) are
+ * withheld before any of it reaches the loop, a worker, a checkpoint or the finish, so the run can
+ * only learn and report what the judge tells it.
+ */
+function withheldLabels(spec: RunSpec, data: ResolvedData): ResolvedData {
+  if (spec.task.metric.kind !== "judge") return data;
+  const strip = (examples: Example[]): Example[] => examples.map(({ label: _label, ...rest }) => rest);
+  return { ...data, train: strip(data.train), heldOut: strip(data.heldOut) };
+}
+
+/**
+ * How the round metric on the train pool is measured: the task metric, unless the run has no labels
+ * to score it with — a judge task, or a label metric whose train pool is unlabelled (only held-out
+ * must be labelled) — where it is the current graph's judged win rate against the baseline graph.
+ */
+export function trainMeasureOf(spec: RunSpec, trainPool: readonly Example[]): FinalMeasure {
+  const metric = spec.task.metric;
+  if (metric.kind === "judge") return "judge-vs-baseline";
+  if (isLabelMetric(metric) && trainPool.every((e) => e.label === undefined)) return "judge-vs-baseline";
+  return "task-metric";
+}
+
+/** How held-out is measured: the task metric (its examples are labelled), or for a judge task the judged win rate vs the baseline. */
+export function heldOutMeasureOf(spec: RunSpec): FinalMeasure {
+  return spec.task.metric.kind === "judge" ? "judge-vs-baseline" : "task-metric";
 }
 
 export function scorerFor(spec: RunSpec, world: World | undefined): ((out: string, ex: Example) => number | undefined) | undefined {
@@ -142,10 +171,12 @@ export function assertLensesKept(spec: RunSpec, ablations: Ablations): void {
 
 export function optimizeConfigOf(spec: RunSpec, data: ResolvedData, ablations: Ablations, startedAt: number): OptimizeConfig {
   const graph = agentGraphOf(spec);
+  const train = trainPoolOf(data.train, spec.search.trainPool, spec.seed);
+  const measure = trainMeasureOf(spec, train);
   return {
     graph,
     initialPrompts: initialPromptTexts(spec),
-    train: trainPoolOf(data.train, spec.search.trainPool, spec.seed),
+    train,
     seed: spec.seed,
     search: {
       beamSize: spec.search.beamSize,
@@ -171,6 +202,7 @@ export function optimizeConfigOf(spec: RunSpec, data: ResolvedData, ablations: A
       budgetUsd: spec.stop.budgetUsd ?? null,
     },
     ablations,
+    ...(measure !== "task-metric" ? { measure } : {}),
   };
 }
 
@@ -218,6 +250,7 @@ export function runEndpoints(spec: RunSpec): LlmEndpoint[] {
 /** What the executor, evaluator and mutator need to answer the coordinator's requests for this spec. */
 export function workerContextOf(spec: RunSpec, world: World | undefined, llm: WorkerContext["llm"]): WorkerContext {
   const scoreFinal = scorerFor(spec, world);
+  const hasAnswer = answerContractOf(spec);
   return {
     graph: agentGraphOf(spec),
     llm,
@@ -225,7 +258,20 @@ export function workerContextOf(spec: RunSpec, world: World | undefined, llm: Wo
     judgeModels: evaluationModelsOf(spec),
     optimizer: { model: spec.optimizer.model, temperature: spec.optimizer.temperature },
     ...(scoreFinal ? { scoreFinal } : {}),
+    ...(hasAnswer ? { hasAnswer } : {}),
   };
+}
+
+/**
+ * A judge task's answer contract (`task.metric.extract`): does a final output state an answer in the
+ * required form? A judge compares substance and can prefer a fluent non-answer to a wrong answer;
+ * the contract is what keeps a label-free run from optimizing toward outputs that answer nothing.
+ */
+export function answerContractOf(spec: RunSpec): ((finalOutput: string) => boolean) | undefined {
+  const metric = spec.task.metric;
+  if (metric.kind !== "judge" || metric.extract === undefined) return undefined;
+  const pattern = new RegExp(metric.extract, "i");
+  return (finalOutput) => pattern.test(finalOutput);
 }
 
 export interface RunFiles {
@@ -269,6 +315,7 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
       seed: spec.seed,
       minibatchSize: config.search.minibatchSize,
       weights: config.weights,
+      measure: heldOutMeasureOf(spec),
     },
     workers,
   );
@@ -278,6 +325,8 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
     state: result.state,
     initialPrompts: config.initialPrompts,
     heldOut: finished.heldOut,
+    trainMeasure: config.measure ?? "task-metric",
+    finalMetricFloor: config.guards.finalMetricFloor,
     perAgent: finished.perAgent,
     unrepaired: finished.unrepaired,
     models: {

@@ -3,9 +3,15 @@
  * function of the package that owns it. Embedded and cluster runs register exactly these.
  */
 import type { TaskAdapters } from "@maspo/cluster";
-import { evaluateTask } from "@maspo/evaluator";
+import { compareFinalsTask, evaluateTask } from "@maspo/evaluator";
 import { runGraphTask } from "@maspo/executor";
 import { probeTask } from "@maspo/llm";
 import { mutateTask } from "@maspo/mutator";
 
-export const TASK_ADAPTERS: TaskAdapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask, probe: probeTask };
+export const TASK_ADAPTERS: TaskAdapters = {
+  runGraph: runGraphTask,
+  evaluate: evaluateTask,
+  mutate: mutateTask,
+  compareFinals: compareFinalsTask,
+  probe: probeTask,
+};

@@ -151,6 +151,11 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     for (const [key, on] of Object.entries(ablations) as [keyof Ablations, boolean][]) {
       if (on) say(`maspo: ablation ${ABLATION_FLAGS[key]} (benchmarking only, not MASPO): ${ABLATION_WARNINGS[key]}`);
     }
+    if (spec.task.metric.kind === "judge") {
+      say(
+        "maspo: no labels (task.metric: judge): every train and held-out number below is the prompt set's judged win rate against the baseline (initial prompts) set's final answers, both orders; 50% = as good as the baseline; not an accuracy",
+      );
+    }
 
     let report: Report;
     let files: { md: string; json: string; html: string; checkpoint: string };
@@ -191,7 +196,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     }
     const h = report.delta.heldOut;
     say(
-      `maspo: held-out ${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}`,
+      `maspo: held-out ${h.measure === "judge-vs-baseline" ? "judged win rate vs the baseline (no labels; 50% = as good as the baseline) " : ""}${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}`,
     );
     io.out(`report: ${files.md}\n        ${files.json}\n        ${files.html}\n`);
   });

@@ -3,6 +3,7 @@
  * (held-out baseline and final, per-agent deltas, unrepaired cases). Pure: the numbers are
  * measured elsewhere; here they are only put in the method's six sections.
  */
+import type { FinalMeasure } from "../final-measure.js";
 import type { RunState } from "../run-state.js";
 import type { Report } from "./report-schema.js";
 
@@ -29,7 +30,12 @@ export interface BuildReportInput {
   title: string;
   state: RunState;
   initialPrompts: Record<string, string>;
-  heldOut: { baseline: number; final: number; examples: number; hash: string };
+  /** measure: the task metric unless said; malformedVerdicts: the finish's own unreadable verdicts (label-free). */
+  heldOut: { baseline: number; final: number; examples: number; hash: string; measure?: FinalMeasure; malformedVerdicts?: number };
+  /** What the round metrics on the train pool measure (default: the task metric). */
+  trainMeasure?: FinalMeasure;
+  /** The run's finalMetricFloor guard, to tell a floor above the baseline from a topology problem. */
+  finalMetricFloor?: number | null;
   perAgent: Report["delta"]["perAgent"];
   unrepaired: readonly UnrepairedCase[];
   models: Report["models"];
@@ -60,6 +66,7 @@ export function categoryTrends(state: RunState): Report["misalignment"]["topCate
 
 export function buildReport(input: BuildReportInput): Report {
   const { state, heldOut } = input;
+  const measure = heldOut.measure ?? "task-metric";
   const absolute = heldOut.final - heldOut.baseline;
   const seen = new Set<string>();
   const remainingFailures: Report["remainingFailures"] = input.unrepaired
@@ -84,7 +91,20 @@ export function buildReport(input: BuildReportInput): Report {
 
   const recommendations: string[] = [];
   const orientation = state.orientation;
-  if (orientation?.constrainingAgent) {
+  // A floor the baseline itself misses refuses every candidate that does not clear it in one step:
+  // then the floor, not the topology, is why nothing improved.
+  const floor = input.finalMetricFloor ?? null;
+  const floorBlocked =
+    floor !== null &&
+    orientation !== null &&
+    orientation.trainMetric < floor &&
+    state.bestRound === 0 &&
+    state.guardEvents.some((g) => g.guard === "finalMetricFloor");
+  if (floorBlocked) {
+    recommendations.push(
+      `guards.finalMetricFloor ${floor} is above the baseline's own train metric (${(orientation.trainMetric * 100).toFixed(1)}%): every candidate below the floor was refused, so no round could improve on the baseline. Set the floor at or below the baseline's metric, or null.`,
+    );
+  } else if (orientation?.constrainingAgent) {
     const d = input.perAgent[orientation.constrainingAgent];
     if (d && d.global <= 0.05) {
       recommendations.push(
@@ -129,13 +149,16 @@ export function buildReport(input: BuildReportInput): Report {
       calls: r.calls,
       tokens: r.tokens,
     })),
+    trainMeasure: input.trainMeasure ?? "task-metric",
     misalignment: { count: state.buffer.length, topCategories: categoryTrends(state) },
     delta: {
       heldOut: {
+        measure,
         baseline: heldOut.baseline,
         final: heldOut.final,
         absolute,
-        relative: heldOut.baseline === 0 ? null : absolute / heldOut.baseline,
+        // A change in a win rate relative to ½ means nothing: only an accuracy has a relative gain.
+        relative: measure !== "task-metric" || heldOut.baseline === 0 ? null : absolute / heldOut.baseline,
         examples: heldOut.examples,
         hash: heldOut.hash,
       },
@@ -154,6 +177,6 @@ export function buildReport(input: BuildReportInput): Report {
     seed: input.seed,
     specHash: input.specHash,
     ...(input.world !== undefined ? { world: input.world } : {}),
-    malformedVerdicts: state.malformedVerdicts,
+    malformedVerdicts: state.malformedVerdicts + (heldOut.malformedVerdicts ?? 0),
   };
 }

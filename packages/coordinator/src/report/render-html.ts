@@ -2,6 +2,7 @@
  * report.html: one self-contained page (inline CSS and SVG; no scripts, fonts or remote assets) with
  * the same six sections as report.md, rendered as HTML, and the trajectory plotted.
  */
+import { JUDGED_NOTE, measureName } from "./render-markdown.js";
 import type { Report } from "./report-schema.js";
 
 function esc(s: string): string {
@@ -68,8 +69,10 @@ export function renderHtml(r: Report): string {
   const s: string[] = [];
   s.push(`<h1>${esc(r.title)}</h1>`);
   s.push(
-    `<p class="headline">Held-out final metric: ${pct(h.baseline)} → ${pct(h.final)} (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points) on ${h.examples} examples never used for tuning.</p>`,
+    `<p class="headline">Held-out ${measureName(h.measure)}: ${pct(h.baseline)} → ${pct(h.final)} (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points) on ${h.examples} examples never used for tuning.</p>`,
   );
+  if (h.measure === "judge-vs-baseline")
+    s.push(`<p class="note">${esc(JUDGED_NOTE(r.models.evaluator.global).replace(/\*\*|`/g, ""))}</p>`);
   s.push(
     `<p class="meta">Seed ${r.seed} · spec ${esc(r.specHash)} · split ${esc(h.hash)}${r.world ? ` · simlm world <b>${esc(r.world)}</b> (a simulated test world)` : ""} · stopped: ${esc(r.stopReason)}<br>` +
       `Optimizer ${esc(r.models.optimizer)}; evaluator local ${esc(r.models.evaluator.local)}, lookahead ${esc(r.models.evaluator.lookahead)}, global ${esc(r.models.evaluator.global)}; serving ${Object.entries(
@@ -112,7 +115,7 @@ export function renderHtml(r: Report): string {
   }
   s.push(`<h2>4. Best vs baseline</h2>`);
   s.push(
-    `<p>Held-out: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${signed(h.absolute)}, relative ${h.relative === null ? "—" : signed(h.relative)}.</p>`,
+    `<p>Held-out${h.measure === "judge-vs-baseline" ? ` ${measureName(h.measure)}` : ""}: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${signed(h.absolute)}, relative ${h.relative === null ? "—" : signed(h.relative)}.</p>`,
   );
   s.push(`<p>Per agent, final prompt vs initial prompt (win rate − 0.5, on a train minibatch):</p>`);
   s.push(

@@ -7,14 +7,25 @@ const signed = (x: number | null) => (x === null ? "—" : `${x >= 0 ? "+" : ""}
 const points = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} points`;
 const relPct = (x: number | null) => (x === null ? "—" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`);
 
+/** What the held-out numbers are, in words: a judged win rate is not an accuracy. */
+export function measureName(measure: Report["delta"]["heldOut"]["measure"]): string {
+  return measure === "judge-vs-baseline" ? "judged win rate vs the baseline" : "final metric";
+}
+
+/** How a label-free run's held-out number was measured, for a reader who expects an accuracy. */
+export const JUDGED_NOTE = (judge: string): string =>
+  `This run has no labels, so this is **not an accuracy**: on each held-out example the final prompt set's final answer was judged against the baseline (initial prompt set)'s final answer by the global judge \`${judge}\`, in both orders (the judge's position bias cancels); a win counts 1, a tie ½, a loss 0. The baseline scores 50.0% against itself by definition; above 50% the final set's answers were preferred. The per-round train numbers are the same measure on the train pool.`;
+
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
   out.push(`# ${r.title}`, "");
   const h = r.delta.heldOut;
+  const judged = h.measure === "judge-vs-baseline";
   out.push(
-    `**Held-out final metric: ${pct(h.baseline)} → ${pct(h.final)}** (${points(h.absolute)}${h.relative === null ? "" : `, ${relPct(h.relative)} relative`}) on ${h.examples} held-out examples never used for tuning (split hash \`${h.hash}\`).`,
+    `**Held-out ${measureName(h.measure)}: ${pct(h.baseline)} → ${pct(h.final)}** (${points(h.absolute)}${h.relative === null ? "" : `, ${relPct(h.relative)} relative`}) on ${h.examples} held-out examples never used for tuning (split hash \`${h.hash}\`).`,
     "",
   );
+  if (judged) out.push(JUDGED_NOTE(r.models.evaluator.global), "");
   out.push(
     `Seed ${r.seed} · spec \`${r.specHash}\`${r.world ? ` · simlm world \`${r.world}\` (a simulated test world)` : ""} · stopped: ${r.stopReason}`,
   );
@@ -53,7 +64,9 @@ export function renderMarkdown(r: Report): string {
   if (r.rounds.length > 0) {
     out.push(
       "",
-      "Per round (train pool): " + r.rounds.map((x) => `round ${x.round} ${pct(x.trainMetric)} (buffer ${x.bufferSize})`).join("; ") + ".",
+      `Per round (train pool${r.trainMeasure === "judge-vs-baseline" ? `, ${measureName(r.trainMeasure)}` : ""}): ` +
+        r.rounds.map((x) => `round ${x.round} ${pct(x.trainMetric)} (buffer ${x.bufferSize})`).join("; ") +
+        ".",
     );
   }
   out.push("");
@@ -68,7 +81,7 @@ export function renderMarkdown(r: Report): string {
 
   out.push("## 4. Best vs baseline", "");
   out.push(
-    `Held-out final metric: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${points(h.absolute)}, relative ${relPct(h.relative)}.`,
+    `Held-out ${measureName(h.measure)}: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${points(h.absolute)}, relative ${relPct(h.relative)}.`,
     "",
   );
   out.push("Per agent (final prompt vs initial prompt, win rate − 0.5, on a train minibatch):", "");

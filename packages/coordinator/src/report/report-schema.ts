@@ -12,6 +12,13 @@ export const LensDeltaSchema = z.object({
   global: z.number(),
 });
 
+/**
+ * What the held-out and round numbers measure (final-measure.ts): the task metric, or — for a run
+ * without labels — the final set's judged win rate against the baseline set (½ = as good as it).
+ * Reports written before label-free runs existed carry no field and measured the task metric.
+ */
+export const FinalMeasureSchema = z.enum(["task-metric", "judge-vs-baseline"]).default("task-metric");
+
 export const ReportSchema = z.object({
   title: z.string(),
   finalPrompts: z.record(z.string(), z.string()),
@@ -20,12 +27,16 @@ export const ReportSchema = z.object({
   initialPrompts: z.record(z.string(), z.string()),
   trajectory: z.array(TrajectoryRowSchema),
   rounds: z.array(z.object({ round: z.number(), trainMetric: z.number(), bufferSize: z.number(), calls: z.number(), tokens: z.number() })),
+  /** What `rounds[].trainMetric` and `orientation.trainMetric` measure on the train pool. */
+  trainMeasure: FinalMeasureSchema,
   misalignment: z.object({
     count: z.number(),
     topCategories: z.array(z.object({ category: z.string(), count: z.number(), trend: z.enum(["shrank", "grew", "unchanged", "new"]) })),
   }),
   delta: z.object({
     heldOut: z.object({
+      /** What baseline and final measure: the task metric, or a judged win rate vs the baseline (not an accuracy). */
+      measure: FinalMeasureSchema,
       baseline: z.number(),
       final: z.number(),
       absolute: z.number(),

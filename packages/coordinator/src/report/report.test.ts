@@ -141,4 +141,54 @@ describe("report", () => {
     expect(html).not.toMatch(/<script|https?:\/\//);
     expect(html).toContain("P1 &lt;b&gt;bold&lt;/b&gt;");
   });
+
+  it("names a label-free run's held-out number as a judged win rate vs the baseline, never an accuracy, without a relative gain", () => {
+    const r = buildReport({
+      ...inputs(),
+      heldOut: { baseline: 0.5, final: 0.72, examples: 50, hash: "abc", measure: "judge-vs-baseline", malformedVerdicts: 2 },
+      trainMeasure: "judge-vs-baseline",
+    });
+    expect(r.delta.heldOut).toMatchObject({ measure: "judge-vs-baseline", baseline: 0.5, final: 0.72, relative: null });
+    expect(r.trainMeasure).toBe("judge-vs-baseline");
+    expect(r.malformedVerdicts).toBe(2);
+    expect(ReportSchema.parse(r).delta.heldOut.measure).toBe("judge-vs-baseline");
+    const md = renderMarkdown(r);
+    expect(md).toContain("**Held-out judged win rate vs the baseline: 50.0% → 72.0%**");
+    expect(md).toContain("**not an accuracy**");
+    expect(md).toContain("in both orders");
+    expect(md).toContain("Per round (train pool, judged win rate vs the baseline)");
+    expect(md).not.toContain("Held-out final metric");
+    expect(renderHtml(r)).toContain("Held-out judged win rate vs the baseline: 50.0% → 72.0%");
+  });
+
+  it("a labelled report says final metric, and a report written before measures existed reads as one", () => {
+    const r = report();
+    expect(r.delta.heldOut.measure).toBe("task-metric");
+    expect(renderMarkdown(r)).toContain("**Held-out final metric: 40.0% → 60.0%**");
+    const { measure: _m, ...oldHeldOut } = r.delta.heldOut;
+    const { trainMeasure: _t, ...old } = r;
+    const parsed = ReportSchema.parse({ ...old, delta: { ...r.delta, heldOut: oldHeldOut } });
+    expect([parsed.delta.heldOut.measure, parsed.trainMeasure]).toEqual(["task-metric", "task-metric"]);
+  });
+
+  it("blames a final-metric floor above the baseline, not the topology, when the floor refused every candidate", () => {
+    const s = state();
+    s.bestRound = 0;
+    s.guardEvents = [{ round: 1, agent: "planner", guard: "finalMetricFloor", detail: "candidate v final metric 0.000 < floor 0.5" }];
+    const r = buildReport({
+      ...inputs(),
+      state: s,
+      perAgent: { planner: { local: 0, lookahead: 0, global: 0 }, solver: { local: 0, lookahead: null, global: 0 } },
+      finalMetricFloor: 0.5,
+    });
+    expect(r.recommendations[0]).toMatch(/guards\.finalMetricFloor 0\.5 is above the baseline's own train metric \(40\.0%\)/);
+    expect(r.recommendations.some((x) => /topology change/.test(x))).toBe(false);
+    // without the floor the same run is read as a constraining agent that barely moved
+    const unguarded = buildReport({
+      ...inputs(),
+      state: s,
+      perAgent: { planner: { local: 0, lookahead: 0, global: 0 }, solver: { local: 0, lookahead: null, global: 0 } },
+    });
+    expect(unguarded.recommendations.some((x) => /topology change/.test(x))).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-/** The worker protocol: ids, traces, lens vocabulary, the three requests and their results, task kinds and ids. */
+/** The worker protocol: ids, traces, lens vocabulary, the requests and their results, task kinds and ids. */
 export { RunIdSchema, TaskIdSchema, WORKER_ROLES, WorkerRoleSchema, type WorkerRole } from "./ids.js";
 export {
   AgentStepSchema,
@@ -36,15 +36,21 @@ export {
   type UsageTotals,
 } from "./llm-usage.js";
 export {
+  CompareFinalsRequestSchema,
   EvaluateRequestSchema,
   EvaluationSchema,
+  FinalAnswerSchema,
+  FinalComparisonSchema,
   MutateRequestSchema,
   ProposalSchema,
   ProposalsSchema,
   RunGraphRequestSchema,
+  type CompareFinalsRequest,
   type EngineWorkers,
   type EvaluateRequest,
   type Evaluation,
+  type FinalAnswer,
+  type FinalComparison,
   type HardNegative,
   type MutateRequest,
   type Proposal,

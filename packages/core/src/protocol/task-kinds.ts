@@ -1,5 +1,5 @@
 /**
- * The task protocol: the coordinator's three worker requests as tasks on a work queue. Each kind
+ * The task protocol: the coordinator's worker requests as tasks on a work queue. Each kind
  * goes to one worker role, its payload and its result are validated by a zod schema on both sides of
  * the bus, and its task id is the hash of what it asks, so the same work always has the same id: a
  * resubmission, a redelivery or a resumed coordinator can never make it count twice.
@@ -11,13 +11,23 @@ import type { WorkerRole } from "./ids.js";
 import { llmAccountingSnapshotSchema } from "./llm-usage.js";
 import { ProbeReportSchema, ProbeRequestSchema } from "./endpoint-probe.js";
 import { TraceSchema } from "./trace.js";
-import { EvaluateRequestSchema, EvaluationSchema, MutateRequestSchema, ProposalsSchema, RunGraphRequestSchema } from "./worker-requests.js";
+import {
+  CompareFinalsRequestSchema,
+  EvaluateRequestSchema,
+  EvaluationSchema,
+  FinalComparisonSchema,
+  MutateRequestSchema,
+  ProposalsSchema,
+  RunGraphRequestSchema,
+} from "./worker-requests.js";
 
 /** Each kind: the role that runs it, and the schemas of its request and its result value. */
 export const TASK_KINDS = {
   runGraph: { role: "executor", request: RunGraphRequestSchema, value: TraceSchema },
   evaluate: { role: "evaluator", request: EvaluateRequestSchema, value: EvaluationSchema },
   mutate: { role: "mutator", request: MutateRequestSchema, value: ProposalsSchema },
+  // Label-free runs: the current graph's final answers judged against the baseline's.
+  compareFinals: { role: "evaluator", request: CompareFinalsRequestSchema, value: FinalComparisonSchema },
   // Preflight, per role: each probes the endpoints it will call, with its own keys.
   probeServing: { role: "executor", request: ProbeRequestSchema, value: ProbeReportSchema },
   probeJudges: { role: "evaluator", request: ProbeRequestSchema, value: ProbeReportSchema },

@@ -16,6 +16,11 @@ export interface WorkerContext {
   optimizer: { model: string; temperature: number };
   /** The task metric of a final output, or undefined when the example has no label (or none applies). */
   scoreFinal?: (finalOutput: string, example: Example) => number | undefined;
+  /**
+   * A label-free task's answer contract (a judge metric's `extract`): does a final output state an
+   * answer in the required form? One that does not loses to one that does without a judge call.
+   */
+  hasAnswer?: (finalOutput: string) => boolean;
 }
 
 /** A task adapter: a pure async function of its package, registered with the task handler. */

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { MisalignmentCaseSchema, type MisalignmentCase } from "../misalignment-case.js";
 import { JointWeightsSchema, LensScoresSchema } from "./lenses.js";
 import type { UsageTotals } from "./llm-usage.js";
-import { ExampleSchema, TraceSchema, type Trace } from "./trace.js";
+import { AgentStepStatus, ExampleSchema, TraceSchema, type Trace } from "./trace.js";
 
 /** Run the graph on one example (from `rerunFrom` downward when a base trace is given: lookahead). */
 export const RunGraphRequestSchema = z.object({
@@ -44,6 +44,12 @@ export const EvaluationSchema = z.object({
   lenses: LensScoresSchema,
   /** Mean task metric of the candidate's final outputs on the labelled minibatch examples, or null. */
   finalMetric: z.number().nullable(),
+  /**
+   * Did the global lens compare any two different final answers on the minibatch (judge asked, or
+   * decided by the metric or the answer contract)? False when every example's final outputs were the
+   * same text, or tied as two failures or two non-answers: a global tie that says nothing.
+   */
+  finalsCompared: z.boolean().optional(),
   /** Misalignment cases the candidate produced (won locally, lost downstream). */
   cases: z.array(MisalignmentCaseSchema),
   malformedVerdicts: z.int().min(0),
@@ -73,11 +79,44 @@ export const ProposalSchema = z.object({
 export type Proposal = z.infer<typeof ProposalSchema>;
 export const ProposalsSchema = z.array(ProposalSchema);
 
-/** The three requests as the loop makes them: one seam, however the work is done. */
+/** A final answer of the system on one example, as a judge compares it: the final step's output and status. */
+export const FinalAnswerSchema = z.object({
+  output: z.string(),
+  status: AgentStepStatus,
+});
+export type FinalAnswer = z.infer<typeof FinalAnswerSchema>;
+
+/**
+ * Judge two final answers of the whole system to one example against each other (the global lens's
+ * question, asked in both orders), without a label: how a label-free run measures a prompt set
+ * against the baseline's final answers.
+ */
+export const CompareFinalsRequestSchema = z.object({
+  example: ExampleSchema,
+  candidate: FinalAnswerSchema,
+  reference: FinalAnswerSchema,
+});
+export type CompareFinalsRequest = z.infer<typeof CompareFinalsRequestSchema>;
+
+export const FinalComparisonSchema = z.object({
+  /** The candidate's win rate in [0, 1] over both orders: 1 win, ½ tie, 0 loss; ½ = as good as the reference. */
+  score: z.number().min(0).max(1),
+  /**
+   * judge: asked in both orders; identical: the same text, a tie without a call; failure: a side's
+   * final step failed; no-answer: a side states no answer in the task's required form (its answer contract).
+   */
+  method: z.enum(["judge", "identical", "failure", "no-answer"]),
+  malformedVerdicts: z.int().min(0),
+});
+export type FinalComparison = z.infer<typeof FinalComparisonSchema>;
+
+/** The requests as the loop makes them: one seam, however the work is done. */
 export interface EngineWorkers {
   runGraph(request: RunGraphRequest): Promise<Trace>;
   evaluate(request: EvaluateRequest): Promise<Evaluation>;
   mutate(request: MutateRequest): Promise<Proposal[]>;
+  /** Label-free measurement: two final answers to one example, judged in both orders. */
+  compareFinals(request: CompareFinalsRequest): Promise<FinalComparison>;
   /** Spend so far (for token guards and the budget stop). */
   usage(): UsageTotals;
 }

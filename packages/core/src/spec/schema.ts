@@ -161,7 +161,13 @@ export const FinalMetricSchema = z
     }),
     z.strictObject({ kind: z.literal("contains") }),
     z.strictObject({ kind: z.literal("world") }),
-    z.strictObject({ kind: z.literal("judge") }),
+    z.strictObject({
+      kind: z.literal("judge"),
+      extract: extractRegex.optional().meta({
+        description:
+          "The answer contract of a label-free task: a regex (case-insensitive, as exact_match's) a final output must match to state an answer at all. A final output it does not match loses to one it matches without a judge call; two such outputs tie.",
+      }),
+    }),
   ])
   .meta({ description: "The final success metric. world: the simlm world's own metric; judge: no labels needed." });
 export type FinalMetric = z.output<typeof FinalMetricSchema>;
