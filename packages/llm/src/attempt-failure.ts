@@ -19,6 +19,19 @@ export type FailureKind =
   /** A status retrying will not change: 400, 401, 403, 404, 422... */
   | "http";
 
+/** Every failure kind, e.g. to start a counter per kind at 0. */
+export const FAILURE_KINDS = [
+  "rate-limited",
+  "server",
+  "timeout",
+  "connection",
+  "malformed",
+  "http",
+] as const satisfies readonly FailureKind[];
+// Fails to compile when a kind is added to FailureKind and not here.
+const _everyKind: Record<Exclude<FailureKind, (typeof FAILURE_KINDS)[number]>, never> = {};
+void _everyKind;
+
 export interface AttemptFailure {
   kind: FailureKind;
   status?: number | undefined;

@@ -9,7 +9,7 @@
  * ```
  */
 export { LlmClient, type LlmClientOptions } from "./llm-client.js";
-export { LlmError, ResponseCacheError, type LlmErrorCode, type LlmErrorDetails } from "./llm-error.js";
+export { LLM_ERROR_CODES, LlmError, ResponseCacheError, type LlmErrorCode, type LlmErrorDetails } from "./llm-error.js";
 export {
   SIMLM_SDK_BASE_URL,
   isSimlmEndpoint,
@@ -29,8 +29,8 @@ export {
 } from "./response-cache.js";
 export { FileResponseCache } from "./file-response-cache.js";
 export { LlmAccounting, callCostUsd } from "./llm-accounting.js";
-export type { LlmEvent, LlmEventListener } from "./llm-events.js";
-export type { FailureKind } from "./attempt-failure.js";
+export type { AttemptOutcomeLabel, LlmEvent, LlmEventListener } from "./llm-events.js";
+export { FAILURE_KINDS, type FailureKind } from "./attempt-failure.js";
 export { DEFAULT_BACKOFF, type BackoffPolicy } from "./retry-policy.js";
 export { probeTask } from "./probe-task.js";
 export { PROBE_PROMPT } from "./endpoint-probe.js";

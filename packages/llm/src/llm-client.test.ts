@@ -195,6 +195,19 @@ describe("LlmClient retries", () => {
     expect(c.accounting.totals()).toMatchObject({ calls: 1, failedAttempts: 1, retries: 1 });
   });
 
+  it("reports every attempt's end with its duration and outcome, one per call-started (for latency and in-flight metrics)", async () => {
+    const fake = fakeOpenAI((_r, i) => (i === 0 ? { status: 503 } : {}));
+    const events: LlmEvent[] = [];
+    await client(fake, { events }).complete(request());
+    const attempts = events.filter((e) => e.type === "call-started" || e.type === "attempt-ended");
+    expect(attempts.map((e) => e.type)).toEqual(["call-started", "attempt-ended", "call-started", "attempt-ended"]);
+    expect(attempts.filter((e) => e.type === "attempt-ended").map((e) => (e.type === "attempt-ended" ? e.outcome : ""))).toEqual([
+      "server",
+      "ok",
+    ]);
+    for (const e of attempts) if (e.type === "attempt-ended") expect(e.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
   it("waits exactly the Retry-After seconds the server asks for", async () => {
     const fake = fakeOpenAI((_r, i) => (i < 2 ? { status: 429, headers: { "retry-after": "2" } } : {}));
     const sleeps: number[] = [];

@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import pLimit, { type LimitFunction } from "p-limit";
 import { z } from "zod";
 import { ValidationError } from "@maspo/core";
-import type { EndpointProbe, LlmCaller } from "@maspo/core";
+import type { EndpointProbe, LlmCaller, LlmRole } from "@maspo/core";
 import { abortableSleep } from "./abortable-sleep.js";
 import { failureFromSdkError, type AttemptFailure } from "./attempt-failure.js";
 import {
@@ -25,7 +25,7 @@ import { callCostUsd, LlmAccounting } from "./llm-accounting.js";
 import type { Env } from "@maspo/core";
 import { parseLlmEndpoints, resolveConnections, type FetchFor, type LlmEndpoint } from "./llm-endpoint.js";
 import { LlmError, ResponseCacheError, type LlmErrorCode } from "./llm-error.js";
-import type { LlmEvent, LlmEventListener } from "./llm-events.js";
+import type { AttemptOutcomeLabel, LlmEvent, LlmEventListener } from "./llm-events.js";
 import { MAX_CLAIM_TTL_MS, MemoryResponseCache, type CachedCompletion, type ResponseCache } from "./response-cache.js";
 import { DEFAULT_BACKOFF, maxRetryAfterMs, retryAfterTooLong, retryDelayMs, type BackoffPolicy } from "./retry-policy.js";
 import { FlightLeft, SingleFlight } from "./single-flight.js";
@@ -327,7 +327,7 @@ export class LlmClient implements LlmCaller {
           if (signal.aborted) throw signal.reason;
           state.attempts = attempt;
           this.emit({ ...base, type: "call-started", attempt });
-          return this.attemptOnce(rt, body, attempt, signal);
+          return this.timedAttempt(rt, body, attempt, signal, base);
         }),
       );
       if (outcome.ok) {
@@ -365,6 +365,25 @@ export class LlmClient implements LlmCaller {
         serverRequested: failure.retryAfterMs !== undefined,
       });
       await this.sleep(delayMs, signal);
+    }
+  }
+
+  /** One attempt, reported as ended (with its duration and outcome) however it ends. */
+  private async timedAttempt(
+    rt: EndpointRuntime,
+    body: ChatCompletionBody,
+    attempt: number,
+    signal: AbortSignal,
+    base: { endpointId: string; model: string; role: LlmRole; cacheKey: string },
+  ): Promise<AttemptOutcome> {
+    const started = performance.now();
+    let outcome: AttemptOutcomeLabel = "aborted";
+    try {
+      const result = await this.attemptOnce(rt, body, attempt, signal);
+      outcome = result.ok ? "ok" : result.failure.kind;
+      return result;
+    } finally {
+      this.emit({ ...base, type: "attempt-ended", attempt, durationMs: performance.now() - started, outcome });
     }
   }
 

@@ -16,6 +16,21 @@ export type LlmErrorCode =
   | "E_LLM_ABORTED"
   | "E_LLM_UNEXPECTED";
 
+/** Every code of LlmErrorCode, e.g. to start a counter per code at 0. */
+export const LLM_ERROR_CODES = [
+  "E_LLM_CONFIG",
+  "E_LLM_RATE_LIMITED",
+  "E_LLM_TIMEOUT",
+  "E_LLM_EXHAUSTED",
+  "E_LLM_HTTP",
+  "E_LLM_DEADLINE",
+  "E_LLM_ABORTED",
+  "E_LLM_UNEXPECTED",
+] as const satisfies readonly LlmErrorCode[];
+// Fails to compile when a code is added to LlmErrorCode and not here.
+const _everyCode: Record<Exclude<LlmErrorCode, (typeof LLM_ERROR_CODES)[number]>, never> = {};
+void _everyCode;
+
 export interface LlmErrorDetails {
   endpointId: string;
   model: string;

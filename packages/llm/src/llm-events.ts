@@ -25,6 +25,11 @@ export type LlmEvent =
       costUsd: number;
       finishReason: string;
     })
+  /**
+   * An HTTP attempt ended, however (one per call-started): how long it held its slot, and how it
+   * went — "ok", the failure kind, or "aborted" (its caller left). For latency and in-flight gauges.
+   */
+  | (LlmEventBase & { type: "attempt-ended"; attempt: number; durationMs: number; outcome: AttemptOutcomeLabel })
   /** An attempt failed and another follows after `delayMs`. */
   | (LlmEventBase & {
       type: "call-retried";
@@ -39,5 +44,8 @@ export type LlmEvent =
   | (LlmEventBase & { type: "call-failed"; attempts: number; code: LlmErrorCode | "E_LLM_CACHE" | "unexpected" })
   /** A `complete()` call was answered without a new HTTP call: from the cache, or by an identical call in flight. */
   | (LlmEventBase & { type: "cache-hit"; source: "cache" | "in-flight" });
+
+/** How one HTTP attempt ended: a completion, a failure of some kind, or the caller leaving. */
+export type AttemptOutcomeLabel = "ok" | FailureKind | "aborted";
 
 export type LlmEventListener = (event: LlmEvent) => void;
