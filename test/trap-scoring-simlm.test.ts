@@ -95,6 +95,7 @@ describe("the loop on math-chain, starting from the oracle's best set", () => {
     const workers: EngineWorkers = {
       runGraph: (req) => embedded.runGraph(req),
       evaluate: (req) => embedded.evaluate(req),
+      compareFinals: (req) => embedded.compareFinals(req),
       usage: () => embedded.usage(),
       mutate: async (req) =>
         req.agentId === "solver" && req.parent === best.solver
