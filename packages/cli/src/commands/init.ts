@@ -53,7 +53,7 @@ export function registerInitCommand(program: Command, io: CliIo): void {
       const shown = relative(io.cwd, specPath) || INIT_SPEC_FILE;
       io.out(
         `wrote ${files.map(([name]) => relative(io.cwd, join(root, name))).join(", ")}\n` +
-          `next: npx maspo validate ${shown}   then edit it into your own system\n`,
+          `next: maspo validate ${shown}   then maspo run ${shown}, and edit it into your own system\n`,
       );
     });
 }
