@@ -115,12 +115,11 @@ describe("a pool of workers started without --run", () => {
     expect(redelivered).toBeGreaterThan(0);
   });
 
-  it("picks up runs it was not started for: a worker started after the runs began takes tasks of both", () => {
+  it("picks up runs it was not started for: a worker started after the runs began takes tasks of both", async () => {
     for (const run of RUNS) {
-      const line = late
-        .output()
-        .split("\n")
-        .find((l) => l.includes('"event":"stopped-serving"') && l.includes(`"run":"${run.runId}"`));
+      // The worker logs a run's tally once it has drained it, which can come a moment after the run ends.
+      const stopped = late.waitForLine((l) => l.includes('"event":"stopped-serving"') && l.includes(`"run":"${run.runId}"`));
+      const line = await Promise.race([stopped, new Promise<undefined>((r) => setTimeout(() => r(undefined), 15_000))]);
       expect(line, `${run.runId}:\n${late.output()}`).toBeDefined();
       expect(Number(/"tasksCompleted":(\d+)/.exec(line ?? "")?.[1])).toBeGreaterThan(0);
     }
