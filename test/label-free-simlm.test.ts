@@ -14,7 +14,7 @@
 import { join } from "node:path";
 import { NO_ABLATIONS, type RunSpec, loadSpecFile } from "@maspo/core";
 import { createRunProgress } from "@maspo/cli";
-import { resolveData, runEmbedded } from "@maspo/run";
+import { optimizeConfigOf, resolveData, runEmbedded } from "@maspo/run";
 import { generateDataset, loadWorld, scorePromptSet } from "@maspo/simlm";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT, removeTempDirs, tempDir } from "./fixtures/maspo-processes.js";
@@ -72,5 +72,23 @@ describe("label-free optimization on simlm (labels withheld)", () => {
     const { report } = await run({ ...spec, task: { ...spec.task, metric: { kind: "judge" } } });
     expect(report.delta.heldOut.final).toBeGreaterThan(0.55);
     expect(trueAccuracy(report.finalPrompts, spec.seed)).toBeLessThan(trueAccuracy(report.initialPrompts, spec.seed));
+  }, 120_000);
+
+  it("a label metric whose train split is unlabelled measures its rounds by the judge too, and held-out by the metric", async () => {
+    const labelled = await loadSpecFile(join(ROOT, "examples/inline-arithmetic.yaml"), { env: {} });
+    const source = labelled.dataset.source;
+    if (source.kind !== "inline") throw new Error("examples/inline-arithmetic.yaml is no longer an inline dataset");
+    const spec: RunSpec = {
+      ...labelled,
+      dataset: { ...labelled.dataset, source: { ...source, train: source.train.map(({ label: _label, ...e }) => e) } },
+    };
+    const config = (s: RunSpec) => resolveData(s, join(ROOT, "examples")).then((data) => optimizeConfigOf(s, data, NO_ABLATIONS, 0));
+    expect((await config(labelled)).measure).toBeUndefined();
+    expect((await config(spec)).measure).toBe("judge-vs-baseline");
+    const { report } = await run(spec);
+    expect(report.trainMeasure).toBe("judge-vs-baseline");
+    expect(report.orientation?.trainMetric).toBe(0.5);
+    expect(report.delta.heldOut.measure).toBe("task-metric");
+    expect(report.delta.heldOut.final).toBeGreaterThan(report.delta.heldOut.baseline);
   }, 120_000);
 });

@@ -263,14 +263,19 @@ export function workerContextOf(spec: RunSpec, world: World | undefined, llm: Wo
 }
 
 /**
- * A judge task's answer contract (`task.metric.extract`): does a final output state an answer in the
- * required form? A judge compares substance and can prefer a fluent non-answer to a wrong answer;
- * the contract is what keeps a label-free run from optimizing toward outputs that answer nothing.
+ * The task's answer contract, read where there is no label (`task.metric.extract`): does a final
+ * output state an answer in the required form? A judge compares substance and can prefer a fluent
+ * non-answer to a wrong answer; the contract is what keeps a run without labels from optimizing
+ * toward outputs that answer nothing. A judge metric states it as `extract`; a label metric's own
+ * `extract` (exact_match, numeric) is one too, for its unlabelled examples: an output it cannot read
+ * could never be scored right. Labelled examples are scored by their metric and never read it.
  */
 export function answerContractOf(spec: RunSpec): ((finalOutput: string) => boolean) | undefined {
   const metric = spec.task.metric;
-  if (metric.kind !== "judge" || metric.extract === undefined) return undefined;
-  const pattern = new RegExp(metric.extract, "i");
+  if (metric.kind !== "judge" && metric.kind !== "exact_match" && metric.kind !== "numeric") return undefined;
+  if (metric.extract === undefined) return undefined;
+  const flags = metric.kind === "judge" || (metric.kind === "exact_match" && !metric.caseSensitive) ? "i" : "";
+  const pattern = new RegExp(metric.extract, flags);
   return (finalOutput) => pattern.test(finalOutput);
 }
 
