@@ -82,7 +82,7 @@ describe("maspo run --nats with worker processes", () => {
       const role = name.split("-")[0] as string;
       expect(metricSum(text, "maspo_tasks_completed_total", { role }), `${name} completed no task`).toBeGreaterThan(0);
       expect(text).toContain("maspo_task_duration_seconds_bucket");
-      expect(text).toMatch(/maspo_tasks_in_flight\{role="\w+"\} 0/);
+      expect(text).toMatch(/maspo_tasks_in_flight\{role="\w+",run="cluster-run-test"\} 0/);
     }
     const executor = byName.get("executor-1") ?? "";
     expect(metricSum(executor, "maspo_llm_calls_total", { model: "sim-agent", llm_role: "serving" })).toBeGreaterThan(0);
@@ -92,10 +92,11 @@ describe("maspo run --nats with worker processes", () => {
   });
 
   it("serves the coordinator's run metrics: round, buffer, best scores per agent, tasks submitted", () => {
-    expect(coordinatorMetrics).toMatch(/maspo_run_steps_done\{role="coordinator"\} [3-9]/);
+    expect(coordinatorMetrics).toMatch(/maspo_run_steps_done\{run="cluster-run-test",role="coordinator"\} [3-9]/);
     expect(coordinatorMetrics).toContain("maspo_misalignment_buffer_size");
-    expect(coordinatorMetrics).toMatch(/maspo_best_composite\{agent="planner",role="coordinator"\}/);
-    expect(coordinatorMetrics).toMatch(/maspo_best_global\{agent="planner",role="coordinator"\}/);
+    expect(coordinatorMetrics).toMatch(/maspo_best_composite\{agent="planner",run="cluster-run-test",role="coordinator"\}/);
+    expect(coordinatorMetrics).toMatch(/maspo_best_global\{agent="planner",run="cluster-run-test",role="coordinator"\}/);
+    expect(coordinatorMetrics).toContain('maspo_run_phase{phase="optimizing",run="cluster-run-test",role="coordinator"} 1');
     expect(metricSum(coordinatorMetrics, "maspo_tasks_submitted_total", { role: "executor" })).toBeGreaterThan(0);
   });
 

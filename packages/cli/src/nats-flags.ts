@@ -4,7 +4,7 @@
  * variable or a file, an NKey seed and a creds file by path, so no secret shows in `ps` or shell history.
  */
 import { type NatsAuthOptions } from "@maspo/cluster";
-import { type Issue, RunIdSchema, ValidationError } from "@maspo/core";
+import { type Issue, RunIdSchema, ValidationError, parseDuration } from "@maspo/core";
 import { type Command, InvalidArgumentError } from "commander";
 
 export interface NatsFlags {
@@ -119,3 +119,15 @@ export function metricsPort(raw: string): MetricsPort {
 }
 
 export const METRICS_PORT_HELP = 'serve Prometheus metrics on this port at /metrics (0: off, the default; "auto": a free port, printed)';
+
+/** `--metrics-linger`: a duration such as 30s or 2m (at most an hour). */
+export function metricsLinger(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms < 0 || ms > 3_600_000) {
+    throw new InvalidArgumentError(`expected a duration of at most 1h, such as 30s or 2m (--metrics-linger), found "${raw}"`);
+  }
+  return ms;
+}
+
+export const METRICS_LINGER_HELP =
+  "with --metrics-port: keep serving /metrics this long once done (or failed), so Prometheus scrapes how it ended (default: 0s)";

@@ -90,9 +90,18 @@ export { KvValueError } from "./nats/kv-chunks.js";
 // Metrics: one Prometheus registry per process, the metric families of workers, the LLM client and
 // the coordinator, and the /metrics endpoint.
 export { METRIC_PREFIX, createMetricsRegistry, type MetricsRegistryOptions, type Registry } from "./metrics/metrics-registry.js";
-export { TaskMetrics } from "./metrics/task-metrics.js";
-export { LlmMetrics } from "./metrics/llm-metrics.js";
-export { RunMetrics, type QueueBacklog, type RunSnapshot } from "./metrics/run-metrics.js";
+export { RUN_LABEL_NAMES, RunSeries, metricFamily, type RunLabels } from "./metrics/run-series.js";
+export { TaskMetrics, recordWorkerSlots } from "./metrics/task-metrics.js";
+export { LlmMetrics, type LlmUse } from "./metrics/llm-metrics.js";
+export {
+  RUN_PHASES,
+  RunMetrics,
+  SweepMetrics,
+  type QueueBacklog,
+  type RunEnd,
+  type RunPhase,
+  type RunSnapshot,
+} from "./metrics/run-metrics.js";
 export { MetricsServerError, startMetricsServer, type MetricsServer } from "./metrics/metrics-server.js";
 
 // The task plumbing: a worker's task handler over registered adapters, each task's LLM use, and

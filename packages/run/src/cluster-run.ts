@@ -9,34 +9,35 @@
  * Once the streams and consumers exist, the run is announced in the cluster's run registry, where
  * pool workers find it. When it is done it is marked so there (pool workers stop serving it), and its
  * streams and record are removed (cluster/run-cleanup.ts says what goes and what expires, and why).
+ *
+ * Its metrics (run-metrics.ts: phase, progress, absolute train and held-out metrics, tasks, the
+ * backlog of each role's consumer polled every few seconds, LLM use and cost from the task results)
+ * carry the run's `run` label, and `sweep` when a sweep started it; the sweep is also written into
+ * the run's record, where pool workers read it to label their series of the run.
  */
 import { createHash } from "node:crypto";
 import { type Ablations, MaspoError, type RunSpec, WORKER_ROLES, type WorkerRole, ablationNames } from "@maspo/core";
 import {
   RUN_REGISTRY_REFRESH_MS,
-  RunMetrics,
   connectNats,
   startQueueWorkers,
-  createMetricsRegistry,
   ensureWorkConsumer,
   openJetStreamWorkQueue,
   parseWorkQueueSettings,
   runStreamNames,
-  startMetricsServer,
   workConsumerName,
-  type MetricsServer,
   type NatsAuthOptions,
   type NatsSession,
   type WorkQueueEvent,
 } from "@maspo/cluster";
-import { CheckpointMismatchError, type RunState, assertResumable, globalRound } from "@maspo/coordinator";
+import { CheckpointMismatchError, type RunState, assertResumable } from "@maspo/coordinator";
 import { cleanUpRun } from "./cluster/run-cleanup.js";
 import { RunDoneError, RunRecordStore } from "./cluster/run-record-store.js";
-import { runSnapshotOf } from "./cluster/run-snapshot.js";
 import type { RunProgress } from "./run-progress.js";
-import { type MetricsPort, type RunOutcome, assertLensesKept, resolveData, runJob, specHash } from "./run-job.js";
+import { type RunOutcome, assertLensesKept, resolveData, runJob, specHash } from "./run-job.js";
+import { CoordinatorMetrics, type RunMetricsOptions, openRunMetrics, type RunMetricsSink } from "./run-metrics.js";
 
-export interface ClusterRunOptions {
+export interface ClusterRunOptions extends RunMetricsOptions {
   spec: RunSpec;
   specDir: string;
   outDir: string;
@@ -46,7 +47,8 @@ export interface ClusterRunOptions {
   resume: boolean;
   ablations: Ablations;
   nats: NatsAuthOptions;
-  metricsPort?: MetricsPort;
+  /** The sweep the run belongs to: its metrics' `sweep` label (pool workers read it from the run's record). */
+  sweep?: string;
   progress: RunProgress;
   /** Lines for the operator (run id, metrics address, transport trouble); never secrets. */
   log: (line: string) => void;
@@ -81,19 +83,19 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
   const runId = options.runId ?? clusterRunId(spec, ablations);
   const settings = parseWorkQueueSettings(spec.cluster);
 
-  const registry = createMetricsRegistry("coordinator");
-  const metrics = new RunMetrics(registry);
-  let metricsServer: MetricsServer | undefined;
+  let sink: RunMetricsSink | undefined;
+  let metrics: CoordinatorMetrics | undefined;
   let session: NatsSession | undefined;
   let backlogTimer: NodeJS.Timeout | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let workers: ReturnType<typeof startQueueWorkers> | undefined;
   const tasks: Record<WorkerRole, number> = { executor: 0, evaluator: 0, mutator: 0 };
   try {
-    if (options.metricsPort !== undefined && options.metricsPort !== 0) {
-      metricsServer = await startMetricsServer(registry, { port: options.metricsPort === "auto" ? 0 : options.metricsPort });
-      log(`maspo: coordinator metrics on ${metricsServer.url}`);
-    }
+    sink = await openRunMetrics(options, "coordinator");
+    if (sink?.url !== undefined) log(`maspo: coordinator metrics on ${sink.url}`);
+    const labels = { run: runId, ...(options.sweep !== undefined ? { sweep: options.sweep } : {}) };
+    const runMetrics = sink ? new CoordinatorMetrics(sink.registry, labels, spec) : undefined;
+    metrics = runMetrics;
     session = await connectNats({ ...options.nats, name: options.nats.name ?? `maspo-coordinator-${runId}` });
     const { nc, jsm } = session;
     log(`maspo: run ${runId} on ${session.description}, nats-server ${session.server.version}`);
@@ -117,7 +119,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       }
       log(`maspo: resuming run ${runId} at step ${resumeState?.nextStep ?? 0}`);
     } else {
-      await store.create({ spec, specHash: hash, ablations });
+      await store.create({ spec, specHash: hash, ablations, ...(options.sweep !== undefined ? { sweep: options.sweep } : {}) });
     }
 
     const observe = (event: WorkQueueEvent): void => {
@@ -131,26 +133,25 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     workers = startQueueWorkers({
       queue,
       onEvent: (e) => {
-        if (e.type === "submitted") metrics.taskSubmitted(e.role);
-        else if (e.type === "resolved") {
-          metrics.taskResolved(e.role, e.ok);
-          tasks[e.role]++;
-        } else log(`maspo: ${e.role} task ${e.taskId} returned an invalid result: ${e.reason}`);
+        runMetrics?.onQueueEvent(e);
+        if (e.type === "resolved") tasks[e.role]++;
+        else if (e.type === "invalid-result") log(`maspo: ${e.role} task ${e.taskId} returned an invalid result: ${e.reason}`);
       },
     });
     const clusterWorkers = workers;
+    runMetrics?.trackUsage(clusterWorkers);
     await store.announce();
     refreshTimer = setInterval(() => {
       store
         .refresh()
         .catch((err: unknown) => log(`maspo: could not refresh run ${runId} in the run registry: ${describe(err)}; retrying later`));
     }, RUN_REGISTRY_REFRESH_MS);
-    if (metricsServer) {
+    if (runMetrics) {
       const stream = runStreamNames(runId).work;
       backlogTimer = setInterval(() => {
         for (const role of WORKER_ROLES) {
           jsm.consumers.info(stream, workConsumerName(role)).then(
-            (info) => metrics.recordBacklog({ role, pending: info.num_pending, ackPending: info.num_ack_pending }),
+            (info) => runMetrics.metrics.recordBacklog({ role, pending: info.num_pending, ackPending: info.num_ack_pending }),
             () => undefined, // the next poll tries again; a missing sample is all a failure costs
           );
         }
@@ -166,10 +167,12 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       progress,
       outDir: options.outDir,
       resumeState,
-      afterStep: (event, config) => metrics.recordRun(runSnapshotOf({ ...event, round: globalRound(event.step, config.search.rounds) })),
+      ...(runMetrics ? { afterStep: runMetrics.afterStep, onPhase: runMetrics.onPhase } : {}),
     });
     clearInterval(refreshTimer);
     clearInterval(backlogTimer);
+    // Its work is over: nothing is pending any more (the consumers are about to go).
+    for (const role of WORKER_ROLES) runMetrics?.metrics.recordBacklog({ role, pending: 0, ackPending: 0 });
     await store.markDone();
     // The queue reads the results log until closed: close it before the streams go.
     await workers.close();
@@ -183,13 +186,17 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
         `maspo: could not remove run ${runId}'s streams and record (${describe(err)}); \`maspo run <spec> --nats <url> --resume ${runId}\` retries`,
       );
     }
+    runMetrics?.finished(finished.report);
     return { runId, tasks, ...finished };
+  } catch (err) {
+    metrics?.failed(err);
+    throw err;
   } finally {
     clearInterval(backlogTimer);
     clearInterval(refreshTimer);
     await workers?.close();
     if (session && !session.nc.isClosed()) await session.nc.drain();
-    await metricsServer?.close();
+    await sink?.close();
   }
 }
 

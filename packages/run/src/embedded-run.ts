@@ -4,12 +4,18 @@
  * process runs (same adapters, same validation, same retries and failure semantics), and the
  * coordinator's EngineWorkers read their results back from the queue's results log, as over
  * JetStream. Only the response cache (a directory) and the checkpoint (a file) differ.
+ *
+ * With `metricsPort` it serves on /metrics what a cluster's coordinator and workers would (run,
+ * task and LLM metrics, in one registry, labelled with the run); with `metricsRegistry` it adds
+ * them to a registry another serves (a sweep's).
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Ablations, type LlmCaller, type RunSpec, ablationNames } from "@maspo/core";
 import { FileCheckpointStore, type RunState, assertResumable } from "@maspo/coordinator";
+import { LlmMetrics, TaskMetrics } from "@maspo/cluster";
 import { FileResponseCache } from "@maspo/llm";
+import { clusterRunId } from "./cluster-run.js";
 import type { RunProgress } from "./run-progress.js";
 import {
   RunRefusedError,
@@ -23,8 +29,9 @@ import {
   type RunOutcome,
 } from "./run-job.js";
 import { startInProcessWorkers } from "./in-process-workers.js";
+import { CoordinatorMetrics, type RunMetricsOptions, llmUsesOf, openRunMetrics } from "./run-metrics.js";
 
-export interface EmbeddedRunOptions {
+export interface EmbeddedRunOptions extends RunMetricsOptions {
   spec: RunSpec;
   /** Directory of the spec file: relative dataset paths were resolved against it. */
   specDir: string;
@@ -38,6 +45,12 @@ export interface EmbeddedRunOptions {
   cacheDir?: string;
   /** Wraps the LLM caller (tests record every request through it). */
   wrapLlm?: (llm: LlmCaller, phase: () => "optimize" | "finish") => LlmCaller;
+  /** The run's `run` label on its metrics; default the run id a cluster run of it would have. */
+  runId?: string;
+  /** The sweep the run belongs to: its metrics' `sweep` label. */
+  sweep?: string;
+  /** Lines for the operator (where the metrics are served); never secrets. */
+  log?: (line: string) => void;
 }
 
 export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutcome> {
@@ -59,11 +72,19 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   }
 
   await mkdir(outDir, { recursive: true });
+  // The metrics a cluster's coordinator and workers would export, in one registry.
+  const sink = await openRunMetrics(options, "embedded");
+  if (sink?.url !== undefined) options.log?.(`maspo: metrics on ${sink.url}`);
+  const labels = { run: options.runId ?? clusterRunId(spec, ablations), ...(options.sweep !== undefined ? { sweep: options.sweep } : {}) };
+  const coordinator = sink ? new CoordinatorMetrics(sink.registry, labels, spec) : undefined;
+  const llmMetrics = sink ? new LlmMetrics(sink.registry, labels) : undefined;
+  llmMetrics?.init(llmUsesOf(spec));
   const client = createRunLlmClient({
     spec,
     env: options.env,
     cache: new FileResponseCache(options.cacheDir ?? join(outDir, "cache")),
     world: data.world,
+    ...(llmMetrics ? { onEvent: llmMetrics.listener } : {}),
   });
   let phase: "optimize" | "finish" = "optimize";
   const llm = options.wrapLlm ? options.wrapLlm(client, () => phase) : client;
@@ -72,9 +93,12 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
     context: workerContextOf(spec, data.world, llm),
     endpoints: runEndpoints(spec),
     settings: spec.cluster,
+    ...(sink ? { taskMetrics: new TaskMetrics(sink.registry, labels) } : {}),
+    ...(coordinator ? { onEvent: coordinator.onQueueEvent } : {}),
   });
+  coordinator?.trackUsage(workers);
   try {
-    return await runJob({
+    const outcome = await runJob({
       spec,
       data,
       ablations: options.ablations,
@@ -84,8 +108,15 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
       outDir,
       resumeState,
       beforeFinish: () => (phase = "finish"),
+      ...(coordinator ? { afterStep: coordinator.afterStep, onPhase: coordinator.onPhase } : {}),
     });
+    coordinator?.finished(outcome.report);
+    return outcome;
+  } catch (err) {
+    coordinator?.failed(err);
+    throw err;
   } finally {
     await workers.close();
+    await sink?.close();
   }
 }

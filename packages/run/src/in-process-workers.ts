@@ -9,7 +9,9 @@ import {
   parseWorkQueueSettings,
   startQueueWorkers,
   type QueueWorkers,
+  type QueueWorkersEvent,
   type TaskAdapters,
+  type TaskMetrics,
   type WorkQueueSettingsInput,
 } from "@maspo/cluster";
 import { WORKER_ROLES, type WorkerContext } from "@maspo/core";
@@ -23,6 +25,10 @@ export interface InProcessWorkersOptions {
   /** Retry and delivery settings (the spec's `cluster` section), as a cluster would use them. */
   settings?: WorkQueueSettingsInput;
   adapters?: TaskAdapters;
+  /** The run's task metrics, as a worker process keeps them (every role's, with its in-flight tasks). */
+  taskMetrics?: TaskMetrics;
+  /** What the coordinator's side sees of each task (submitted, resolved), as over JetStream. */
+  onEvent?: (event: QueueWorkersEvent) => void;
 }
 
 /**
@@ -32,11 +38,18 @@ export interface InProcessWorkersOptions {
 const IN_PROCESS_CONCURRENCY = 1_000_000;
 
 export async function startInProcessWorkers(options: InProcessWorkersOptions): Promise<QueueWorkers> {
-  const queue = createInProcessWorkQueue({ runId: "embedded", settings: parseWorkQueueSettings(options.settings) });
+  const { taskMetrics } = options;
+  const queue = createInProcessWorkQueue({
+    runId: "embedded",
+    settings: parseWorkQueueSettings(options.settings),
+    ...(taskMetrics ? { observer: taskMetrics.observe } : {}),
+  });
   const adapters = options.adapters ?? TASK_ADAPTERS;
+  taskMetrics?.init(WORKER_ROLES);
   for (const role of WORKER_ROLES) {
     const handler = createTaskHandler({ role, adapters, context: options.context, endpoints: options.endpoints });
-    await queue.process(role, handler, { concurrency: IN_PROCESS_CONCURRENCY });
+    const handle = await queue.process(role, handler, { concurrency: IN_PROCESS_CONCURRENCY });
+    taskMetrics?.trackInFlight(role, () => handle.inFlight);
   }
-  return startQueueWorkers({ queue });
+  return startQueueWorkers({ queue, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
 }

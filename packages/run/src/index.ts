@@ -21,6 +21,7 @@ export { runEmbedded, type EmbeddedRunOptions } from "./embedded-run.js";
 export { clusterRunId, runCluster, type ClusterRunOptions, type ClusterRunResult } from "./cluster-run.js";
 export { runWorker, type WorkerOptions } from "./worker-loop.js";
 export { SILENT_PROGRESS, type RunProgress } from "./run-progress.js";
+export { llmUsesOf, type RunMetricsOptions } from "./run-metrics.js";
 export { PreflightError, endpointsByRole, preflight } from "./preflight.js";
 export { TASK_ADAPTERS } from "./task-adapters.js";
 export { startInProcessWorkers, type InProcessWorkersOptions } from "./in-process-workers.js";

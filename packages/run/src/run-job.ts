@@ -375,6 +375,8 @@ export interface RunJobInput {
   afterStep?: (event: StepEvent, config: OptimizeConfig) => void;
   /** Called once optimization is over, before the held-out split is run. */
   beforeFinish?: () => void;
+  /** Called as the job enters each phase (its metrics show it): preflight, optimizing, finishing. */
+  onPhase?: (phase: "preflight" | "optimizing" | "finishing") => void;
 }
 
 /**
@@ -383,6 +385,7 @@ export interface RunJobInput {
  */
 export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   const { spec, data, workers, progress } = input;
+  input.onPhase?.("preflight");
   if (input.preflight !== false) {
     const probes = await preflight(workers, spec);
     progress.message(
@@ -392,6 +395,7 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   const ablations = ablationNames(input.ablations);
   const hash = specHash(spec);
   const config = optimizeConfigOf(spec, data, input.ablations, Date.now());
+  input.onPhase?.("optimizing");
   const save = checkpointSaver(input.store, { specHash: hash, seed: spec.seed, ablations });
   const result = await optimize(
     config,
@@ -409,6 +413,7 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   await save(result.state);
   progress.stop();
   input.beforeFinish?.();
+  input.onPhase?.("finishing");
   return finishRun({
     spec,
     data,

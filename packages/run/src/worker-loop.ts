@@ -5,11 +5,11 @@
  * dropping each once it is done or removed. With `--run <id>` it serves that run only, and with
  * `--exit-when-done` exits once the run is done.
  *
- * Per process: one NATS connection, one shared LLM response cache, one metrics registry, and
- * `concurrency` task slots shared fairly by every run it serves. Per run (cluster/served-runs.ts): the
- * run's spec read from its record, an LLM client built from it with API keys from THIS process's
- * environment, and a processor on the run's work queue answering tasks with the same task handler the
- * embedded mode calls.
+ * Per process: one NATS connection, one shared LLM response cache, one metrics registry (each
+ * run's series in it labelled with the run), and `concurrency` task slots shared fairly by every run
+ * it serves. Per run (cluster/served-runs.ts): the run's spec read from its record, an LLM client
+ * built from it with API keys from THIS process's environment, and a processor on the run's work
+ * queue answering tasks with the same task handler the embedded mode calls.
  *
  * SIGTERM (or SIGINT) drains it: stop taking work, finish in-flight tasks (after the grace period,
  * release them to another replica), close the queues, drain the connection. A NATS outage is ridden
@@ -18,12 +18,11 @@
  */
 import {
   KvResponseCache,
-  LlmMetrics,
   RunRegistry,
   Semaphore,
-  TaskMetrics,
   connectNats,
   createMetricsRegistry,
+  recordWorkerSlots,
   startMetricsServer,
   type MetricsServer,
   type NatsAuthOptions,
@@ -63,8 +62,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const { role, runId, log, stop } = options;
   const scope = runId === undefined ? "every run on the cluster" : `run ${runId}`;
   const registry = createMetricsRegistry(role);
-  const taskMetrics = new TaskMetrics(registry);
-  const llmMetrics = new LlmMetrics(registry);
+  recordWorkerSlots(registry, options.concurrency);
   let metricsServer: MetricsServer | undefined;
   let session: NatsSession | undefined;
   let runs: ServedRuns | undefined;
@@ -102,13 +100,11 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       cache,
       slots: new Semaphore(options.concurrency),
       env: options.env,
-      taskMetrics,
-      llmMetrics,
+      metrics: registry,
       graceMs: options.graceMs,
       log,
     });
     runs = served;
-    taskMetrics.trackInFlight(role, () => served.inFlight);
     if (stop.aborted) return;
     log.info({ event: "ready", concurrency: options.concurrency }, `${role} ready for ${scope} (concurrency ${options.concurrency})`);
     if (runId !== undefined && !(await runRegistry.get(runId))) {

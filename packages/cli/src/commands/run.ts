@@ -14,10 +14,12 @@ import { runCluster, runEmbedded } from "@maspo/run";
 import { bundledWorldNames } from "@maspo/simlm";
 import { RefusedError } from "../exit-status.js";
 import {
+  METRICS_LINGER_HELP,
   METRICS_PORT_HELP,
   type MetricsPort,
   type NatsFlags,
   addNatsAuthOptions,
+  metricsLinger,
   metricsPort,
   natsAuthOf,
   natsUrlIssues,
@@ -34,6 +36,7 @@ interface RunFlags extends NatsFlags {
   resume?: string | true;
   runId?: string;
   metricsPort?: MetricsPort;
+  metricsLinger?: number;
   preset?: string;
   quiet?: boolean;
   jsonLogs?: boolean;
@@ -89,7 +92,12 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     // --nats, --run-id and --resume are checked in the action, together and before anything connects.
     .option("--nats <url>", "coordinate a cluster of `maspo worker` processes over this NATS server (comma-separate several)")
     .option("--run-id <id>", "with --nats: the run's id on the cluster, which workers are started with (default: derived from the spec)")
-    .option("--metrics-port <port>", `with --nats: ${METRICS_PORT_HELP}`, metricsPort)
+    .option(
+      "--metrics-port <port>",
+      `${METRICS_PORT_HELP}: the run's metrics (embedded: also its workers' task and LLM metrics)`,
+      metricsPort,
+    )
+    .option("--metrics-linger <duration>", METRICS_LINGER_HELP, metricsLinger)
     .option(
       "--preset <name>",
       "paper: the paper's setting (weights 0.4/0.4/0.2, K=2, 2 children, 3 steps per agent, 3 rounds, pool 50, minibatch 10, 3 cases)",
@@ -159,6 +167,10 @@ export function registerRunCommand(program: Command, io: CliIo): void {
 
     let report: Report;
     let files: { md: string; json: string; html: string; checkpoint: string };
+    const metrics = {
+      ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+      ...(flags.metricsLinger !== undefined ? { metricsLingerMs: flags.metricsLinger } : {}),
+    };
     if (flags.nats !== undefined) {
       if (resumeArg !== undefined && flags.runId !== undefined && resumeArg !== flags.runId) {
         throw new RefusedError(`--resume ${resumeArg} and --run-id ${flags.runId} name different runs; give one of them`);
@@ -174,13 +186,13 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         resume: flags.resume !== undefined,
         ablations,
         nats: natsAuthOf({ ...flags, nats: flags.nats }),
-        ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+        ...metrics,
         progress,
         log: say,
       }));
     } else {
-      if (flags.runId !== undefined || flags.metricsPort !== undefined) {
-        throw new RefusedError("--run-id and --metrics-port are for cluster mode: add --nats <url>, or drop them");
+      if (flags.runId !== undefined) {
+        throw new RefusedError("--run-id is for cluster mode: add --nats <url>, or drop it");
       }
       const outDir = resolve(io.cwd, resumeArg ?? flags.out ?? outName);
       say(`maspo: ${file}: ${summarizeSpec(spec)}; writing to ${outDir}`);
@@ -192,6 +204,8 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         ablations,
         env: io.env,
         progress,
+        ...metrics,
+        log: say,
       }));
     }
     const h = report.delta.heldOut;

@@ -9,13 +9,25 @@ import { loadSweepPlan, sweep, type SweepCounts } from "@maspo/run";
 import { type Command, InvalidArgumentError } from "commander";
 import type { CliIo } from "../cli-io.js";
 import { ExitStatus, ReportedError } from "../exit-status.js";
-import { type NatsFlags, addNatsAuthOptions, natsAuthOf, natsUrl } from "../nats-flags.js";
+import {
+  METRICS_LINGER_HELP,
+  METRICS_PORT_HELP,
+  type MetricsPort,
+  type NatsFlags,
+  addNatsAuthOptions,
+  metricsLinger,
+  metricsPort,
+  natsAuthOf,
+  natsUrl,
+} from "../nats-flags.js";
 
 interface SweepFlags extends NatsFlags {
   out?: string;
   maxParallel?: number;
   resume?: boolean;
   quiet?: boolean;
+  metricsPort?: MetricsPort;
+  metricsLinger?: number;
 }
 
 function parallelism(raw: string): number {
@@ -36,7 +48,13 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
     .option("--max-parallel <n>", "runs at once (default: the file's maxParallel, else 2)", parallelism)
     .option("--resume", "finish a half-done sweep in --out: finished runs are kept, interrupted ones resume")
     .option("--nats <url>", "run each run on the cluster at this NATS server, served by a pool of `maspo worker` processes", natsUrl)
-    .option("--quiet", "print only the summary location and errors");
+    .option("--quiet", "print only the summary location and errors")
+    .option(
+      "--metrics-port <port>",
+      `${METRICS_PORT_HELP}: every run's metrics, labelled with its run and the sweep, and the sweep's progress`,
+      metricsPort,
+    )
+    .option("--metrics-linger <duration>", METRICS_LINGER_HELP, metricsLinger);
   addNatsAuthOptions(command);
   command.action(async (file: string, flags: SweepFlags) => {
     // On a cluster the workers call the LLMs: API keys are needed in their environments, not here.
@@ -55,6 +73,9 @@ export function registerSweepCommand(program: Command, io: CliIo): void {
       env: io.env,
       ...(flags.maxParallel !== undefined ? { maxParallel: flags.maxParallel } : {}),
       ...(flags.nats !== undefined ? { nats: natsAuthOf({ ...flags, nats: flags.nats }) } : {}),
+      ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+      ...(flags.metricsLinger !== undefined ? { metricsLingerMs: flags.metricsLinger } : {}),
+      log: say,
       progress: {
         runStarted: (run, counts) => say(`sweep: started ${run.label} (${countsLine(counts)})`),
         runFinished: (r, counts) =>

@@ -1,10 +1,11 @@
 /**
  * A cluster run's record in JetStream KV: the effective run spec (which workers read to set
  * themselves up: it names API keys only by environment variable, so it is safe to publish), the
- * ablations, whether the run is done, and the coordinator's latest checkpoint. Every write is a
- * compare-and-swap on the revision this coordinator last wrote, so two coordinators of one run can
- * never both write: a fresh start of an existing run is refused, and a resume takes the run over, so
- * the coordinator it replaces (if still alive) fails at its next checkpoint instead of writing.
+ * ablations, the sweep it belongs to (if any), whether the run is done, and the coordinator's
+ * latest checkpoint. Every write is a compare-and-swap on the revision this coordinator last wrote,
+ * so two coordinators of one run can never both write: a fresh start of an existing run is refused,
+ * and a resume takes the run over, so the coordinator it replaces (if still alive) fails at its next
+ * checkpoint instead of writing.
  *
  * The store also keeps the run's entry in the cluster's run registry (nats/run-registry.ts of
  * @maspo/cluster), which pool workers watch: announced once the run's streams exist, refreshed while
@@ -25,6 +26,8 @@ export const RunRecordSchema = z.object({
   spec: RunSpecSchema,
   specHash: z.string(),
   ablations: z.array(z.string()),
+  /** The sweep the run belongs to, if any: pool workers label the run's metrics with it. */
+  sweep: z.string().optional(),
   status: z.enum(["running", "done"]),
   checkpoint: CheckpointSchema.nullable(),
 });
@@ -70,6 +73,7 @@ export interface NewRun {
   spec: RunSpec;
   specHash: string;
   ablations: string[];
+  sweep?: string;
 }
 
 /** Reads a run's record, validated; undefined when the run was never published. */

@@ -7,25 +7,31 @@
  * pulls a task only one at a time (heartbeating it while it waits for a slot), so slots go to the
  * runs in turn: a big run cannot starve a small one, and an idle run holds no slot.
  *
+ * Each run's task and LLM metrics carry its `run` label (and `sweep`, from its record), start at 0
+ * for this role's counters and the models it calls in that run, and are dropped from /metrics
+ * RETIRED_SERIES_MS after the run is retired.
+ *
  * `serve` and `retire` may be called in any order and repeated (the run registry's watch replays
  * entries after a reconnect): the operations of one run are chained, so they apply in call order.
  */
 import {
   type KvResponseCache,
-  type LlmMetrics,
+  LlmMetrics,
   type NatsSession,
   type ProcessHandle,
+  type Registry,
   type Semaphore,
-  type TaskMetrics,
+  TaskMetrics,
   type WorkQueue,
   type WorkQueueEvent,
   createTaskHandler,
   openJetStreamWorkQueue,
   parseWorkQueueSettings,
 } from "@maspo/cluster";
-import { MaspoError, type WorkerRole } from "@maspo/core";
+import { MaspoError, type RunSpec, type WorkerRole } from "@maspo/core";
 import type { Logger } from "pino";
 import { createRunLlmClient, runEndpoints, workerContextOf, worldOfSpec } from "../run-job.js";
+import { llmUsesOf } from "../run-metrics.js";
 import { TASK_ADAPTERS } from "../task-adapters.js";
 import { readRunRecord } from "./run-record-store.js";
 
@@ -36,8 +42,8 @@ export interface ServedRunsOptions {
   /** The process's task slots, shared by every run it serves. */
   slots: Semaphore;
   env: Record<string, string | undefined>;
-  taskMetrics: TaskMetrics;
-  llmMetrics: LlmMetrics;
+  /** The process's metrics registry: each run's task and LLM series go there, labelled with the run. */
+  metrics: Registry;
   /** How long a retired run's in-flight tasks may finish before they are released. */
   graceMs: number;
   log: Logger;
@@ -56,11 +62,25 @@ export type RetireReason = "done" | "removed" | "stopping";
 /** A run that could not be set up is tried again after this long, while it is still wanted. */
 const RETRY_MS = 5_000;
 
+/**
+ * A run no longer served keeps its series on /metrics this long, so that Prometheus scrapes their
+ * last values, and then drops them: a long-lived pool's /metrics does not grow with every run it served.
+ */
+export const RETIRED_SERIES_MS = 10 * 60_000;
+
+interface RunSeriesMetrics {
+  task: TaskMetrics;
+  llm: LlmMetrics;
+}
+
 export class ServedRuns {
   private readonly active = new Map<string, ServedRun>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly wanted = new Set<string>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Each run's metrics, kept for RETIRED_SERIES_MS after it is retired. */
+  private readonly runMetrics = new Map<string, RunSeriesMetrics>();
+  private readonly disposals = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: ServedRunsOptions) {}
 
@@ -127,6 +147,7 @@ export class ServedRuns {
         { event: "stopped-serving", reason, tasksCompleted: run.completed },
         `stopped serving run ${runId} (${reason}) after ${run.completed} task(s)`,
       );
+      this.disposeMetricsLater(runId);
     });
     return wasServed;
   }
@@ -135,6 +156,9 @@ export class ServedRuns {
   async retireAll(): Promise<void> {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
+    // The process is stopping: its /metrics goes with it, there is nothing left to drop.
+    for (const timer of this.disposals.values()) clearTimeout(timer);
+    this.disposals.clear();
     const runIds = new Set([...this.wanted, ...this.active.keys(), ...this.chains.keys()]);
     await Promise.all([...runIds].map((runId) => this.retire(runId, "stopping")));
   }
@@ -150,6 +174,33 @@ export class ServedRuns {
     return next;
   }
 
+  /** The run's task and LLM metrics (its series start at 0), made again if it is served again after it was retired. */
+  private metricsOf(runId: string, sweep: string | undefined, spec: RunSpec): RunSeriesMetrics {
+    const pending = this.disposals.get(runId);
+    if (pending) clearTimeout(pending);
+    this.disposals.delete(runId);
+    const labels = { run: runId, ...(sweep !== undefined ? { sweep } : {}) };
+    const metrics = { task: new TaskMetrics(this.options.metrics, labels), llm: new LlmMetrics(this.options.metrics, labels) };
+    metrics.task.init([this.options.role]);
+    metrics.llm.init(llmUsesOf(spec, this.options.role));
+    this.runMetrics.set(runId, metrics);
+    return metrics;
+  }
+
+  private disposeMetricsLater(runId: string): void {
+    const metrics = this.runMetrics.get(runId);
+    if (!metrics || this.disposals.has(runId)) return;
+    const timer = setTimeout(() => {
+      this.disposals.delete(runId);
+      if (this.runMetrics.get(runId) !== metrics) return;
+      this.runMetrics.delete(runId);
+      metrics.task.dispose();
+      metrics.llm.dispose();
+    }, RETIRED_SERIES_MS);
+    timer.unref();
+    this.disposals.set(runId, timer);
+  }
+
   /** Sets the run up and starts its processor; undefined when the run turns out to be over. */
   private async start(runId: string, log: Logger): Promise<ServedRun | undefined> {
     const { role, session } = this.options;
@@ -160,16 +211,17 @@ export class ServedRuns {
     }
     const { spec } = record;
     const world = worldOfSpec(spec);
+    const metrics = this.metricsOf(runId, record.sweep, spec);
     const llm = createRunLlmClient({
       spec,
       env: this.options.env,
       cache: this.options.cache,
       world,
-      onEvent: this.options.llmMetrics.listener,
+      onEvent: metrics.llm.listener,
     });
     let completed = 0;
     const observe = (event: WorkQueueEvent): void => {
-      this.options.taskMetrics.observe(event);
+      metrics.task.observe(event);
       if (event.type === "task-completed") completed++;
       logQueueEvent(log, event);
     };
@@ -192,6 +244,7 @@ export class ServedRuns {
       await queue.close();
       throw err;
     }
+    metrics.task.trackInFlight(role, () => handle.inFlight);
     log.info({ event: "serving" }, `serving run ${runId}`);
     return {
       get inFlight() {

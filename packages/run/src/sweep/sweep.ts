@@ -3,12 +3,13 @@
  * with one LLM response cache shared by every run, or each as a cluster run over NATS served by one
  * pool of workers. A run that fails is recorded and the others go on; `resume` finishes a half-done
  * sweep without re-running finished runs. The summary (JSON, Markdown, HTML) is rewritten as runs end,
- * so a sweep watched from outside always has a current one.
+ * so a sweep watched from outside always has a current one. With `metricsPort` it serves every run's
+ * metrics (labelled with the run and the sweep) and the sweep's progress on /metrics.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { NatsAuthOptions } from "@maspo/cluster";
+import { SweepMetrics, createMetricsRegistry, startMetricsServer, type NatsAuthOptions, type Registry } from "@maspo/cluster";
 import { MaspoError, NO_ABLATIONS } from "@maspo/core";
 import { ReportSchema } from "@maspo/coordinator";
 import pLimit from "p-limit";
@@ -16,7 +17,8 @@ import { runCluster } from "../cluster-run.js";
 import { RunNotFoundError } from "../cluster/run-record-store.js";
 import { runEmbedded } from "../embedded-run.js";
 import { SILENT_PROGRESS } from "../run-progress.js";
-import { type RunOutcome, specHash } from "../run-job.js";
+import { type MetricsPort, type RunOutcome, specHash } from "../run-job.js";
+import { lingerThenClose } from "../run-metrics.js";
 import type { SweepPlan, SweepRun } from "./sweep-plan.js";
 import {
   type SweepRunResult,
@@ -53,6 +55,15 @@ export interface SweepOptions {
   /** Run on a cluster (a pool of `maspo worker` processes serving every run) instead of in process. */
   nats?: NatsAuthOptions;
   progress?: SweepProgress;
+  /**
+   * Serve the metrics of every run of the sweep (each labelled with its run and the sweep) and the
+   * sweep's progress (`maspo_sweep_runs`) on `/metrics` at this port.
+   */
+  metricsPort?: MetricsPort;
+  /** Keep serving them this long once the sweep is over, so a last scrape sees how it ended. Default 0. */
+  metricsLingerMs?: number;
+  /** Lines for the operator (where the metrics are served); never secrets. */
+  log?: (line: string) => void;
 }
 
 export interface SweepFiles {
@@ -72,6 +83,19 @@ export async function sweep(options: SweepOptions): Promise<SweepOutcome> {
   const { plan, outDir } = options;
   await mkdir(outDir, { recursive: true });
   await claimOutDir(plan, outDir, options.resume);
+  const metricsPort = options.metricsPort ?? 0;
+  const registry = metricsPort !== 0 ? createMetricsRegistry(options.nats ? "coordinator" : "embedded") : undefined;
+  const server = registry ? await startMetricsServer(registry, { port: metricsPort === "auto" ? 0 : metricsPort }) : undefined;
+  if (server) options.log?.(`maspo sweep: metrics on ${server.url}`);
+  try {
+    return await runSweep(options, registry);
+  } finally {
+    if (server) await lingerThenClose(server, options.metricsLingerMs ?? 0);
+  }
+}
+
+async function runSweep(options: SweepOptions, registry: Registry | undefined): Promise<SweepOutcome> {
+  const { plan, outDir } = options;
   const files: SweepFiles = { md: join(outDir, "sweep.md"), json: join(outDir, "sweep.json"), html: join(outDir, "sweep.html") };
   const results = new Map<string, SweepRunResult>(
     plan.runs.map((r) => [r.label, { label: r.label, configuration: r.configuration, seed: r.seed, status: "pending" }]),
@@ -86,6 +110,8 @@ export async function sweep(options: SweepOptions): Promise<SweepOutcome> {
     };
   };
   let running = 0;
+  const progress = registry ? new SweepMetrics(registry, plan.name) : undefined;
+  progress?.record(counts());
   // Summaries are written one at a time, in order, each from the results as they stand then.
   let writing = Promise.resolve();
   const writeSummary = (): Promise<void> => (writing = writing.then(() => writeFiles(files, summarizeSweep(plan, [...results.values()]))));
@@ -98,20 +124,23 @@ export async function sweep(options: SweepOptions): Promise<SweepOutcome> {
         const earlier = options.resume ? await earlierAttempt(runDir, run) : { report: undefined, checkpointed: false };
         if (earlier.report) {
           results.set(run.label, resultOf(run, earlier.report, outDir, runDir));
+          progress?.record(counts());
           options.progress?.runFinished(results.get(run.label) as SweepRunResult, counts());
           return;
         }
         running++;
+        progress?.record(counts());
         options.progress?.runStarted(run, counts());
         let result: SweepRunResult;
         try {
-          const outcome = await runOne(options, run, runDir, earlier.checkpointed);
+          const outcome = await runOne(options, run, runDir, earlier.checkpointed, registry);
           result = resultOf(run, outcome.report, outDir, runDir);
         } catch (err) {
           result = { label: run.label, configuration: run.configuration, seed: run.seed, status: "failed", error: describe(err) };
         }
         running--;
         results.set(run.label, result);
+        progress?.record(counts());
         options.progress?.runFinished(result, counts());
         await writeSummary();
       }),
@@ -121,8 +150,16 @@ export async function sweep(options: SweepOptions): Promise<SweepOutcome> {
   return { summary: summarizeSweep(plan, [...results.values()]), files };
 }
 
-async function runOne(options: SweepOptions, run: SweepRun, runDir: string, checkpointed: boolean): Promise<RunOutcome> {
+async function runOne(
+  options: SweepOptions,
+  run: SweepRun,
+  runDir: string,
+  checkpointed: boolean,
+  registry: Registry | undefined,
+): Promise<RunOutcome> {
   const { plan } = options;
+  // Every run is labelled with the sweep; with metrics served, its series join the sweep's registry.
+  const labelled = { sweep: plan.name, ...(registry ? { metricsRegistry: registry } : {}) };
   if (options.nats) {
     const nats = options.nats;
     const onCluster = (resume: boolean) =>
@@ -136,6 +173,7 @@ async function runOne(options: SweepOptions, run: SweepRun, runDir: string, chec
         nats,
         progress: SILENT_PROGRESS,
         log: () => {},
+        ...labelled,
       });
     if (!options.resume) return onCluster(false);
     // Resuming: a run the cluster knows continues from its checkpoint; one it never started starts now.
@@ -154,6 +192,8 @@ async function runOne(options: SweepOptions, run: SweepRun, runDir: string, chec
     env: options.env,
     progress: SILENT_PROGRESS,
     cacheDir: join(options.outDir, "cache"),
+    runId: sweepRunId(plan, run),
+    ...labelled,
   });
 }
 
