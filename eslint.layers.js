@@ -6,7 +6,7 @@
  * no product package but the run library (for `simlm://` endpoints and datasets) and the CLI (`maspo sim`).
  */
 export const LAYERS = {
-  core: ["zod", "yaml"],
+  core: ["csv-parse", "zod", "yaml"],
   llm: ["@maspo/core", "openai", "p-limit", "zod"],
   cluster: ["@maspo/core", "@maspo/llm", "@nats-io/jetstream", "@nats-io/kv", "@nats-io/transport-node", "msgpackr", "prom-client", "zod"],
   simlm: ["@maspo/core", "@maspo/llm", "yaml", "zod"],

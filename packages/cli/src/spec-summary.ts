@@ -4,7 +4,13 @@ import { type AgentGraph, type RunSpec, agentGraphOf, listModelEndpoints, succes
 function datasetSummary(spec: RunSpec): string {
   const s = spec.dataset.source;
   if (s.kind === "inline") return `inline dataset (${s.train.length} train, ${s.heldOut.length} held-out)`;
-  if (s.kind === "jsonl") return "JSONL dataset";
+  if (s.kind === "jsonl" || s.kind === "json" || s.kind === "csv") {
+    const format = s.kind.toUpperCase();
+    const mapped = s.fields ? ", fields mapped" : "";
+    return s.split
+      ? `${format} dataset, one file split ${s.split.heldOut} held-out (seed ${s.split.seed})${mapped}`
+      : `${format} dataset${mapped}`;
+  }
   const sizes = [s.train !== undefined ? `${s.train} train` : "", s.heldOut !== undefined ? `${s.heldOut} held-out` : ""].filter(Boolean);
   return `simlm world "${s.world}"${sizes.length > 0 ? ` (${sizes.join(", ")})` : ""}`;
 }

@@ -22,6 +22,7 @@ export const ERROR_AREAS = {
   dataset: "Dataset",
   graph: "Agent graph",
   executor: "Executor",
+  scoring: "Scoring final outputs",
   evaluator: "Evaluator",
   llm: "LLM calls",
   cache: "LLM response cache",
@@ -110,6 +111,23 @@ export const ERROR_CODES = {
     area: "executor",
     exit: "failed",
     doc: "executeGraph got no prompt for an agent of the graph: pass one prompt text per agent.",
+  },
+
+  // scoring: the final metrics that run something
+  E_METRIC_MODULE: {
+    area: "scoring",
+    exit: "failed",
+    doc: "Your module metric (task.metric kind module) threw, or returned something other than a number in [0, 1], on the example the message names: the run stops rather than score it 0; fix the function and --resume.",
+  },
+  E_METRIC_MODULE_LOAD: {
+    area: "scoring",
+    exit: "failed",
+    doc: "A worker could not load the module metric (no file at the path, it fails to load, or no function under the export): every worker needs the module at the spec's path; validation checks it where the spec is validated.",
+  },
+  E_CODE_TESTS_SANDBOX: {
+    area: "scoring",
+    exit: "failed",
+    doc: "The code_tests sandbox could not run an example's tests (the interpreter is missing, or the harness never started, e.g. within timeoutMs): nothing was scored; the message names the example and the cause.",
   },
 
   // evaluator

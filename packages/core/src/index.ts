@@ -31,7 +31,9 @@ export { agentById, descendantsOf, successorsOf, topologicalOrder, type AgentGra
 export type { LlmCallRequest, LlmCallResult, LlmCaller, LlmRole } from "./llm-caller.js";
 // The run spec: schema, validation, loading, and the views of it the engine uses.
 export {
+  CODE_LANGUAGES,
   ClusterSchema,
+  DATASET_FILE_KINDS,
   DEFAULT_WEIGHTS,
   DatasetSourceSchema,
   ExampleInputSchema,
@@ -46,7 +48,13 @@ export {
   TOPOLOGIES,
   type AgentSpec,
   type ClusterSettings,
+  type CodeLanguage,
+  type CodeTestsMetric,
+  type DatasetFileKind,
   type DatasetSource,
+  type FieldMapping,
+  type ModuleMetric,
+  type SplitSetting,
   type EvaluationSpec,
   type FinalMetric,
   type GraphSpec,
@@ -64,7 +72,7 @@ export {
 export { validateSpec, type SpecValidation, type ValidateOptions } from "./spec/validate.js";
 export { loadSpecFile, parseSpecText, type LoadSpecOptions, type ReadSpec } from "./spec/load.js";
 export { applyOverrides, parseOverride, type SpecOverride } from "./spec/overrides.js";
-export { loadDataset, type DatasetSplits, type StoredDatasetSource } from "./spec/dataset.js";
+export { loadDataset, type DatasetSplits, type SplitRecord, type StoredDatasetSource } from "./spec/dataset.js";
 export { normalizeInput } from "./spec/dataset-checks.js";
 export type { Env } from "./spec/model-checks.js";
 export {
@@ -77,7 +85,10 @@ export {
 } from "./spec/endpoints.js";
 export { agentGraphOf } from "./spec/spec-graph.js";
 export { initialPromptTexts, promptText } from "./spec/initial-prompts.js";
-export { isLabelMetric, scoreFinalOutput } from "./spec/metric.js";
+export { isLabelMetric, scoreFinalOutput, type MetricFunction } from "./spec/metric.js";
+export { choiceOf } from "./spec/multiple-choice.js";
+export { extractCode } from "./spec/code-extraction.js";
+export { loadMetricFunction } from "./spec/metric-checks.js";
 export { runSpecJsonSchema } from "./spec/json-schema.js";
 export { parseDuration } from "./spec/duration.js";
 export { closestMatch, didYouMean } from "./did-you-mean.js";

@@ -34,7 +34,7 @@ import {
   successorsOf,
   tallyOf,
 } from "@maspo/core";
-import { type AgentStep, type Example, type Trace } from "@maspo/core";
+import { type AgentStep, type Example, type FinalScorer, type Trace } from "@maspo/core";
 import { executeGraph } from "@maspo/executor";
 import { type EvaluationRequest, validateEvaluationRequest } from "./evaluation-request.js";
 import type { JointWeights } from "@maspo/core";
@@ -46,7 +46,7 @@ export interface EvaluateCandidateInput extends EvaluationRequest {
   graph: AgentGraph;
   llm: LlmCaller;
   /** The task metric (as the executor takes it); when absent, the global lens is always judged. */
-  scoreFinal?: (finalOutput: string, example: Example) => number | undefined;
+  scoreFinal?: FinalScorer;
   /** A label-free task's answer contract: an unlabelled final output without an answer loses without a judge call. */
   hasAnswer?: (finalOutput: string) => boolean;
 }
@@ -333,7 +333,7 @@ async function globalOutcome(
       };
     }
   }
-  if (example.label === undefined || c === undefined || r === undefined || (c === r && c >= FULL_MARKS)) return judgeFinal(sides);
+  if (c === undefined || r === undefined || (c === r && c >= FULL_MARKS)) return judgeFinal(sides);
   if (c !== r) return { ...base, score: c > r ? 1 : 0, method: "metric", note: `task metric ${c} (candidate) vs ${r} (reference)` };
   // Both fail the metric: a final step that broke (error, empty, refusal) still loses to one that answered.
   const failed = failureOutcome(sides);

@@ -75,8 +75,9 @@ describe("executeGraph", () => {
     expect(trace.executed).toHaveLength(4);
   });
 
-  it("scores the final output when the example is labelled, and not otherwise", async () => {
-    const scoreFinal = (out: string, ex: { label?: string }) => (out.includes(ex.label ?? "?") ? 1 : 0);
+  it("scores every final output the task metric applies to, and records no score where it says it does not", async () => {
+    // A label metric does not apply to an unlabelled example: it answers undefined.
+    const scoreFinal = (out: string, ex: { label?: string }) => (ex.label === undefined ? undefined : out.includes(ex.label) ? 1 : 0);
     const labelled = await executeGraph({ graph, prompts, example, llm: recordingLlm(), seed: 1, scoreFinal });
     expect(labelled.finalScore).toBe(0);
     const unlabelled = await executeGraph({
@@ -88,6 +89,27 @@ describe("executeGraph", () => {
       scoreFinal,
     });
     expect(unlabelled.finalScore).toBeUndefined();
+  });
+
+  it("awaits a metric that runs something, and scores an unlabelled example by its fields (code against its tests)", async () => {
+    const scoreFinal = async (_out: string, ex: { fields?: Record<string, unknown> }) => {
+      await new Promise((r) => setTimeout(r, 1));
+      return Array.isArray(ex.fields?.["tests"]) ? 0.5 : undefined;
+    };
+    const trace = await executeGraph({
+      graph,
+      prompts,
+      example: { id: "c", input: "Write f.", fields: { tests: ["assert f() == 1", "assert f(2) == 2"] } },
+      llm: recordingLlm(),
+      seed: 1,
+      scoreFinal,
+    });
+    expect(trace.finalScore).toBe(0.5);
+  });
+
+  it("fails the run of the graph when the metric throws, rather than scoring the example", async () => {
+    const scoreFinal = () => Promise.reject(new Error('metric threw on example "e1"'));
+    await expect(executeGraph({ graph, prompts, example, llm: recordingLlm(), seed: 1, scoreFinal })).rejects.toThrow(/example "e1"/);
   });
 
   it("marks empty outputs and refusals", async () => {

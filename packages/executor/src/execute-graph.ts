@@ -7,7 +7,7 @@
  */
 import { type AgentGraph, type LlmCaller, agentById, buildAgentMessages, descendantsOf, topologicalOrder } from "@maspo/core";
 import { type ErrorCode, MaspoError } from "@maspo/core";
-import type { AgentStep, AgentStepStatus, Example, Trace } from "@maspo/core";
+import type { AgentStep, AgentStepStatus, Example, FinalScorer, Trace } from "@maspo/core";
 
 export interface ExecuteGraphInput {
   graph: AgentGraph;
@@ -17,8 +17,8 @@ export interface ExecuteGraphInput {
   llm: LlmCaller;
   /** The run seed; every serving call carries it, so identical calls are identical requests (and cache hits). */
   seed: number;
-  /** Scores the final output against the example's label; undefined when it cannot. */
-  scoreFinal?: (finalOutput: string, example: Example) => number | undefined;
+  /** The task metric on the final output (against the label, or the example's tests…); undefined when it does not apply. */
+  scoreFinal?: FinalScorer;
   /** Reuse this trace's steps for every agent not re-run. */
   base?: Trace;
   /** Re-run only this agent and its descendants (requires `base`). */
@@ -103,8 +103,8 @@ export async function executeGraph(input: ExecuteGraphInput): Promise<Trace> {
 
   const finalOutput = steps[graph.final]?.output ?? "";
   const trace: Trace = { exampleId: example.id, steps, executed, finalAgent: graph.final, finalOutput };
-  if (example.label !== undefined && input.scoreFinal) {
-    const score = input.scoreFinal(finalOutput, example);
+  if (input.scoreFinal) {
+    const score = await input.scoreFinal(finalOutput, example);
     if (score !== undefined) trace.finalScore = score;
   }
   return trace;

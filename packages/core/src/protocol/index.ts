@@ -57,7 +57,7 @@ export {
   type RunGraphRequest,
 } from "./worker-requests.js";
 export { TASK_KINDS, TaskKindSchema, TaskOutputSchema, taskIdFor, type TaskKind, type TaskOutput } from "./task-kinds.js";
-export type { TaskAdapter, WorkerContext } from "./worker-context.js";
+export type { FinalScorer, TaskAdapter, WorkerContext } from "./worker-context.js";
 export {
   EndpointProbeSchema,
   PROBE_PROBLEMS,

@@ -8,6 +8,11 @@ export const ExampleSchema = z.object({
   id: z.string(),
   input: z.string(),
   label: z.string().optional(),
+  /**
+   * Every other field of the example's record (a dataset's columns beyond id, input and label, e.g.
+   * MBPP's `test_list`), handed to the final metric as is; absent when the record has none.
+   */
+  fields: z.record(z.string(), z.unknown()).optional(),
 });
 export type Example = z.infer<typeof ExampleSchema>;
 

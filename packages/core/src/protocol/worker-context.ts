@@ -15,13 +15,20 @@ export interface WorkerContext {
   judgeModels: { local: string; lookahead: string; global: string };
   optimizer: { model: string; temperature: number };
   /** The task metric of a final output, or undefined when the example has no label (or none applies). */
-  scoreFinal?: (finalOutput: string, example: Example) => number | undefined;
+  scoreFinal?: FinalScorer;
   /**
    * A label-free task's answer contract (a judge metric's `extract`): does a final output state an
    * answer in the required form? One that does not loses to one that does without a judge call.
    */
   hasAnswer?: (finalOutput: string) => boolean;
 }
+
+/**
+ * The task metric on one final output: a score in [0, 1], or undefined when it does not apply (a
+ * label metric on an unlabelled example). Asynchronous for the metrics that run something (code
+ * against tests, a user's module); a throw is an error of the task, never a score.
+ */
+export type FinalScorer = (finalOutput: string, example: Example) => number | undefined | Promise<number | undefined>;
 
 /** A task adapter: a pure async function of its package, registered with the task handler. */
 export type TaskAdapter<Req, Res> = (ctx: WorkerContext, request: Req) => Promise<Res>;

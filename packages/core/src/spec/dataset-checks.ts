@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Issue } from "../errors.js";
 import { type DatasetRead, type LocatedExample, readDataset } from "./dataset.js";
+import { choiceOf } from "./multiple-choice.js";
 import { SPEC_LIMITS } from "./schema.js";
 import type { SpecSketch } from "./spec-sketch.js";
 
@@ -72,12 +73,30 @@ function overlapIssues(train: readonly LocatedExample[], heldOut: readonly Locat
   return issues;
 }
 
+/** Where a list of places is shown: the first five, and how many more. */
+function listed(wheres: readonly string[]): string {
+  return wheres.slice(0, 5).join(", ") + (wheres.length > 5 ? `, and ${wheres.length - 5} more` : "");
+}
+
 function labelIssues(sketch: SpecSketch, split: string, examples: readonly LocatedExample[], at: string): Issue[] {
-  const kind = sketch.metric?.kind;
-  if (kind !== "exact_match" && kind !== "numeric" && kind !== "contains") return [];
+  const metric = sketch.metric;
+  const kind = metric?.kind;
+  if (kind !== "exact_match" && kind !== "numeric" && kind !== "contains" && kind !== "multiple_choice") return [];
   const unlabelled = examples.filter((e) => e.example.label === undefined).map((e) => e.where);
+  if (metric?.kind === "multiple_choice") {
+    const notALetter = examples.filter((e) => e.example.label !== undefined && choiceOf(e.example.label, metric.choices) === undefined);
+    if (notALetter.length > 0 && unlabelled.length === 0) {
+      return [
+        {
+          path: at,
+          expected: `a label on every ${split} example that names one of the options ${[...metric.choices].join(", ")} (task.metric.choices)`,
+          found: `${notALetter.length} label${notALetter.length === 1 ? "" : "s"} naming none: ${listed(notALetter.map((e) => `${e.where} ("${e.example.label ?? ""}")`))}`,
+        },
+      ];
+    }
+  }
   if (unlabelled.length === 0) return [];
-  const shown = unlabelled.slice(0, 5).join(", ") + (unlabelled.length > 5 ? `, and ${unlabelled.length - 5} more` : "");
+  const shown = listed(unlabelled);
   return [
     {
       path: at,
@@ -86,6 +105,41 @@ function labelIssues(sketch: SpecSketch, split: string, examples: readonly Locat
       hint: 'or use task.metric: { kind: "judge" } for an unlabelled task',
     },
   ];
+}
+
+/** A code_tests metric reads each example's tests from a field: every held-out example must carry them. */
+function testsFieldIssues(sketch: SpecSketch, split: string, examples: readonly LocatedExample[], at: string): Issue[] {
+  const metric = sketch.metric;
+  if (metric?.kind !== "code_tests") return [];
+  const missing: string[] = [];
+  const malformed: string[] = [];
+  for (const { example, where } of examples) {
+    const tests = example.fields?.[metric.tests];
+    if (tests === undefined || tests === null || tests === "") missing.push(where);
+    else if (!isTestList(tests)) malformed.push(where);
+  }
+  const issues: Issue[] = [];
+  if (missing.length > 0) {
+    issues.push({
+      path: at,
+      expected: `unit tests on every ${split} example, in the field "${metric.tests}" (task.metric.tests): the code_tests metric runs them`,
+      found: `${missing.length} example${missing.length === 1 ? "" : "s"} without it: ${listed(missing)}`,
+      hint: "name the tests column in task.metric.tests, and map the other columns with dataset.source.fields",
+    });
+  }
+  if (malformed.length > 0) {
+    issues.push({
+      path: at,
+      expected: `tests in "${metric.tests}" as a list of strings (one test each) or one string (a test program)`,
+      found: `another value in ${listed(malformed)}`,
+    });
+  }
+  return issues;
+}
+
+/** A test list as the code_tests metric takes it: a string, or a list of strings. */
+function isTestList(value: unknown): boolean {
+  return typeof value === "string" || (Array.isArray(value) && value.length > 0 && value.every((t) => typeof t === "string"));
 }
 
 function sourceKindIssues(sketch: SpecSketch, baseDir: string): Issue[] {
@@ -132,14 +186,22 @@ export async function checkDataset(sketch: SpecSketch, baseDir: string): Promise
   const source = sketch.datasetSource;
   if (source === undefined || source.kind === "simlm") return issues;
   const read = await readDataset(source, baseDir);
-  const splitPath = (split: "train" | "heldOut") => (source.kind === "jsonl" ? source[split] : `dataset.source.${split}`);
+  const splitPath = (split: "train" | "heldOut") =>
+    source.kind === "inline" ? `dataset.source.${split}` : (source[split] ?? source.file ?? `dataset.source.${split}`);
+  // One file split by ratio: an id twice in the file is a duplicate wherever its records landed.
+  const duplicates = read.split
+    ? duplicateIdIssues(
+        "file",
+        [...read.train, ...read.heldOut].sort((a, b) => a.where.localeCompare(b.where, "en", { numeric: true })),
+      )
+    : [...duplicateIdIssues("train", read.train), ...duplicateIdIssues("held-out", read.heldOut)];
   issues.push(
     ...read.issues,
-    ...duplicateIdIssues("train", read.train),
-    ...duplicateIdIssues("held-out", read.heldOut),
-    ...overlapIssues(read.train, read.heldOut),
+    ...duplicates,
+    ...(read.split && duplicates.length > 0 ? [] : overlapIssues(read.train, read.heldOut)),
     // Only the held-out split must be labelled: on train, the global lens falls back to the judge.
     ...labelIssues(sketch, "held-out", read.heldOut, splitPath("heldOut")),
+    ...testsFieldIssues(sketch, "held-out", read.heldOut, splitPath("heldOut")),
   );
   issues.push(...splitSizeIssues(read, splitPath));
   return issues;

@@ -3,10 +3,30 @@
  * score in [0, 1]. The "world" metric belongs to the simlm world and "judge" to the evaluator, so
  * only the label metrics are scored here.
  */
+import type { Example } from "../protocol/trace.js";
+import { choiceOf } from "./multiple-choice.js";
 import type { FinalMetric, LabelMetric } from "./schema.js";
 
+/**
+ * Your own final metric (`task.metric: { kind: module, path, export }`): the system's final output
+ * and its example (id, input, label, and every other field of its record as `example.fields`) to a
+ * score in [0, 1]. A throw, or anything but a finite number in [0, 1], is an error of the run that
+ * names the example, never a silent 0.
+ *
+ * ```js
+ * // metrics/answer.js beside the spec; in JS, type it with a JSDoc `@type {import("@maspo/core").MetricFunction}`
+ * export default function score(output, example) {
+ *   return output.trim().endsWith(String(example.fields?.answer)) ? 1 : 0;
+ * }
+ * ```
+ */
+export type MetricFunction = (output: string, example: Example) => number | Promise<number>;
+
+/** The kinds scored against the example's label, each by `scoreFinalOutput`. */
+const LABEL_METRIC_KINDS: ReadonlySet<FinalMetric["kind"]> = new Set(["exact_match", "numeric", "contains", "multiple_choice"]);
+
 export function isLabelMetric(metric: FinalMetric): metric is LabelMetric {
-  return metric.kind === "exact_match" || metric.kind === "numeric" || metric.kind === "contains";
+  return LABEL_METRIC_KINDS.has(metric.kind);
 }
 
 /** The part of a text the metric compares: the extract's first capture group (or whole match), else the text. */
@@ -65,5 +85,9 @@ export function scoreFinalOutput(metric: LabelMetric, output: string, label: str
       return scoreNumeric(metric, output, label);
     case "contains":
       return normalizeText(output, false).includes(normalizeText(label, false)) ? 1 : 0;
+    case "multiple_choice": {
+      const got = choiceOf(output, metric.choices);
+      return got !== undefined && got === choiceOf(label, metric.choices) ? 1 : 0;
+    }
   }
 }

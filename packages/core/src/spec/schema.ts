@@ -142,6 +142,13 @@ export type ModelEntry = z.output<typeof ModelEntrySchema>;
 
 // ---------------------------------------------------------------- task and metric
 
+/** The languages a code_tests metric runs. */
+export const CODE_LANGUAGES = ["python", "javascript"] as const;
+export type CodeLanguage = (typeof CODE_LANGUAGES)[number];
+
+/** A field of an example's record: a column name of the dataset. */
+const exampleField = z.string().trim().min(1).meta({ description: "A field (column) name of the dataset's records." });
+
 export const FinalMetricSchema = z
   .discriminatedUnion("kind", [
     z.strictObject({
@@ -168,11 +175,44 @@ export const FinalMetricSchema = z
           "The answer contract of a label-free task: a regex (case-insensitive, as exact_match's) a final output must match to state an answer at all. A final output it does not match loses to one it matches without a judge call; two such outputs tie.",
       }),
     }),
+    z.strictObject({
+      kind: z.literal("multiple_choice"),
+      choices: z
+        .string()
+        .regex(/^[A-Z]{2,26}$/, { error: 'the option letters in order, 2 to 26 capitals, e.g. "ABCDE"' })
+        .refine((s) => new Set(s).size === s.length, { error: "each option letter once" })
+        .default("ABCDE")
+        .meta({ description: 'The option letters (AQuA: "ABCDE", GPQA: "ABCD"); the label is one of them.' }),
+    }),
+    z.strictObject({
+      kind: z.literal("code_tests"),
+      language: z.enum(CODE_LANGUAGES).default("python").meta({ description: "What the final output's code is run as." }),
+      tests: exampleField.default("tests").meta({
+        description: "The example field holding its unit tests: a list of test snippets (MBPP's test_list), or one test program.",
+      }),
+      setup: exampleField.optional().meta({ description: "An example field with code run before the tests (MBPP's test_setup_code)." }),
+      timeoutMs: z.int().min(100).max(600_000).default(10_000).meta({ description: "Wall-clock limit for one example's tests." }),
+      memoryMb: z.int().min(32).max(65_536).default(512).meta({ description: "Memory limit of the test process, in MiB." }),
+    }),
+    z.strictObject({
+      kind: z.literal("module"),
+      path: text.meta({ description: "An ES module (.js or .mjs) relative to the spec file." }),
+      export: z
+        .string()
+        .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, { error: "the name of an export (a JavaScript identifier, or default)" })
+        .default("default")
+        .meta({ description: "The exported function (output, example) => number | Promise<number>, a score in [0, 1]." }),
+    }),
   ])
-  .meta({ description: "The final success metric. world: the simlm world's own metric; judge: no labels needed." });
+  .meta({
+    description:
+      "The final success metric. world: the simlm world's own metric; judge: no labels needed; code_tests: the output's code against each example's unit tests; module: your own function.",
+  });
 export type FinalMetric = z.output<typeof FinalMetricSchema>;
 /** The metrics scored against an example's label by `scoreFinalOutput`. */
-export type LabelMetric = Extract<FinalMetric, { kind: "exact_match" | "numeric" | "contains" }>;
+export type LabelMetric = Extract<FinalMetric, { kind: "exact_match" | "numeric" | "contains" | "multiple_choice" }>;
+export type CodeTestsMetric = Extract<FinalMetric, { kind: "code_tests" }>;
+export type ModuleMetric = Extract<FinalMetric, { kind: "module" }>;
 
 export const TaskSchema = z.strictObject({
   name: text,
@@ -228,7 +268,47 @@ export const ExampleInputSchema = z.strictObject({
     .transform(String)
     .optional()
     .meta({ description: "Ground truth for the final metric; absent for judge-only tasks." }),
+  fields: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .meta({ description: "Anything else the final metric reads (e.g. tests: [...]), handed to it as example.fields." }),
 });
+
+/** The file formats a dataset is read from, besides inline examples. */
+export const DATASET_FILE_KINDS = ["jsonl", "json", "csv"] as const;
+export type DatasetFileKind = (typeof DATASET_FILE_KINDS)[number];
+
+export const FieldMappingSchema = z
+  .strictObject({
+    id: exampleField.optional().meta({ description: 'The column holding the example id (default "id").' }),
+    input: exampleField.optional().meta({ description: 'The column holding the task input (default "input").' }),
+    label: exampleField.optional().meta({ description: 'The column holding the label (default "label"; optional unless named).' }),
+  })
+  .meta({
+    description:
+      "Which source columns hold id, input and label; every other column is handed to the metric as example.fields. Without it, records must be exactly {id, input, label?, fields?}.",
+  });
+export type FieldMapping = z.output<typeof FieldMappingSchema>;
+
+export const SplitSchema = z
+  .strictObject({
+    heldOut: z.number().gt(0).lt(1).meta({ description: "The share of the file's records held out, strictly between 0 and 1." }),
+    seed: z.int().min(0).max(2_147_483_647).default(0).meta({ description: "The seed of the split (independent of the run seed)." }),
+  })
+  .meta({ description: "Split one file into train and held-out by a seeded draw; the report records the split's hash." });
+export type SplitSetting = z.output<typeof SplitSchema>;
+
+/** A dataset read from files of one format: a train and a held-out file, or one file and a split. */
+function fileSource<K extends DatasetFileKind>(kind: K, what: string) {
+  return z.strictObject({
+    kind: z.literal(kind),
+    train: text.optional().meta({ description: `${what} of train examples, relative to the spec file (with heldOut).` }),
+    heldOut: text.optional().meta({ description: `${what} of held-out examples, relative to the spec file (with train).` }),
+    file: text.optional().meta({ description: `One ${what} split into train and held-out by split (instead of train and heldOut).` }),
+    split: SplitSchema.optional(),
+    fields: FieldMappingSchema.optional(),
+  });
+}
 
 const inlineSplit = z
   .array(ExampleInputSchema)
@@ -245,11 +325,9 @@ export const DatasetSourceSchema = z.discriminatedUnion("kind", [
     train: inlineSplit,
     heldOut: inlineSplit,
   }),
-  z.strictObject({
-    kind: z.literal("jsonl"),
-    train: text.meta({ description: "JSONL file of {id, input, label?}, relative to the spec file." }),
-    heldOut: text.meta({ description: "JSONL file of {id, input, label?}, relative to the spec file." }),
-  }),
+  fileSource("jsonl", "A JSONL file (one record per line)"),
+  fileSource("json", "A JSON file (an array of records)"),
+  fileSource("csv", "A CSV file (a header row, then one record per row)"),
   z.strictObject({
     kind: z.literal("simlm"),
     world: text.meta({ description: "A bundled simlm world name, or a path to a world file." }),

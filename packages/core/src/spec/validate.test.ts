@@ -347,10 +347,10 @@ describe("validateSpec: refusals", () => {
 
   it("refuses an unknown dataset kind, naming the allowed ones", async () => {
     const spec = validSpec();
-    (spec["dataset"] as Json)["source"] = { kind: "csv", path: "x.csv" };
+    (spec["dataset"] as Json)["source"] = { kind: "parquet", path: "x.parquet" };
     const issue = at(await issuesOf(spec), "dataset.source.kind");
-    expect(issue.expected).toBe('one of "inline", "jsonl", "simlm"');
-    expect(issue.found).toBe('"csv"');
+    expect(issue.expected).toBe('one of "inline", "jsonl", "json", "csv", "simlm"');
+    expect(issue.found).toBe('"parquet"');
   });
 
   it("refuses a malformed deadline, regex or cluster redelivery limit", async () => {

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { Issue } from "../errors.js";
 import { checkDataset } from "./dataset-checks.js";
 import { checkGraph } from "./graph-checks.js";
+import { checkMetric } from "./metric-checks.js";
 import { type Env, checkModels } from "./model-checks.js";
 import { checkPrompts } from "./prompt-checks.js";
 import { type RunSpec, RunSpecSchema } from "./schema.js";
@@ -43,14 +44,22 @@ function dedupe(issues: readonly Issue[]): Issue[] {
 const isPathLike = (world: string) => /[\\/]|\.ya?ml$/i.test(world);
 
 /** File paths in the spec, made absolute, so the parsed spec means the same from any working directory. */
-function resolvePaths(spec: RunSpec, baseDir: string): RunSpec {
+function resolvePaths(input: RunSpec, baseDir: string): RunSpec {
+  let spec = input;
   const at = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const source = spec.dataset.source;
-  if (source.kind === "jsonl") {
-    return { ...spec, dataset: { ...spec.dataset, source: { ...source, train: at(source.train), heldOut: at(source.heldOut) } } };
+  if (source.kind === "jsonl" || source.kind === "json" || source.kind === "csv") {
+    const files = { ...source };
+    for (const key of ["train", "heldOut", "file"] as const) {
+      const file = source[key];
+      if (file !== undefined) files[key] = at(file);
+    }
+    spec = { ...spec, dataset: { ...spec.dataset, source: files } };
   }
+  const metric = spec.task.metric;
+  if (metric.kind === "module") spec = { ...spec, task: { ...spec.task, metric: { ...metric, path: at(metric.path) } } };
   if (source.kind === "simlm" && isPathLike(source.world)) {
-    return { ...spec, dataset: { ...spec.dataset, source: { ...source, world: at(source.world) } } };
+    spec = { ...spec, dataset: { ...spec.dataset, source: { ...source, world: at(source.world) } } };
   }
   return spec;
 }
@@ -67,6 +76,7 @@ export async function validateSpec(raw: unknown, options: ValidateOptions = {}):
     ...checkModels(sketch, options.env ?? process.env, options.checkEnv ?? true),
     ...checkSettings(sketch),
     ...(await checkDataset(sketch, baseDir)),
+    ...(await checkMetric(sketch, baseDir)),
     ...checkWorlds(sketch, baseDir, options.simlmWorlds),
   ]);
   if (!parsed.success || issues.length > 0) return { ok: false, issues };
