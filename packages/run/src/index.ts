@@ -24,6 +24,18 @@ export { SILENT_PROGRESS, type RunProgress } from "./run-progress.js";
 export { llmUsesOf, type RunMetricsOptions } from "./run-metrics.js";
 export { PreflightError, endpointsByRole, preflight } from "./preflight.js";
 export { TASK_ADAPTERS } from "./task-adapters.js";
+// The final metrics that run something: code against tests in the sandbox, and the user's own module.
+export { codeTestsScorer, testsOf, type CodeTestsScorerOptions } from "./code-tests/code-tests-metric.js";
+export {
+  SandboxError,
+  networkIsolation,
+  runTestsInSandbox,
+  type NetworkIsolation,
+  type SandboxRequest,
+  type SandboxResult,
+  type TestOutcome,
+} from "./code-tests/sandbox.js";
+export { MetricModuleError, moduleMetricScorer } from "./module-metric.js";
 export { startInProcessWorkers, type InProcessWorkersOptions } from "./in-process-workers.js";
 export {
   RunRefusedError,
@@ -52,7 +64,16 @@ export {
   type NewRun,
   type RunRecord,
 } from "./cluster/run-record-store.js";
-export { expandConfigurations, isSweepDocument, loadSweepPlan, sweepFileJsonSchema, SweepFileSchema, type SweepFile, type SweepPlan, type SweepRun } from "./sweep/sweep-plan.js";
+export {
+  expandConfigurations,
+  isSweepDocument,
+  loadSweepPlan,
+  sweepFileJsonSchema,
+  SweepFileSchema,
+  type SweepFile,
+  type SweepPlan,
+  type SweepRun,
+} from "./sweep/sweep-plan.js";
 export {
   SweepRefusedError,
   sweep,

@@ -28,6 +28,8 @@ import {
   scoreFinalOutput,
   servingModelOf,
   simlmWorldOf,
+  type FinalScorer,
+  type SplitRecord,
 } from "@maspo/core";
 import { type LlmAccounting, LlmClient, type LlmEndpoint, type LlmEventListener, type ResponseCache } from "@maspo/llm";
 import {
@@ -45,6 +47,8 @@ import {
   renderMarkdown,
 } from "@maspo/coordinator";
 import type { QueueWorkers } from "@maspo/cluster";
+import { codeTestsScorer } from "./code-tests/code-tests-metric.js";
+import { moduleMetricScorer } from "./module-metric.js";
 import { preflight } from "./preflight.js";
 import type { RunProgress } from "./run-progress.js";
 import { type World, createSimFetch, generateDataset, loadWorld, worldScorer } from "@maspo/simlm";
@@ -63,6 +67,8 @@ export interface ResolvedData {
   train: Example[];
   heldOut: Example[];
   world: World | undefined;
+  /** How one file was split into train and held-out, when the spec asked for a split. */
+  split?: SplitRecord;
 }
 
 /** The simlm world of a spec's simlm dataset, sized as the spec asks; undefined for file datasets. */
@@ -89,7 +95,7 @@ export async function resolveData(spec: RunSpec, specDir: string): Promise<Resol
   const source = spec.dataset.source;
   if (source.kind === "simlm") throw new RunRefusedError("E_SPEC_DATASET", "a simlm dataset without its world");
   const ds = await loadDataset(source, { baseDir: specDir });
-  return withheldLabels(spec, { train: ds.train, heldOut: ds.heldOut, world: undefined });
+  return withheldLabels(spec, { train: ds.train, heldOut: ds.heldOut, world: undefined, ...(ds.split ? { split: ds.split } : {}) });
 }
 
 /**
@@ -120,13 +126,15 @@ export function heldOutMeasureOf(spec: RunSpec): FinalMeasure {
   return spec.task.metric.kind === "judge" ? "judge-vs-baseline" : "task-metric";
 }
 
-export function scorerFor(spec: RunSpec, world: World | undefined): ((out: string, ex: Example) => number | undefined) | undefined {
+export function scorerFor(spec: RunSpec, world: World | undefined): FinalScorer | undefined {
   const metric = spec.task.metric;
   if (metric.kind === "world") {
     if (!world) throw new RunRefusedError("E_SPEC_METRIC", 'task.metric "world" needs a simlm dataset (dataset.source.kind: simlm)');
     return worldScorer(world);
   }
   if (isLabelMetric(metric)) return (out, ex) => (ex.label === undefined ? undefined : scoreFinalOutput(metric, out, ex.label));
+  if (metric.kind === "code_tests") return codeTestsScorer(metric);
+  if (metric.kind === "module") return moduleMetricScorer(metric);
   return undefined;
 }
 
@@ -344,6 +352,7 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
     seed: spec.seed,
     specHash: input.specHash,
     ...(data.world ? { world: data.world.name } : {}),
+    ...(data.split ? { split: data.split } : {}),
     budgetBound: /deadline|budget|all rounds/.test(stop),
   });
   await mkdir(input.outDir, { recursive: true });

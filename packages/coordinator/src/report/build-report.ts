@@ -44,6 +44,8 @@ export interface BuildReportInput {
   seed: number;
   specHash: string;
   world?: string;
+  /** The dataset's split, when one file was split by ratio. */
+  split?: NonNullable<Report["split"]>;
   /** The run ended on a budget, deadline or round limit rather than on convergence. */
   budgetBound: boolean;
 }
@@ -177,6 +179,7 @@ export function buildReport(input: BuildReportInput): Report {
     seed: input.seed,
     specHash: input.specHash,
     ...(input.world !== undefined ? { world: input.world } : {}),
+    ...(input.split !== undefined ? { split: input.split } : {}),
     malformedVerdicts: state.malformedVerdicts + (heldOut.malformedVerdicts ?? 0),
   };
 }

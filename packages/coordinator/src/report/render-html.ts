@@ -74,7 +74,7 @@ export function renderHtml(r: Report): string {
   if (h.measure === "judge-vs-baseline")
     s.push(`<p class="note">${esc(JUDGED_NOTE(r.models.evaluator.global).replace(/\*\*|`/g, ""))}</p>`);
   s.push(
-    `<p class="meta">Seed ${r.seed} · spec ${esc(r.specHash)} · split ${esc(h.hash)}${r.world ? ` · simlm world <b>${esc(r.world)}</b> (a simulated test world)` : ""} · stopped: ${esc(r.stopReason)}<br>` +
+    `<p class="meta">Seed ${r.seed} · spec ${esc(r.specHash)} · split ${esc(h.hash)}${r.world ? ` · simlm world <b>${esc(r.world)}</b> (a simulated test world)` : ""}${r.split ? ` · file split ${esc(r.split.hash)} (${r.split.train} train / ${r.split.heldOut} held-out, ratio ${r.split.heldOutRatio}, seed ${r.split.seed})` : ""} · stopped: ${esc(r.stopReason)}<br>` +
       `Optimizer ${esc(r.models.optimizer)}; evaluator local ${esc(r.models.evaluator.local)}, lookahead ${esc(r.models.evaluator.lookahead)}, global ${esc(r.models.evaluator.global)}; serving ${Object.entries(
         r.models.serving,
       )

@@ -16,6 +16,11 @@ export function measureName(measure: Report["delta"]["heldOut"]["measure"]): str
 export const JUDGED_NOTE = (judge: string): string =>
   `This run has no labels, so this is **not an accuracy**: on each held-out example the final prompt set's final answer was judged against the baseline (initial prompt set)'s final answer by the global judge \`${judge}\`, in both orders (the judge's position bias cancels); a win counts 1, a tie ½, a loss 0. The baseline scores 50.0% against itself by definition; above 50% the final set's answers were preferred. The per-round train numbers are the same measure on the train pool.`;
 
+/** A dataset split from one file: which file, how, and the hash that fingerprints the assignment. */
+export function splitLine(s: NonNullable<Report["split"]>): string {
+  return `Dataset split: one file, \`${s.file}\`, divided by a seeded draw (held out ${s.heldOutRatio}, seed ${s.seed}) into ${s.train} train and ${s.heldOut} held-out examples; split hash \`${s.hash}\`.`;
+}
+
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
   out.push(`# ${r.title}`, "");
@@ -26,6 +31,7 @@ export function renderMarkdown(r: Report): string {
     "",
   );
   if (judged) out.push(JUDGED_NOTE(r.models.evaluator.global), "");
+  if (r.split) out.push(splitLine(r.split), "");
   out.push(
     `Seed ${r.seed} · spec \`${r.specHash}\`${r.world ? ` · simlm world \`${r.world}\` (a simulated test world)` : ""} · stopped: ${r.stopReason}`,
   );

@@ -84,6 +84,10 @@ export const ReportSchema = z.object({
   seed: z.number(),
   specHash: z.string(),
   world: z.string().optional(),
+  /** Present when the dataset was one file split by a seeded draw: the file, ratio, seed, sizes and the split's hash. */
+  split: z
+    .object({ file: z.string(), heldOutRatio: z.number(), seed: z.number(), train: z.number(), heldOut: z.number(), hash: z.string() })
+    .optional(),
   malformedVerdicts: z.number(),
 });
 export type Report = z.infer<typeof ReportSchema>;
