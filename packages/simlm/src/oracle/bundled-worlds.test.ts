@@ -126,6 +126,7 @@ const GROUNDED: Record<string, { agent: string; fix: string }> = {
   "math-chain": { agent: "planner", fix: "list_quantities" },
   "code-pipeline": { agent: "spec_writer", fix: "list_requirements" },
   "hier-research": { agent: "manager", fix: "assign_regions" },
+  "code-tests": { agent: "spec_writer", fix: "list_requirements" },
 };
 
 const SEEDS = Array.from({ length: 10 }, (_, i) => 1000 + i);
@@ -370,8 +371,8 @@ describe.each(bundledWorldNames())("bundled world %s", (name) => {
 });
 
 describe("bundled worlds", () => {
-  it("are the three the docs promise", () => {
-    expect(bundledWorldNames()).toEqual(["code-pipeline", "hier-research", "math-chain"]);
+  it("are the four the docs promise", () => {
+    expect(bundledWorldNames()).toEqual(["code-pipeline", "code-tests", "hier-research", "math-chain"]);
   });
 
   it("start from initial prompts rendered from their prompt parts", () => {
