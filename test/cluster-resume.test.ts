@@ -8,6 +8,7 @@ import { connectNats } from "@maspo/cluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsServer, startNatsServer } from "./helpers/nats-server.js";
 import {
+  BUDGET_FLAGS,
   type CountingSimServer,
   type MaspoProcess,
   type ReportJson,
@@ -90,4 +91,50 @@ describe("a killed cluster coordinator, resumed", () => {
     const repeated = [...sim.requests.values()].filter((n) => n > 1);
     expect(repeated, `${repeated.length} request bodies reached the LLM more than once`).toEqual([]);
   }, 120_000);
+
+  it("with a $ budget and a token guard stops at the same step, with the same cost and deadline, as the uninterrupted run", async () => {
+    // Its own LLM server and run: the test above counts every request its server answers.
+    const budgetSim = await startCountingSim({ latencyMs: 2 });
+    const runId = "resume-budget";
+    const budgetWorkers = startWorkers(server.url, runId, { executor: 1, evaluator: 1, mutator: 1 }, [], KEY_ENV);
+    try {
+      const spec = await httpSpec(budgetSim.url, "MASPO_TEST_KEY");
+      const whole = await tempDir();
+      const uninterruptedRun = spawnMaspo("uninterrupted", ["run", spec, "--out", whole, "--quiet", ...BUDGET_FLAGS], KEY_ENV);
+      expect((await uninterruptedRun.exited).code, uninterruptedRun.output()).toBe(0);
+      const uninterrupted = await readReport(whole);
+      expect(uninterrupted.stopReason).toBe("budget of $0.04 spent");
+
+      const out = await tempDir();
+      const args = ["run", spec, "--nats", server.url, "--run-id", runId, "--out", out, "--json-logs", ...BUDGET_FLAGS];
+      const first = spawnMaspo("coordinator", args, KEY_ENV);
+      await waitForStep(first, 4);
+      first.child.kill("SIGKILL");
+      expect((await first.exited).signal).toBe("SIGKILL");
+      const { nc } = await connectNats({ servers: server.url });
+      try {
+        const atKill = (await readRunRecord(nc, runId))?.checkpoint?.state;
+        expect(atKill?.deadlineAt).toBeTypeOf("number");
+        const resumed = spawnMaspo("resumed-coordinator", [...args, "--resume"], KEY_ENV);
+        // The resumed coordinator's own checkpoints keep the deadline the run started with.
+        await waitForStep(resumed, (atKill?.nextStep ?? 0) + 1);
+        expect((await readRunRecord(nc, runId))?.checkpoint?.state.deadlineAt).toBe(atKill?.deadlineAt);
+        const { code } = await exitedWithin(resumed, 100_000, [first, resumed, ...budgetWorkers]);
+        expect(code, outputs([first, resumed, ...budgetWorkers])).toBe(0);
+      } finally {
+        await nc.close();
+      }
+      const report = await readReport(out);
+      expect(report.stopReason).toBe(uninterrupted.stopReason);
+      expect(report.trajectory).toEqual(uninterrupted.trajectory);
+      expect(report.guards).toEqual(uninterrupted.guards);
+      expect(report.cost.calls).toBe(uninterrupted.cost.calls);
+      expect(report.cost.tokens).toBe(uninterrupted.cost.tokens);
+      expect(report.cost.usd).toBeCloseTo(uninterrupted.cost.usd, 12);
+      expect(report.finalPrompts).toEqual(uninterrupted.finalPrompts);
+    } finally {
+      await stopAll(budgetWorkers);
+      await budgetSim.close();
+    }
+  }, 180_000);
 });

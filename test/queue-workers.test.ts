@@ -13,7 +13,7 @@ import {
   type TaskHandler,
   type WorkQueue,
 } from "@maspo/cluster";
-import { type AgentGraph, type LlmCallRequest, type LlmCaller, type WorkerContext } from "@maspo/core";
+import { type AgentGraph, type LlmCallRequest, type LlmCaller, type WorkerContext, usageTotalsOf } from "@maspo/core";
 import { compareFinalsTask, evaluateTask } from "@maspo/evaluator";
 import { runGraphTask } from "@maspo/executor";
 import { mutateTask } from "@maspo/mutator";
@@ -161,5 +161,42 @@ describe("cluster workers", () => {
       if (!result.ok) expect(result.error).toMatchObject({ code: "E_TASK_KIND", retryable: false });
       break;
     }
+  });
+});
+
+describe("cluster workers resumed with a checkpoint's spend", () => {
+  const other = { ...request, example: { id: "e2", input: "3 + 3" } };
+  async function queueWithExecutor(): Promise<WorkQueue> {
+    const queue = createInProcessWorkQueue({ runId: "unit" });
+    queues.push(queue);
+    await queue.process("executor", createTaskHandler({ role: "executor", adapters, context: context(digestLlm()), endpoints }), {
+      concurrency: 2,
+    });
+    return queue;
+  }
+
+  it("over a results log read again from its start (JetStream's): what the checkpoint counted is not counted twice", async () => {
+    const queue = await queueWithExecutor();
+    const uninterrupted = startQueueWorkers({ queue });
+    await uninterrupted.runGraph(request);
+    const spend = uninterrupted.spend(); // what a checkpoint after the first task holds
+    expect(spend.resultsPosition).toBe(1);
+    await uninterrupted.runGraph(other); // done while the coordinator was down
+
+    const resumed = startQueueWorkers({ queue, carried: spend });
+    expect(resumed.usage()).toEqual(usageTotalsOf(spend.usage)); // from the start, before the log is read
+    await resumed.runGraph(other); // the redone step: its result is in the log
+    expect(resumed.usage()).toMatchObject({ calls: 4, tokens: 60, usd: uninterrupted.usage().usd });
+    expect(resumed.usage().calls).toBe(uninterrupted.usage().calls);
+    expect(resumed.spend().resultsPosition).toBe(2);
+  });
+
+  it("over a results log that starts empty (the embedded mode's): the checkpoint's spend plus everything since", async () => {
+    const first = startQueueWorkers({ queue: await queueWithExecutor() });
+    await first.runGraph(request);
+    const resumed = startQueueWorkers({ queue: await queueWithExecutor(), carried: { usage: first.spend().usage, resultsPosition: 0 } });
+    expect(resumed.usage()).toEqual(first.usage());
+    await resumed.runGraph(other);
+    expect(resumed.usage()).toMatchObject({ calls: 4, tokens: 60, usd: (2 * (20 * 1 + 10 * 2)) / 1e6 });
   });
 });

@@ -3,16 +3,27 @@
  * report files, the held-out discipline, determinism, and a real process killed and resumed.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { type LlmCaller, loadSpecFile } from "@maspo/core";
+import { type LlmCaller, type RunSpend, loadSpecFile } from "@maspo/core";
 import { generateDataset, loadWorld } from "@maspo/simlm";
 import { afterAll, describe, expect, it } from "vitest";
 import { NO_ABLATIONS } from "@maspo/core";
 import { runEmbedded } from "@maspo/run";
 import { createRunProgress } from "@maspo/cli";
-import { BIN, ROOT, SMALL_SPEC, readReport, removeTempDirs, tempDir } from "./fixtures/maspo-processes.js";
+import {
+  BIN,
+  BUDGET_FLAGS,
+  ROOT,
+  SMALL_SPEC,
+  httpSpec,
+  readReport,
+  removeTempDirs,
+  spawnMaspo,
+  startCountingSim,
+  tempDir,
+} from "./fixtures/maspo-processes.js";
 
 const SPEC = SMALL_SPEC;
 afterAll(removeTempDirs);
@@ -20,6 +31,14 @@ afterAll(removeTempDirs);
 async function countCacheEntries(dir: string): Promise<number> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile() && e.name.endsWith(".json")).length;
+}
+
+interface CheckpointJson {
+  state: { nextStep: number; deadlineAt?: number | null; stopReason: string | null; guardEvents: unknown[]; spend?: RunSpend };
+}
+
+async function readCheckpoint(dir: string): Promise<CheckpointJson> {
+  return JSON.parse(await readFile(join(dir, "checkpoint.json"), "utf8")) as CheckpointJson;
 }
 
 function runCli(args: string[]) {
@@ -112,6 +131,7 @@ describe("maspo run (embedded)", () => {
     expect(killedAt).toBeGreaterThanOrEqual(5);
     expect(existsSync(join(out, "report.json"))).toBe(false);
     const cachedBeforeResume = await countCacheEntries(join(out, "cache"));
+    const checkpointed = (await readCheckpoint(out)).state.spend?.usage.rows.reduce((n, r) => n + r.calls, 0) ?? 0;
 
     const resumed = runCli(["run", SPEC, "--resume", out, "--quiet"]);
     expect(resumed.stderr).toBe("");
@@ -119,8 +139,11 @@ describe("maspo run (embedded)", () => {
     const report = await readReport(out);
     expect(report.finalPrompts).toEqual(uninterrupted.finalPrompts);
     expect(report.delta.heldOut).toEqual(uninterrupted.delta.heldOut);
-    // Every distinct request is made over the network exactly once across the killed and the resumed process.
-    expect(cachedBeforeResume + report.cost.calls).toBe(uninterrupted.cost.calls);
+    // Every distinct request is made over the network exactly once across the killed and the resumed process;
+    // the report counts the checkpoint's calls and the resumed process's, not those the killed process made
+    // after its last checkpoint (answered from the cache on resume).
+    expect(checkpointed).toBeGreaterThan(0);
+    expect(cachedBeforeResume - checkpointed + report.cost.calls).toBe(uninterrupted.cost.calls);
   });
 
   it("refuses to resume with a different spec", async () => {
@@ -131,4 +154,55 @@ describe("maspo run (embedded)", () => {
     expect(other.stderr).toContain("cannot resume");
     expect(other.stderr).toContain("the spec changed");
   });
+});
+
+describe("maspo run (embedded) with a $ budget and a token guard, killed and resumed", () => {
+  it("stops at the same step with the same cost, guard events and deadline as the uninterrupted run", async () => {
+    const out = await tempDir();
+    const nextStepIn = (dir: string): number => {
+      try {
+        return (JSON.parse(readFileSync(join(dir, "checkpoint.json"), "utf8")) as CheckpointJson).state.nextStep;
+      } catch {
+        return 0;
+      }
+    };
+    // Once the 4th step is checkpointed every request is held unanswered: the kill then loses no call
+    // that was paid for, so the resumed run must add up to exactly the uninterrupted one.
+    const sim = await startCountingSim({ hold: () => nextStepIn(out) >= 4 });
+    const env = { MASPO_TEST_KEY: "test-key-not-secret" };
+    try {
+      const spec = await httpSpec(sim.url, "MASPO_TEST_KEY");
+      const whole = await tempDir();
+      const uninterruptedRun = spawnMaspo("uninterrupted", ["run", spec, "--out", whole, "--quiet", ...BUDGET_FLAGS], env);
+      expect((await uninterruptedRun.exited).code, uninterruptedRun.output()).toBe(0);
+      const [uninterrupted, uninterruptedEnd] = [await readReport(whole), await readCheckpoint(whole)];
+      expect(uninterrupted.stopReason).toBe("budget of $0.04 spent");
+      expect(uninterruptedEnd.state.guardEvents).toHaveLength(1);
+
+      const killed = spawnMaspo("killed", ["run", spec, "--out", out, "--quiet", ...BUDGET_FLAGS], env);
+      while (sim.held() === 0 && killed.child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+      killed.child.kill("SIGKILL");
+      expect((await killed.exited).signal).toBe("SIGKILL");
+      const atKill = await readCheckpoint(out);
+      expect(atKill.state.nextStep).toBe(4);
+      sim.release();
+
+      const resumed = spawnMaspo("resumed", ["run", spec, "--resume", out, "--quiet", ...BUDGET_FLAGS], env);
+      expect((await resumed.exited).code, resumed.output()).toBe(0);
+      const [report, end] = [await readReport(out), await readCheckpoint(out)];
+      expect(report.stopReason).toBe(uninterrupted.stopReason);
+      expect(end.state.nextStep).toBe(uninterruptedEnd.state.nextStep);
+      expect(end.state.guardEvents).toEqual(uninterruptedEnd.state.guardEvents);
+      expect(report.trajectory).toEqual(uninterrupted.trajectory);
+      expect(report.cost.calls).toBe(uninterrupted.cost.calls);
+      expect(report.cost.tokens).toBe(uninterrupted.cost.tokens);
+      expect(report.cost.usd).toBeCloseTo(uninterrupted.cost.usd, 12);
+      expect(report.finalPrompts).toEqual(uninterrupted.finalPrompts);
+      // The deadline is the one the run started with, not one restarted at the resume.
+      expect(end.state.deadlineAt).toBe(atKill.state.deadlineAt);
+      expect(typeof end.state.deadlineAt).toBe("number");
+    } finally {
+      await sim.close();
+    }
+  }, 120_000);
 });

@@ -31,6 +31,7 @@ import {
   type ProbeRequest,
   type Proposal,
   type RunGraphRequest,
+  type RunSpend,
   type TaskKind,
   type Trace,
   type UsageTotals,
@@ -79,6 +80,12 @@ export interface QueueWorkersOptions {
   /** Error results that said `retryable` are resubmitted under a new id this many times. Default 2. */
   resubmits?: number;
   onEvent?: (event: QueueWorkersEvent) => void;
+  /**
+   * A resumed run's spend from its checkpoint: counted from the start, so the budget stop, the token
+   * guard and the report go on from it. Results the log holds at or before its `resultsPosition` are in
+   * it already and add nothing more; pass 0 for a results log that starts empty (the in-process one).
+   */
+  carried?: RunSpend;
 }
 
 /** The preflight task kinds, one per role. */
@@ -91,6 +98,8 @@ export interface QueueWorkers extends EngineWorkers {
   readonly accounting: LlmAccounting;
   /** Results read from the log so far. */
   readonly resultsRead: number;
+  /** The spend to checkpoint: the run's LLM use so far (carried included) and the position in the results log it was read to. */
+  spend(): RunSpend;
   /** Closes the work queue and stops reading results; tasks still awaited reject with ResultsLostError. */
   close(): Promise<void>;
 }
@@ -109,6 +118,8 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   const emit = options.onEvent ?? (() => {});
   const resubmits = Math.max(0, options.resubmits ?? 2);
   const accounting = new LlmAccounting();
+  if (options.carried) accounting.merge(options.carried.usage);
+  const carriedUpTo = options.carried?.resultsPosition ?? 0;
   const results = new Map<string, ResultEnvelope>();
   /** Each successful task's LLM use, as its result reported it. */
   const usageByTask = new Map<string, LlmAccountingSnapshot>();
@@ -119,6 +130,7 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   let ended: ResultsLostError | undefined;
   let closing = false;
   let resultsRead = 0;
+  let resultsPosition = 0;
 
   const rejectWaiters = (taskIds: Iterable<string>, error: unknown): void => {
     for (const taskId of [...taskIds]) {
@@ -129,14 +141,16 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   };
 
   const reader = (async () => {
-    for await (const { result } of queue.results()) {
+    for await (const { result, position } of queue.results()) {
       resultsRead++;
+      resultsPosition = Math.max(resultsPosition, position);
       if (results.has(result.taskId)) continue;
       results.set(result.taskId, result);
       if (result.ok) {
         const output = TaskOutputSchema.safeParse(result.payload);
         if (output.success) {
-          accounting.merge(output.data.usage);
+          // Read again on resume, a result the checkpoint had counted is in the carried spend already.
+          if (position > carriedUpTo) accounting.merge(output.data.usage);
           usageByTask.set(result.taskId, output.data.usage);
         }
       }
@@ -221,6 +235,7 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     get resultsRead() {
       return resultsRead;
     },
+    spend: (): RunSpend => ({ usage: accounting.snapshot(), resultsPosition }),
     runGraph: (req: RunGraphRequest): Promise<Trace> => request("runGraph", req, TASK_KINDS.runGraph.value),
     evaluate: (req: EvaluateRequest): Promise<Evaluation> => request("evaluate", req, TASK_KINDS.evaluate.value),
     mutate: (req: MutateRequest): Promise<Proposal[]> => request("mutate", req, TASK_KINDS.mutate.value),

@@ -276,6 +276,34 @@ describe("optimize", () => {
     expect(late.state.stopReason).toBe("deadline reached");
   });
 
+  it("keeps the deadline of the run's first start on resume: a resumed run does not get a new one", async () => {
+    // The run starts at t=0 with 10 s; it is killed after its 5th step and resumed at t=9 s, when a
+    // restarted deadline would again be 10 s away.
+    const first = config({ stop: { ...config().stop, deadlineAt: 10_000 } });
+    const checkpoints: RunState[] = [];
+    await expect(
+      optimize(first, toyWorkers(), {
+        now: () => 0,
+        onStep: (e) => {
+          checkpoints.push(structuredClone(e.state));
+          if (e.index === 4) throw new Error("coordinator killed");
+        },
+      }),
+    ).rejects.toThrow("coordinator killed");
+    expect(checkpoints.at(-1)?.deadlineAt).toBe(10_000);
+    let t = 9_000;
+    const resumedAt = config({ stop: { ...config().stop, deadlineAt: 9_000 + 10_000 } });
+    const resumed = await optimize(resumedAt, toyWorkers(), { now: () => (t += 500) }, checkpoints.at(-1));
+    expect(resumed.state.stopReason).toBe("deadline reached");
+    expect(resumed.state.nextStep).toBe(6);
+    expect(resumed.state.deadlineAt).toBe(10_000);
+    // A checkpoint written before the deadline was kept has none: its deadline starts again.
+    const { deadlineAt: _dropped, ...older } = checkpoints.at(-1) as RunState;
+    t = 9_000;
+    const fromOld = await optimize(resumedAt, toyWorkers(), { now: () => (t += 500) }, older);
+    expect(fromOld.state.stopReason).toBe("all rounds done");
+  });
+
   it("mines only a step's strongest casesPerStep cases of the agent into the buffer, not every case the step saw", async () => {
     // Every evaluation reports a misalignment case on each example of its minibatch (4), with strengths
     // 0.1–0.4; a step sees more cases than casesPerStep (2), and the buffer budget (100) never binds.

@@ -85,6 +85,9 @@ export async function optimize(
   const now = hooks.now ?? Date.now;
   // A resumed run continues from the checkpoint's next step; the checkpoint itself is never mutated.
   const state: RunState = resumeFrom ? structuredClone(resumeFrom) : initialState(config);
+  // The run's absolute end is fixed when it first starts and kept in its checkpoints; a resumed run
+  // keeps it. (A checkpoint written before the deadline was kept has none: its deadline starts again.)
+  if (state.deadlineAt === undefined) state.deadlineAt = config.stop.deadlineAt;
   const ctx = createLoopContext(config, workers, state, order);
   for (let index = state.nextStep; index < plan.length; index++) {
     const step = plan[index] as Step;

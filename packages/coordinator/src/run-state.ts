@@ -3,7 +3,7 @@
  * step. A run resumed from it continues with the next step and — with the response cache — pays
  * for no call twice.
  */
-import { MisalignmentCaseSchema } from "@maspo/core";
+import { MisalignmentCaseSchema, RunSpendSchema } from "@maspo/core";
 import { z } from "zod";
 import { BeamMemberSchema } from "./beam.js";
 
@@ -74,6 +74,17 @@ export const RunStateSchema = z.object({
   roundStartTokens: z.number(),
   skipRoundAfterGuard: z.boolean(),
   malformedVerdicts: z.number(),
+  /**
+   * The run's absolute end (epoch ms; null: none), fixed when the run first started: a resumed run
+   * keeps it, so a deadline is never restarted. Absent in checkpoints written before it was kept.
+   */
+  deadlineAt: z.number().nullable().optional(),
+  /**
+   * The run's LLM spend when this state was saved. The loop reads spend from its workers; the runner
+   * writes it here at each checkpoint and hands it to the resumed run's workers, so the budget stop,
+   * the token guard and the report's cost go on from it instead of from zero.
+   */
+  spend: RunSpendSchema.optional(),
 });
 export type RunState = z.infer<typeof RunStateSchema>;
 export type StoredCase = z.infer<typeof BufferedCaseSchema>;

@@ -11,11 +11,16 @@ import type { RunState } from "./run-state.js";
 
 type StopConfig = OptimizeConfig["stop"];
 
-/** Before a step: stop at the deadline or once the budget is spent. Spend is read only while the run has not stopped. */
+/**
+ * Before a step: stop at the deadline or once the budget is spent. Spend is read only while the run has
+ * not stopped. The deadline is the state's (the run's absolute end, fixed at its first start), and the
+ * workers' spend includes what a resumed run had spent before, so neither restarts on resume.
+ */
 export function stopBeforeStep(stop: StopConfig, state: RunState, workers: Pick<EngineWorkers, "usage">, now: () => number): void {
   if (state.stopReason !== null) return;
   const usage = workers.usage();
-  if (stop.deadlineAt !== null && now() >= stop.deadlineAt) state.stopReason = "deadline reached";
+  const deadlineAt = state.deadlineAt !== undefined ? state.deadlineAt : stop.deadlineAt;
+  if (deadlineAt !== null && now() >= deadlineAt) state.stopReason = "deadline reached";
   else if (stop.budgetUsd !== null && usage.usd >= stop.budgetUsd) state.stopReason = `budget of $${stop.budgetUsd} spent`;
 }
 

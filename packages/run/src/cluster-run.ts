@@ -132,6 +132,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     for (const role of WORKER_ROLES) await ensureWorkConsumer(jsm, runId, role, settings);
     workers = startQueueWorkers({
       queue,
+      // The results log is read again from its start: what the checkpoint had read is in its spend.
+      ...(resumeState?.spend ? { carried: resumeState.spend } : {}),
       onEvent: (e) => {
         runMetrics?.onQueueEvent(e);
         if (e.type === "resolved") tasks[e.role]++;

@@ -95,6 +95,8 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
     settings: spec.cluster,
     ...(sink ? { taskMetrics: new TaskMetrics(sink.registry, labels) } : {}),
     ...(coordinator ? { onEvent: coordinator.onQueueEvent } : {}),
+    // The spend goes on from the checkpoint: budget, token guard and the report's cost do not restart.
+    ...(resumeState?.spend ? { carriedUsage: resumeState.spend.usage } : {}),
   });
   coordinator?.trackUsage(workers);
   try {

@@ -14,7 +14,7 @@ import {
   type TaskMetrics,
   type WorkQueueSettingsInput,
 } from "@maspo/cluster";
-import { WORKER_ROLES, type WorkerContext } from "@maspo/core";
+import { type RunSpend, WORKER_ROLES, type WorkerContext } from "@maspo/core";
 import type { LlmEndpoint } from "@maspo/llm";
 import { TASK_ADAPTERS } from "./task-adapters.js";
 
@@ -29,6 +29,8 @@ export interface InProcessWorkersOptions {
   taskMetrics?: TaskMetrics;
   /** What the coordinator's side sees of each task (submitted, resolved), as over JetStream. */
   onEvent?: (event: QueueWorkersEvent) => void;
+  /** A resumed run's spend (its checkpoint's usage): this queue's results log starts empty, so nothing in it was counted before. */
+  carriedUsage?: RunSpend["usage"];
 }
 
 /**
@@ -51,5 +53,9 @@ export async function startInProcessWorkers(options: InProcessWorkersOptions): P
     const handle = await queue.process(role, handler, { concurrency: IN_PROCESS_CONCURRENCY });
     taskMetrics?.trackInFlight(role, () => handle.inFlight);
   }
-  return startQueueWorkers({ queue, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  return startQueueWorkers({
+    queue,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.carriedUsage ? { carried: { usage: options.carriedUsage, resultsPosition: 0 } } : {}),
+  });
 }

@@ -16,6 +16,7 @@ import {
   MaspoError,
   Rng,
   type RunSpec,
+  type RunSpend,
   type WorkerContext,
   agentGraphOf,
   canonicalJson,
@@ -405,7 +406,7 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   const hash = specHash(spec);
   const config = optimizeConfigOf(spec, data, input.ablations, Date.now());
   input.onPhase?.("optimizing");
-  const save = checkpointSaver(input.store, { specHash: hash, seed: spec.seed, ablations });
+  const save = checkpointSaver(input.store, { specHash: hash, seed: spec.seed, ablations }, () => workers.spend());
   const result = await optimize(
     config,
     workers,
@@ -436,10 +437,14 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   });
 }
 
-/** Saves the loop's state after every step as a checkpoint of this run (spec hash, seed and ablations name it). */
+/**
+ * Saves the loop's state after every step as a checkpoint of this run (spec hash, seed and ablations
+ * name it), with the run's spend at that moment when `spend` is given, for a resumed run to go on from.
+ */
 export function checkpointSaver(
   store: CheckpointStore,
   run: { specHash: string; seed: number; ablations: string[] },
+  spend?: () => RunSpend,
 ): (state: RunState) => Promise<void> {
-  return (state) => store.save({ v: 1, ...run, savedAt: new Date().toISOString(), state });
+  return (state) => store.save({ v: 1, ...run, savedAt: new Date().toISOString(), state: spend ? { ...state, spend: spend() } : state });
 }

@@ -28,11 +28,13 @@ export {
 export {
   LlmAccountingRowSchema,
   LlmCountersSchema,
+  RunSpendSchema,
   llmAccountingSnapshotSchema,
   usageTotalsOf,
   type LlmAccountingRow,
   type LlmAccountingSnapshot,
   type LlmCounters,
+  type RunSpend,
   type UsageTotals,
 } from "./llm-usage.js";
 export {

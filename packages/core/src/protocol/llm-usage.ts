@@ -31,6 +31,19 @@ export type LlmAccountingRow = z.infer<typeof LlmAccountingRowSchema>;
 export const llmAccountingSnapshotSchema = z.object({ rows: z.array(LlmAccountingRowSchema) });
 export type LlmAccountingSnapshot = z.infer<typeof llmAccountingSnapshotSchema>;
 
+/**
+ * A run's spend as its checkpoint carries it, so a resumed run's budget stop, token guard and report
+ * go on from it: the LLM use of every task result counted so far (merged snapshots), and how far into
+ * the run's results log those results were read (1-based; 0: none). A results log that outlives the
+ * coordinator (JetStream) is read again from its start on resume; the results up to `resultsPosition`
+ * are then already in `usage` and must not be counted twice.
+ */
+export const RunSpendSchema = z.object({
+  usage: llmAccountingSnapshotSchema,
+  resultsPosition: z.int().nonnegative(),
+});
+export type RunSpend = z.infer<typeof RunSpendSchema>;
+
 /** A run's spend so far, as the token guard and the budget stop read it. */
 export interface UsageTotals {
   calls: number;
