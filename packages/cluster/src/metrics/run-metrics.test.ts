@@ -98,6 +98,15 @@ describe("run metrics", () => {
     expect(text).toContain('maspo_run_llm_calls_total{model="sim-agent",llm_role="serving",run="b",role="coordinator"} 7');
   });
 
+  it("count nothing twice when a run is tracked again in the same process (a resumed coordinator reads every result again)", async () => {
+    const registry = createMetricsRegistry("coordinator", { defaultMetrics: false });
+    new RunMetrics(registry, { run: "a" }).trackUsage(() => ({ rows: [row({ calls: 5 })] }));
+    await registry.metrics();
+    new RunMetrics(registry, { run: "a" }).trackUsage(() => ({ rows: [row({ calls: 6 })] }));
+    const text = await registry.metrics();
+    expect(text).toContain('maspo_run_llm_calls_total{model="sim-agent",llm_role="serving",run="a",role="coordinator"} 6');
+  });
+
   it("a sweep's runs by status", async () => {
     const registry = createMetricsRegistry("coordinator", { defaultMetrics: false });
     new SweepMetrics(registry, "grid").record({ total: 5, done: 2, running: 2, failed: 0 });

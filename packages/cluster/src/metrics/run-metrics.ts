@@ -132,8 +132,8 @@ interface UsageSource {
   counted: Map<string, number>;
 }
 
-/** Per registry, every run's accounting, read into the usage counters at each scrape. */
-const usageSources = new WeakMap<Registry, Set<UsageSource>>();
+/** Per registry, each run's accounting (by its labels), read into the usage counters at each scrape. */
+const usageSources = new WeakMap<Registry, Map<string, UsageSource>>();
 
 export class RunMetrics {
   private readonly gauges: Record<GaugeName, Gauge<string>>;
@@ -141,7 +141,7 @@ export class RunMetrics {
   private readonly resolved: Counter<string>;
   private readonly usage: Record<keyof typeof USAGE, Counter<string>>;
   private readonly series: RunSeries;
-  private readonly sources: Set<UsageSource>;
+  private readonly sources: Map<string, UsageSource>;
   private source: UsageSource | undefined;
 
   constructor(registry: Registry, labels: RunLabels) {
@@ -177,7 +177,7 @@ export class RunMetrics {
     );
     let sources = usageSources.get(registry);
     if (!sources) {
-      sources = new Set();
+      sources = new Map();
       usageSources.set(registry, sources);
     }
     this.sources = sources;
@@ -195,7 +195,7 @@ export class RunMetrics {
             // Any of the families being scraped brings all of them up to date (cheap: a few rows per run).
             collect: () => {
               const families = shared.usage;
-              if (families) for (const source of all) countUsage(source, families);
+              if (families) for (const source of all.values()) countUsage(source, families);
             },
           }),
       );
@@ -214,9 +214,11 @@ export class RunMetrics {
 
   /** The run's LLM use at every scrape, from the accounting of the task results it received. */
   trackUsage(read: () => LlmAccountingSnapshot, uses: readonly LlmUse[] = []): void {
-    if (this.source) this.sources.delete(this.source);
-    this.source = { series: this.series, read, counted: new Map() };
-    this.sources.add(this.source);
+    // A run tracked again in this process (a coordinator resumed here) reads a new accounting that
+    // counts its earlier results too: it takes over what was counted, so nothing is counted twice.
+    const key = JSON.stringify(this.series.base);
+    this.source = { series: this.series, read, counted: this.sources.get(key)?.counted ?? new Map() };
+    this.sources.set(key, this.source);
     for (const who of uses) {
       for (const [key, counter] of Object.entries(this.usage) as [keyof typeof USAGE, Counter<string>][]) {
         const kinds = key === "tokens" ? [{ kind: "prompt" }, { kind: "completion" }] : [{}];
@@ -267,7 +269,8 @@ export class RunMetrics {
 
   /** Stops reading the run's accounting and removes every series of the run. */
   dispose(): void {
-    if (this.source) this.sources.delete(this.source);
+    const key = JSON.stringify(this.series.base);
+    if (this.source && this.sources.get(key) === this.source) this.sources.delete(key);
     this.source = undefined;
     this.series.removeAll();
   }
