@@ -68,6 +68,14 @@ describe("datasets from files with a field mapping", () => {
   });
 });
 
+describe("inline examples", () => {
+  it("carry their own fields for the metric", async () => {
+    const example = { id: "1", input: "Write f.", fields: { tests: ["assert f() == 1"] } };
+    const splits = await loadDataset({ kind: "inline", train: [example], heldOut: [{ ...example, id: "2", input: "Write g." }] });
+    expect(splits.train).toEqual([example]);
+  });
+});
+
 describe("one file split by a seeded ratio", () => {
   const lines = Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: `p${i}`, input: `problem ${i}` })).join("\n");
 
