@@ -55,7 +55,7 @@ function targetLines(summary) {
   );
   const c = t.cost;
   lines.push(
-    `5. The default run spends no more paid calls than today's shipped run (${COST_REFERENCE.world}: ${COST_REFERENCE.calls} calls for ${pct(COST_REFERENCE.gapClosed)} of the gap, mean) for at least today's quality: ${yes(c)}` +
+    `5. The default run spends no more paid calls than today's shipped run (${COST_REFERENCE.world}: ${num(COST_REFERENCE.calls)} calls for ${pct(COST_REFERENCE.gapClosed)} of the gap, mean) for at least today's quality: ${yes(c)}` +
       (!c.judged
         ? ` — not judged: full MASPO did not run on ${COST_REFERENCE.world}.`
         : ` — now ${num(c.measured.calls)} paid calls (search and finish) for ${pct(c.measured.gapClosed)}, mean of ${c.runs} runs; maspo's search is unchanged by the peers' work, so this repeats today's run rather than improving on it.`),

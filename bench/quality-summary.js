@@ -16,10 +16,10 @@ export const RUN_FLOOR = 0.5;
 export const MUST_SEPARATE = ["independent", "no-traces", "global-only", "no-lookahead"];
 /**
  * "Today's shipped run" of issue 13's cost target: full MASPO on math-chain in the bench committed
- * before the peers (2026-11-26, seeds 1–9): a mean of 5,680 paid calls per run (search and finish)
- * for a mean 89.4% of the gap closed.
+ * before the peers (2026-11-26, seeds 1–9): 51,123 paid calls over 9 runs (search and finish; a mean
+ * of 5,680) for a mean 89.41% of the gap closed.
  */
-export const COST_REFERENCE = Object.freeze({ world: "math-chain", calls: 5680, gapClosed: 0.894 });
+export const COST_REFERENCE = Object.freeze({ world: "math-chain", calls: 51123 / 9, gapClosed: 0.8940634844429213 });
 
 export function median(values) {
   const s = values.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
@@ -201,7 +201,8 @@ export function summarize(rows, worldsInfo, configs, points) {
   const costRows = fullRows.filter((r) => r.world === COST_REFERENCE.world);
   const measured = { calls: mean(costRows.map((r) => r.calls)), gapClosed: mean(costRows.map((r) => r.gapClosed)) };
   const cost = {
-    met: costRows.length > 0 && measured.calls <= COST_REFERENCE.calls && measured.gapClosed >= COST_REFERENCE.gapClosed,
+    // Means of the same runs can differ in the last bits from the reference's; equal counts as no more, at least as good.
+    met: costRows.length > 0 && measured.calls <= COST_REFERENCE.calls + 1e-6 && measured.gapClosed >= COST_REFERENCE.gapClosed - 1e-9,
     judged: costRows.length > 0,
     reference: COST_REFERENCE,
     measured,

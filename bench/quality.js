@@ -341,7 +341,22 @@ export async function runQualityBench(options = {}) {
   };
   await mkdir(resultsDir, { recursive: true });
   await writeFile(join(resultsDir, "quality.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeReports(result, resultsDir);
+  return result;
+}
+
+async function writeReports(result, resultsDir) {
   await writeFile(join(resultsDir, "quality.md"), renderMarkdown(result));
   await writeFile(join(resultsDir, "anytime.html"), renderAnytimeHtml(result));
+}
+
+/** Re-derives the summary and rewrites quality.md and anytime.html from the rows of `quality.json`, running nothing. */
+export async function renderQualityResults(options = {}) {
+  const resultsDir = options.resultsDir ?? RESULTS;
+  const stored = JSON.parse(await readFile(join(resultsDir, "quality.json"), "utf8"));
+  const configs = CONFIGS.filter((c) => stored.settings.configs.includes(c.name));
+  const result = { ...stored, summary: summarize(stored.rows, stored.worlds, configs, stored.settings.budgetPoints ?? BUDGET_POINTS) };
+  await writeFile(join(resultsDir, "quality.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeReports(result, resultsDir);
   return result;
 }

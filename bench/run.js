@@ -6,11 +6,12 @@
  *   node bench/run.js --quality            the quality benchmark only (bench/quality.js)
  *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,independent --jobs 1
  *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,gepa-all,spo   (peers need full MASPO's calls)
+ *   node bench/run.js --quality --render   quality.md and anytime.html again from quality.json, running nothing
  *   node bench/run.js --cluster            the cluster benchmark only (bench/cluster.js)
  */
 import { parseArgs } from "node:util";
 import { runClusterBench } from "./cluster.js";
-import { CONFIGS, runQualityBench } from "./quality.js";
+import { CONFIGS, renderQualityResults, runQualityBench } from "./quality.js";
 
 const SUITES = {
   quality: async (flags) => {
@@ -33,13 +34,15 @@ const SUITES = {
     const unknown = (configs ?? []).filter((c) => !CONFIGS.some((k) => k.name === c));
     if (unknown.length > 0)
       throw new Error(`--configs: unknown ${unknown.join(", ")}; expected some of ${CONFIGS.map((c) => c.name).join(", ")}`);
-    const result = await runQualityBench({
-      ...(flags.only !== undefined ? { worlds: list(flags.only) } : {}),
-      ...(seeds ? { seeds } : {}),
-      ...(configs ? { configs } : {}),
-      ...(jobs ? { jobs } : {}),
-      command: ["node bench/run.js", ...process.argv.slice(2)].join(" "),
-    });
+    const result = flags.render
+      ? await renderQualityResults()
+      : await runQualityBench({
+          ...(flags.only !== undefined ? { worlds: list(flags.only) } : {}),
+          ...(seeds ? { seeds } : {}),
+          ...(configs ? { configs } : {}),
+          ...(jobs ? { jobs } : {}),
+          command: ["node bench/run.js", ...process.argv.slice(2)].join(" "),
+        });
     const t = result.summary.targets;
     const verdict = (name, target) => `${name} ${target.met ? "met" : "NOT met"}`;
     console.log(
@@ -67,6 +70,7 @@ const { values: flags } = parseArgs({
     seeds: { type: "string" },
     configs: { type: "string" },
     jobs: { type: "string" },
+    render: { type: "boolean" },
   },
   strict: true,
 });
