@@ -1,17 +1,22 @@
 /**
  * `maspo sweep` end to end, as processes: the README's sweep example runs offline and writes its
- * summary where --out says, each run ending with its solo run's final prompts; a sweep killed midway
+ * summary where --out says, each run ending with its solo run's final prompts, and the same on a pool of
+ * workers started without --run (--nats); a sweep killed midway
  * finishes with --resume without re-running the runs it had finished; a used output directory and
  * a sweep with bad runs are refused before anything starts (exit 2).
  */
 import { stat, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { startNatsServer } from "./helpers/nats-server.js";
 import {
   type ReportJson,
   ROOT,
   SMALL_SPEC,
   exitedWithin,
+  outputs,
+  startWorkers,
+  stopAll,
   readReport,
   removeTempDirs,
   spawnMaspo,
@@ -62,6 +67,26 @@ describe("maspo sweep", () => {
     }
     expect(await readFile(join(out, "sweep.md"), "utf8")).toContain("[report](runs/beamSize=3/seed-1/report.md)");
   }, 240_000);
+
+  it("runs the README's sweep example with --nats on a pool of workers started without --run, summary in --out", async () => {
+    const nats = await startNatsServer();
+    const pool = startWorkers(nats.url, undefined, { executor: 1, evaluator: 1, mutator: 1 });
+    try {
+      const out = await tempDir("maspo-sweep-nats-");
+      const proc = spawnMaspo("sweep-nats", ["sweep", EXAMPLE, "--nats", nats.url, "--out", out]);
+      const { code } = await exitedWithin(proc, 200_000, [proc, ...pool]);
+      expect(code, outputs([proc, ...pool])).toBe(0);
+      for (const f of ["sweep.md", "sweep.json", "sweep.html"]) expect((await stat(join(out, f))).size).toBeGreaterThan(200);
+      const summary = JSON.parse(await readFile(join(out, "sweep.json"), "utf8")) as SweepJson;
+      expect(summary.totals).toMatchObject({ runs: 4, done: 4, failed: 0 });
+      // The cluster runs are the embedded ones: the same final prompts for the same spec and seed.
+      const solo = await soloRun(["--set", "search.beamSize=3", "--seed", "2"]);
+      expect((await readReport(join(out, "runs", "beamSize=3/seed-2"))).finalPrompts).toEqual(solo.finalPrompts);
+    } finally {
+      await stopAll(pool);
+      await nats.dispose();
+    }
+  }, 300_000);
 
   it("finishes a sweep killed midway with --resume, without re-running the runs it had finished", async () => {
     const dir = await tempDir("maspo-sweep-file-");
