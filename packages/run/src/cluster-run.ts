@@ -101,26 +101,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     log(`maspo: run ${runId} on ${session.description}, nats-server ${session.server.version}`);
 
     const store = await RunRecordStore.open(nc, runId);
-    let resumeState: RunState | undefined;
-    if (options.resume) {
-      const record = await store.claim().catch(async (err: unknown) => {
-        // A coordinator that died after marking its run done may have left streams behind: remove them now.
-        if (err instanceof RunDoneError) await cleanUpRun(jsm, runId).catch(() => undefined);
-        throw err;
-      });
-      if (record.checkpoint) {
-        assertResumable(record.checkpoint, { specHash: hash, seed: spec.seed, ablations }, store.location);
-        resumeState = record.checkpoint.state;
-      } else if (record.specHash !== hash || record.ablations.join(",") !== ablations.join(",")) {
-        throw new CheckpointMismatchError(
-          "E_CHECKPOINT_MISMATCH",
-          `cannot resume run ${runId}: it was started with spec hash ${record.specHash} [${record.ablations.join(", ")}], not ${hash} [${ablations.join(", ")}]`,
-        );
-      }
-      log(`maspo: resuming run ${runId} at step ${resumeState?.nextStep ?? 0}`);
-    } else {
-      await store.create({ spec, specHash: hash, ablations, ...(options.sweep !== undefined ? { sweep: options.sweep } : {}) });
-    }
+    const resumeState = await claimOrCreate(store, options, { runId, hash, ablations, jsm, log });
 
     const observe = (event: WorkQueueEvent): void => {
       if (event.type === "transport-error") log(`maspo: NATS trouble (${event.context}): ${describe(event.error)}; retrying`);
@@ -148,17 +129,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
         .refresh()
         .catch((err: unknown) => log(`maspo: could not refresh run ${runId} in the run registry: ${describe(err)}; retrying later`));
     }, RUN_REGISTRY_REFRESH_MS);
-    if (runMetrics) {
-      const stream = runStreamNames(runId).work;
-      backlogTimer = setInterval(() => {
-        for (const role of WORKER_ROLES) {
-          jsm.consumers.info(stream, workConsumerName(role)).then(
-            (info) => runMetrics.metrics.recordBacklog({ role, pending: info.num_pending, ackPending: info.num_ack_pending }),
-            () => undefined, // the next poll tries again; a missing sample is all a failure costs
-          );
-        }
-      }, BACKLOG_POLL_MS);
-    }
+    if (runMetrics) backlogTimer = pollBacklog(jsm, runId, runMetrics);
 
     const finished = await runJob({
       spec,
@@ -179,15 +150,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     // The queue reads the results log until closed: close it before the streams go.
     await workers.close();
     workers = undefined;
-    try {
-      const { deadLetters } = await cleanUpRun(jsm, runId);
-      if (deadLetters > 0) log(`maspo: run ${runId} left ${deadLetters} dead letter(s); its dead-letter stream expires in a week`);
-    } catch (err) {
-      // The report is written: a cleanup that failed costs storage, not the result. --resume <runId> retries it.
-      log(
-        `maspo: could not remove run ${runId}'s streams and record (${describe(err)}); \`maspo run <spec> --nats <url> --resume ${runId}\` retries`,
-      );
-    }
+    await retireRun(jsm, runId, log);
     runMetrics?.finished(finished.report);
     return { runId, tasks, ...finished };
   } catch (err) {
@@ -199,6 +162,63 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     await workers?.close();
     if (session && !session.nc.isClosed()) await session.nc.drain();
     await sink?.close();
+  }
+}
+
+/** Takes the run over from its checkpoint (--resume) or creates its record; the state to resume from, if any. */
+async function claimOrCreate(
+  store: RunRecordStore,
+  options: ClusterRunOptions,
+  run: { runId: string; hash: string; ablations: string[]; jsm: NatsSession["jsm"]; log: (line: string) => void },
+): Promise<RunState | undefined> {
+  const { spec } = options;
+  const { runId, hash, ablations } = run;
+  if (!options.resume) {
+    await store.create({ spec, specHash: hash, ablations, ...(options.sweep !== undefined ? { sweep: options.sweep } : {}) });
+    return undefined;
+  }
+  const record = await store.claim().catch(async (err: unknown) => {
+    // A coordinator that died after marking its run done may have left streams behind: remove them now.
+    if (err instanceof RunDoneError) await cleanUpRun(run.jsm, runId).catch(() => undefined);
+    throw err;
+  });
+  let resumeState: RunState | undefined;
+  if (record.checkpoint) {
+    assertResumable(record.checkpoint, { specHash: hash, seed: spec.seed, ablations }, store.location);
+    resumeState = record.checkpoint.state;
+  } else if (record.specHash !== hash || record.ablations.join(",") !== ablations.join(",")) {
+    throw new CheckpointMismatchError(
+      "E_CHECKPOINT_MISMATCH",
+      `cannot resume run ${runId}: it was started with spec hash ${record.specHash} [${record.ablations.join(", ")}], not ${hash} [${ablations.join(", ")}]`,
+    );
+  }
+  run.log(`maspo: resuming run ${runId} at step ${resumeState?.nextStep ?? 0}`);
+  return resumeState;
+}
+
+/** Reads each role's backlog every few seconds into the run's metrics (what an autoscaler keys on). */
+function pollBacklog(jsm: NatsSession["jsm"], runId: string, runMetrics: CoordinatorMetrics): NodeJS.Timeout {
+  const stream = runStreamNames(runId).work;
+  return setInterval(() => {
+    for (const role of WORKER_ROLES) {
+      jsm.consumers.info(stream, workConsumerName(role)).then(
+        (info) => runMetrics.metrics.recordBacklog({ role, pending: info.num_pending, ackPending: info.num_ack_pending }),
+        () => undefined, // the next poll tries again; a missing sample is all a failure costs
+      );
+    }
+  }, BACKLOG_POLL_MS);
+}
+
+/** A done run's streams and record removed (dead letters, if any, kept to expire). */
+async function retireRun(jsm: NatsSession["jsm"], runId: string, log: (line: string) => void): Promise<void> {
+  try {
+    const { deadLetters } = await cleanUpRun(jsm, runId);
+    if (deadLetters > 0) log(`maspo: run ${runId} left ${deadLetters} dead letter(s); its dead-letter stream expires in a week`);
+  } catch (err) {
+    // The report is written: a cleanup that failed costs storage, not the result. --resume <runId> retries it.
+    log(
+      `maspo: could not remove run ${runId}'s streams and record (${describe(err)}); \`maspo run <spec> --nats <url> --resume ${runId}\` retries`,
+    );
   }
 }
 

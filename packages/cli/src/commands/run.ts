@@ -119,99 +119,102 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     .option("--independent", "ablation (benchmarking only): optimize each agent alone, no downstream re-evaluation")
     .option("--no-traces", "ablation (benchmarking only): mutate without execution traces");
   addNatsAuthOptions(command);
-  command.action(async (file: string, flags: RunFlags) => {
-    const specPath = resolve(io.cwd, file);
-    // A coordinator calls no LLM: API keys are only needed in the workers' environments.
-    const overrides = [...flags.set, ...(flags.seed !== undefined ? [{ path: "seed", value: flags.seed }] : [])];
-    const argIssues = clusterArgIssues(flags);
-    let loaded;
-    try {
-      loaded = await loadSpecFile(specPath, {
-        env: io.env,
-        checkEnv: flags.nats === undefined,
-        overrides,
-        simlmWorlds: bundledWorldNames(),
-      });
-    } catch (error) {
-      // Every problem at once: the flags' with the spec's.
-      if (error instanceof ValidationError && argIssues.length > 0) throw new ValidationError(file, [...argIssues, ...error.issues]);
-      throw error;
-    }
-    if (argIssues.length > 0) throw new ValidationError("maspo run", argIssues);
-    const spec = flags.preset === "paper" ? applyPreset(loaded, "paper") : loaded;
-    const ablations: Ablations = {
-      noLookahead: !flags.lookahead,
-      noMisalignment: !flags.misalignment,
-      noRefresh: !flags.refresh,
-      globalOnly: flags.globalOnly === true,
-      independent: flags.independent === true,
-      noTraces: !flags.traces,
-    };
-    const resumeArg = typeof flags.resume === "string" ? flags.resume : undefined;
-    const outName = `maspo-out/${(spec.name ?? spec.task.name).replace(/[^A-Za-z0-9_-]+/g, "-")}`;
-    const stream = process.stderr;
-    const mode = progressMode({ quiet: flags.quiet === true, jsonLogs: flags.jsonLogs === true }, stream);
-    const progress = createRunProgress(mode, mode === "json" ? process.stdout : stream);
-    const say = (line: string): void => {
-      if (mode !== "quiet") io.err(`${line}\n`);
-    };
-    // The escalation protocol: an ablation is announced, with what it removes, and labels the run.
-    for (const [key, on] of Object.entries(ablations) as [keyof Ablations, boolean][]) {
-      if (on) say(`maspo: ablation ${ABLATION_FLAGS[key]} (benchmarking only, not MASPO): ${ABLATION_WARNINGS[key]}`);
-    }
-    if (spec.task.metric.kind === "judge") {
-      say(
-        "maspo: no labels (task.metric: judge): every train and held-out number below is the prompt set's judged win rate against the baseline (initial prompts) set's final answers, both orders; 50% = as good as the baseline; not an accuracy",
-      );
-    }
+  command.action((file: string, flags: RunFlags) => runCommand(file, flags, io));
+}
 
-    let report: Report;
-    let files: { md: string; json: string; html: string; checkpoint: string };
-    const metrics = {
-      ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
-      ...(flags.metricsLinger !== undefined ? { metricsLingerMs: flags.metricsLinger } : {}),
-    };
-    if (flags.nats !== undefined) {
-      if (resumeArg !== undefined && flags.runId !== undefined && resumeArg !== flags.runId) {
-        throw new RefusedError(`--resume ${resumeArg} and --run-id ${flags.runId} name different runs; give one of them`);
-      }
-      const outDir = resolve(io.cwd, flags.out ?? outName);
-      say(`maspo: ${file}: ${summarizeSpec(spec)}; coordinating workers over NATS; writing the report to ${outDir}`);
-      const runId = resumeArg ?? flags.runId;
-      ({ report, files } = await runCluster({
-        spec,
-        specDir: dirname(specPath),
-        outDir,
-        ...(runId !== undefined ? { runId } : {}),
-        resume: flags.resume !== undefined,
-        ablations,
-        nats: natsAuthOf({ ...flags, nats: flags.nats }),
-        ...metrics,
-        progress,
-        log: say,
-      }));
-    } else {
-      if (flags.runId !== undefined) {
-        throw new RefusedError("--run-id is for cluster mode: add --nats <url>, or drop it");
-      }
-      const outDir = resolve(io.cwd, resumeArg ?? flags.out ?? outName);
-      say(`maspo: ${file}: ${summarizeSpec(spec)}; writing to ${outDir}`);
-      ({ report, files } = await runEmbedded({
-        spec,
-        specDir: dirname(specPath),
-        outDir,
-        resume: flags.resume !== undefined,
-        ablations,
-        env: io.env,
-        progress,
-        ...metrics,
-        log: say,
-      }));
-    }
-    const h = report.delta.heldOut;
+/** The command itself: validate (exit 2 on any problem), announce ablations, run embedded or on a cluster, print where the report is. */
+async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<void> {
+  const specPath = resolve(io.cwd, file);
+  // A coordinator calls no LLM: API keys are only needed in the workers' environments.
+  const overrides = [...flags.set, ...(flags.seed !== undefined ? [{ path: "seed", value: flags.seed }] : [])];
+  const argIssues = clusterArgIssues(flags);
+  let loaded;
+  try {
+    loaded = await loadSpecFile(specPath, {
+      env: io.env,
+      checkEnv: flags.nats === undefined,
+      overrides,
+      simlmWorlds: bundledWorldNames(),
+    });
+  } catch (error) {
+    // Every problem at once: the flags' with the spec's.
+    if (error instanceof ValidationError && argIssues.length > 0) throw new ValidationError(file, [...argIssues, ...error.issues]);
+    throw error;
+  }
+  if (argIssues.length > 0) throw new ValidationError("maspo run", argIssues);
+  const spec = flags.preset === "paper" ? applyPreset(loaded, "paper") : loaded;
+  const ablations: Ablations = {
+    noLookahead: !flags.lookahead,
+    noMisalignment: !flags.misalignment,
+    noRefresh: !flags.refresh,
+    globalOnly: flags.globalOnly === true,
+    independent: flags.independent === true,
+    noTraces: !flags.traces,
+  };
+  const resumeArg = typeof flags.resume === "string" ? flags.resume : undefined;
+  const outName = `maspo-out/${(spec.name ?? spec.task.name).replace(/[^A-Za-z0-9_-]+/g, "-")}`;
+  const stream = process.stderr;
+  const mode = progressMode({ quiet: flags.quiet === true, jsonLogs: flags.jsonLogs === true }, stream);
+  const progress = createRunProgress(mode, mode === "json" ? process.stdout : stream);
+  const say = (line: string): void => {
+    if (mode !== "quiet") io.err(`${line}\n`);
+  };
+  // The escalation protocol: an ablation is announced, with what it removes, and labels the run.
+  for (const [key, on] of Object.entries(ablations) as [keyof Ablations, boolean][]) {
+    if (on) say(`maspo: ablation ${ABLATION_FLAGS[key]} (benchmarking only, not MASPO): ${ABLATION_WARNINGS[key]}`);
+  }
+  if (spec.task.metric.kind === "judge") {
     say(
-      `maspo: held-out ${h.measure === "judge-vs-baseline" ? "judged win rate vs the baseline (no labels; 50% = as good as the baseline) " : ""}${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}`,
+      "maspo: no labels (task.metric: judge): every train and held-out number below is the prompt set's judged win rate against the baseline (initial prompts) set's final answers, both orders; 50% = as good as the baseline; not an accuracy",
     );
-    io.out(`report: ${files.md}\n        ${files.json}\n        ${files.html}\n`);
-  });
+  }
+
+  let report: Report;
+  let files: { md: string; json: string; html: string; checkpoint: string };
+  const metrics = {
+    ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+    ...(flags.metricsLinger !== undefined ? { metricsLingerMs: flags.metricsLinger } : {}),
+  };
+  if (flags.nats !== undefined) {
+    if (resumeArg !== undefined && flags.runId !== undefined && resumeArg !== flags.runId) {
+      throw new RefusedError(`--resume ${resumeArg} and --run-id ${flags.runId} name different runs; give one of them`);
+    }
+    const outDir = resolve(io.cwd, flags.out ?? outName);
+    say(`maspo: ${file}: ${summarizeSpec(spec)}; coordinating workers over NATS; writing the report to ${outDir}`);
+    const runId = resumeArg ?? flags.runId;
+    ({ report, files } = await runCluster({
+      spec,
+      specDir: dirname(specPath),
+      outDir,
+      ...(runId !== undefined ? { runId } : {}),
+      resume: flags.resume !== undefined,
+      ablations,
+      nats: natsAuthOf({ ...flags, nats: flags.nats }),
+      ...metrics,
+      progress,
+      log: say,
+    }));
+  } else {
+    if (flags.runId !== undefined) {
+      throw new RefusedError("--run-id is for cluster mode: add --nats <url>, or drop it");
+    }
+    const outDir = resolve(io.cwd, resumeArg ?? flags.out ?? outName);
+    say(`maspo: ${file}: ${summarizeSpec(spec)}; writing to ${outDir}`);
+    ({ report, files } = await runEmbedded({
+      spec,
+      specDir: dirname(specPath),
+      outDir,
+      resume: flags.resume !== undefined,
+      ablations,
+      env: io.env,
+      progress,
+      ...metrics,
+      log: say,
+    }));
+  }
+  const h = report.delta.heldOut;
+  say(
+    `maspo: held-out ${h.measure === "judge-vs-baseline" ? "judged win rate vs the baseline (no labels; 50% = as good as the baseline) " : ""}${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}`,
+  );
+  io.out(`report: ${files.md}\n        ${files.json}\n        ${files.html}\n`);
 }
