@@ -27,6 +27,7 @@ import {
   type Issue,
   type LlmAccountingSnapshot,
   type MutateRequest,
+  type ProbeKind,
   type ProbeReport,
   type ProbeRequest,
   type Proposal,
@@ -87,9 +88,6 @@ export interface QueueWorkersOptions {
    */
   carried?: RunSpend;
 }
-
-/** The preflight task kinds, one per role. */
-export type ProbeKind = "probeServing" | "probeJudges" | "probeOptimizer";
 
 export interface QueueWorkers extends EngineWorkers {
   /** Preflight: the role of `kind` probes `endpointIds` with its own keys. */

@@ -7,10 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { QueueWorkers } from "@maspo/cluster";
-import { type EndpointProbe, MaspoError, type RunSpec, evaluationModelsOf, servingModelOf } from "@maspo/core";
-
-/** The preflight task kinds, one per role. */
-type ProbeKind = Parameters<QueueWorkers["probe"]>[0];
+import { type EndpointProbe, MaspoError, type ProbeKind, type RunSpec, evaluationModelsOf, servingModelOf } from "@maspo/core";
 
 export class PreflightError extends MaspoError<"E_PREFLIGHT"> {
   readonly failures: readonly EndpointProbe[];

@@ -58,7 +58,16 @@ export {
   type Proposal,
   type RunGraphRequest,
 } from "./worker-requests.js";
-export { TASK_KINDS, TaskKindSchema, TaskOutputSchema, taskIdFor, type TaskKind, type TaskOutput } from "./task-kinds.js";
+export {
+  PROBE_KINDS,
+  TASK_KINDS,
+  TaskKindSchema,
+  type ProbeKind,
+  TaskOutputSchema,
+  taskIdFor,
+  type TaskKind,
+  type TaskOutput,
+} from "./task-kinds.js";
 export type { FinalScorer, TaskAdapter, WorkerContext } from "./worker-context.js";
 export {
   EndpointProbeSchema,

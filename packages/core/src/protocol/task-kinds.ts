@@ -35,6 +35,10 @@ export const TASK_KINDS = {
 } as const satisfies Record<string, { role: WorkerRole; request: z.ZodType; value: z.ZodType }>;
 
 export type TaskKind = keyof typeof TASK_KINDS;
+
+/** The preflight kinds, one per role: each role probes the endpoints it calls. */
+export const PROBE_KINDS = ["probeServing", "probeJudges", "probeOptimizer"] as const satisfies readonly TaskKind[];
+export type ProbeKind = (typeof PROBE_KINDS)[number];
 export const TaskKindSchema = z.enum(Object.keys(TASK_KINDS) as [TaskKind, ...TaskKind[]]);
 
 /**

@@ -67,7 +67,7 @@ class Evaluator {
     const byTemplate = new Map<string, Group>();
     for (const e of examples) {
       const problem = recogniseProblem(cw.templates, e.input);
-      if (!problem) throw new OracleError(`WorldExample ${e.id} matches no template of world ${cw.world.name}.`);
+      if (!problem) throw new OracleError(`Example ${e.id} matches no template of world ${cw.world.name}.`);
       const key = problem.template.template.id;
       const g = byTemplate.get(key) ?? { difficulty: problem.template.template.difficulty, examples: [], weight: 0 };
       g.examples.push(e);
