@@ -8,10 +8,10 @@ import { Rng, deriveSeed, successorsOf } from "@maspo/core";
 import type { Example, Trace } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
 import { refreshBeam, refreshEnabled } from "./beam-refresh.js";
-import { dedupe } from "./candidate-dedupe.js";
+import { evaluateAsProposed } from "./candidate-pipeline.js";
 import { contextSignature, isBeamStale } from "./gauss-seidel.js";
 import { roundOverTokenBudget } from "./guard-floors.js";
-import { type Candidate, admitCandidates, evaluateCandidates } from "./joint-evaluation.js";
+import { admitCandidates } from "./joint-evaluation.js";
 import { keepTopK } from "./keep-top-k.js";
 import { type LoopContext, contextPrompts, contextVersions, drawStepMinibatch, evidence, propose, runAll } from "./loop-context.js";
 import { hardNegativesFor, mine } from "./misalignment-mining.js";
@@ -38,19 +38,25 @@ export async function agentStep(ctx: LoopContext, step: AgentStep, round: number
   const base = await runAll(ctx, prompts, minibatch);
   const scoredIn = contextSignature(agentId, contextVersions(ctx, agentId));
   const parents = state.beams[agentId] ?? [];
-  const parentTraces = await tracesOfParents(ctx, agentId, parents, prompts, minibatch, base);
+  const parentTraces = tracesOfParents(ctx, agentId, parents, prompts, minibatch, base);
   const jobs = hybridBatch(parents, config.search.childrenPerParent, config.search.operators, hardNegativesFor(ctx, agentId), rng, (p, c) =>
     deriveSeed(config.seed, "mutate", ...labels, p, c),
   );
-  const proposals = await Promise.all(
-    jobs.map((j) => propose(ctx, agentId, j.parent, j.operator, evidence(parentTraces[j.parentIndex] as Trace[]), j.negatives, j.seed)),
-  );
-  const candidates = dedupe(
-    jobs.flatMap((job, i) => (proposals[i] ?? []).map((proposal): Candidate => ({ parent: job.parent, proposal }))),
+  // Each job asks for its child as soon as its own parent's traces are in; each child is scored as soon as it is known to be new.
+  const pending = jobs.map((j) => ({
+    parent: j.parent,
+    proposals: (parentTraces[j.parentIndex] as Promise<Trace[]>).then((traces) =>
+      propose(ctx, agentId, j.parent, j.operator, evidence(traces), j.negatives, j.seed),
+    ),
+  }));
+  const { candidates, evaluations } = await evaluateAsProposed(
+    ctx,
+    agentId,
+    pending,
     parents.map((p) => p.prompt),
-    (c) => c.proposal.prompt,
+    minibatch,
+    base,
   );
-  const evaluations = await evaluateCandidates(ctx, agentId, candidates, minibatch, base);
   const members = parents.map((p) => ({ ...p, scoredIn: p.scoredIn }));
   admitCandidates(ctx, agentId, round, scoredIn, candidates, evaluations, members);
   mine(ctx, agentId, evaluations, round);
@@ -61,6 +67,7 @@ export async function agentStep(ctx: LoopContext, step: AgentStep, round: number
 /**
  * Every parent is mutated from its own traces on the shared minibatch: the current best's are the
  * base run; any other member re-runs the graph from this agent down, reusing the shared upstream part.
+ * One promise per parent, all started at once, so a parent's children need not wait for the others.
  */
 function tracesOfParents(
   ctx: LoopContext,
@@ -69,17 +76,15 @@ function tracesOfParents(
   prompts: Record<string, string>,
   minibatch: readonly Example[],
   base: Trace[],
-): Promise<Trace[][]> {
-  return Promise.all(
-    parents.map((p) =>
-      p.prompt === prompts[agentId]
-        ? Promise.resolve(base)
-        : Promise.all(
-            minibatch.map((example, i) =>
-              ctx.workers.runGraph({ prompts: { ...prompts, [agentId]: p.prompt }, example, base: base[i] as Trace, rerunFrom: agentId }),
-            ),
+): Promise<Trace[]>[] {
+  return parents.map((p) =>
+    p.prompt === prompts[agentId]
+      ? Promise.resolve(base)
+      : Promise.all(
+          minibatch.map((example, i) =>
+            ctx.workers.runGraph({ prompts: { ...prompts, [agentId]: p.prompt }, example, base: base[i] as Trace, rerunFrom: agentId }),
           ),
-    ),
+        ),
   );
 }
 

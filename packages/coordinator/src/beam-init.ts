@@ -7,9 +7,9 @@
 import { Rng, deriveSeed, promptVersion } from "@maspo/core";
 import { meanFinalScore } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
-import { dedupe } from "./candidate-dedupe.js";
+import { evaluateAsProposed } from "./candidate-pipeline.js";
 import { contextSignature } from "./gauss-seidel.js";
-import { type Candidate, admitCandidates, evaluateCandidates } from "./joint-evaluation.js";
+import { admitCandidates } from "./joint-evaluation.js";
 import { NEUTRAL, REFERENCE_J } from "./joint-score.js";
 import { keepTopK } from "./keep-top-k.js";
 import { type LoopContext, contextPrompts, contextVersions, drawStepMinibatch, evidence, propose, runAll } from "./loop-context.js";
@@ -37,15 +37,11 @@ export async function initBeam(ctx: LoopContext, agentId: string): Promise<void>
   // The root is the beam while the first mutations are asked for: the mutator is told not to repeat it.
   state.beams[agentId] = [root];
   const operators = initOperators(config.search.operators, rng, config.search.beamSize - 1);
-  const proposals = await Promise.all(
-    operators.map((operator, i) => propose(ctx, agentId, root, operator, evidence(base), [], deriveSeed(config.seed, "init", agentId, i))),
-  );
-  const candidates = dedupe(
-    proposals.flat().map((proposal): Candidate => ({ parent: root, proposal })),
-    [initial],
-    (c) => c.proposal.prompt,
-  );
-  const evaluations = await evaluateCandidates(ctx, agentId, candidates, minibatch, base);
+  const pending = operators.map((operator, i) => ({
+    parent: root,
+    proposals: propose(ctx, agentId, root, operator, evidence(base), [], deriveSeed(config.seed, "init", agentId, i)),
+  }));
+  const { candidates, evaluations } = await evaluateAsProposed(ctx, agentId, pending, [initial], minibatch, base);
   const members = [root];
   admitCandidates(ctx, agentId, 0, scoredIn, candidates, evaluations, members);
   mine(ctx, agentId, evaluations, 0);

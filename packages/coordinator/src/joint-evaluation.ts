@@ -1,16 +1,16 @@
 /**
  * Joint evaluation of a step's new candidates (workflow step 4c): each is scored against its own
- * beam parent through the three lenses on the step's shared minibatch, becomes a beam member with
- * the accumulated J, and joins the beam's candidates only if it passes the guard floors. Beam
+ * beam parent through the three lenses on the step's shared minibatch (as it is proposed: see
+ * candidate-pipeline.ts), becomes a beam member with the accumulated J, and joins the beam's
+ * candidates only if it passes the guard floors. Beam
  * initialisation and the agent step both admit their children here, so they cannot drift apart.
  */
 import { promptVersion } from "@maspo/core";
-import type { Example, Trace } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
 import type { Evaluation, Proposal } from "@maspo/core";
 import { passesGuards } from "./guard-floors.js";
 import { childJ } from "./joint-score.js";
-import { type LoopContext, evaluate } from "./loop-context.js";
+import type { LoopContext } from "./loop-context.js";
 
 /** A proposed prompt and the beam member it was mutated from. */
 export interface Candidate {
@@ -36,17 +36,6 @@ export function childMember(parent: BeamMember, proposal: Proposal, evaluation: 
     scoredIn,
     bornRound: round,
   };
-}
-
-/** Every candidate evaluated against its parent (all at once), in candidate order. */
-export function evaluateCandidates(
-  ctx: LoopContext,
-  agentId: string,
-  candidates: readonly Candidate[],
-  minibatch: Example[],
-  base: Trace[],
-): Promise<Evaluation[]> {
-  return Promise.all(candidates.map((c) => evaluate(ctx, agentId, c.proposal.prompt, c.parent.prompt, minibatch, base)));
 }
 
 /** Appends to `members` each evaluated candidate that passes the guard floors; counts malformed verdicts for the report. */

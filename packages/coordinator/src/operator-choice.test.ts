@@ -1,19 +1,9 @@
 import { Rng } from "@maspo/core";
 import { describe, expect, it } from "vitest";
-import type { BeamMember } from "./beam.js";
+import { member } from "./beam-member.fixture.js";
 import type { HardNegative } from "@maspo/core";
 import { chooseOperator, hybridBatch, initOperators } from "./operator-choice.js";
 
-const member = (version: string): BeamMember => ({
-  version,
-  prompt: version,
-  J: 0,
-  lenses: { local: 0.5, lookahead: 0.5, global: 0.5 },
-  finalMetric: null,
-  lineage: { parent: null, operator: null, traceIds: [], hardNegativeIds: [] },
-  scoredIn: "",
-  bornRound: 0,
-});
 const negative = { id: "n1" } as HardNegative;
 
 describe("initOperators", () => {
