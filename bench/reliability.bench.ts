@@ -1,0 +1,58 @@
+/**
+ * The reliability bench (issue 15): every case of test/reliability/ at full counts, one after the
+ * other on this machine, written to bench/results/reliability.json and reliability.md. A target not
+ * met is reported in the tables, not failed: this file fails only if a case cannot be measured at all.
+ *
+ *   npm run bench:reliability                                   # every case, full counts
+ *   RELIABILITY_ONLY=worker-kill,canary npm run bench:reliability  # these cases (others kept from the JSON)
+ *   RELIABILITY_QUICK=1 RELIABILITY_OUT=/tmp/rel npm run bench:reliability  # 1–2 repeats, elsewhere
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { removeTempDirs } from "../test/fixtures/maspo-processes.js";
+import type { CaseResult } from "../test/reliability/figures.js";
+import { measureWorkerKills } from "../test/reliability/worker-kill.js";
+import { type ReliabilityResults, machine, writeReliabilityResults } from "./reliability-report.js";
+
+const quick = process.env.RELIABILITY_QUICK === "1";
+const only = process.env.RELIABILITY_ONLY?.split(",").filter(Boolean);
+const outDir = process.env.RELIABILITY_OUT ?? join(import.meta.dirname, "results");
+const count = (full: number, short = 1): number => (quick ? short : full);
+
+/** Every case, in the order of the tables: id → how to measure it at this bench's counts. */
+const CASES: [string, () => Promise<CaseResult>][] = [
+  ["worker-kill", () => measureWorkerKills({ repeats: count(20), seed: 15, ackWaitMs: 2000 })],
+];
+
+describe("reliability bench", () => {
+  it("measures every case and writes reliability.json and reliability.md", async () => {
+    const started = Date.now();
+    const jsonPath = join(outDir, "reliability.json");
+    const previous = only
+      ? ((JSON.parse(await readFile(jsonPath, "utf8").catch(() => '{"cases":[]}')) as ReliabilityResults).cases ?? [])
+      : [];
+    const cases: CaseResult[] = [];
+    for (const [id, measure] of CASES) {
+      if (only && !only.includes(id)) {
+        const kept = previous.find((c) => c.id === id);
+        if (kept) cases.push(kept);
+        continue;
+      }
+      console.log(`reliability: measuring ${id}…`);
+      const result = await measure();
+      cases.push(result);
+      await removeTempDirs();
+      const unmet = result.figures.filter((f) => !f.met).map((f) => f.name);
+      console.log(`reliability: ${id}: ${result.notRun ?? (unmet.length ? `NOT met: ${unmet.join("; ")}` : "every target met")}`);
+    }
+    const results: ReliabilityResults = {
+      date: new Date().toISOString(),
+      machine: machine(),
+      seconds: (Date.now() - started) / 1000,
+      cases,
+    };
+    await writeReliabilityResults(results, jsonPath, join(outDir, "reliability.md"));
+    expect(cases.length).toBeGreaterThan(0);
+  });
+});

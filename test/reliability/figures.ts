@@ -1,0 +1,82 @@
+/**
+ * What every reliability case hands back: figures, each against its target and met or not, plus the
+ * per-run rows behind them. The short tests in `npm test` assert `met` of the correctness figures; the
+ * bench (bench/reliability.bench.ts) writes them all, timings included, to JSON and Markdown.
+ */
+
+export interface Figure {
+  /** What is counted, e.g. "tasks lost". */
+  name: string;
+  value: number;
+  /** The target as a reader sees it, e.g. "0" or "≤ 3 (in flight at the kill)". */
+  target: string;
+  met: boolean;
+  /** Timings (stalled seconds) are reported by the bench only: tests never assert them. */
+  timing?: boolean;
+  /** Why the target is what it is, or what the value means. */
+  note?: string;
+}
+
+export interface CaseResult {
+  /** Stable id, e.g. "worker-kill". */
+  id: string;
+  title: string;
+  /** Repetitions measured (runs, inputs or clients). */
+  repeats: number;
+  figures: Figure[];
+  /** One row per repetition: what happened, for the Markdown detail and for failure messages. */
+  rows: Record<string, string | number | boolean>[];
+  /** Set when the case could not be measured on this tree (and why): reported, never counted as met. */
+  notRun?: string;
+  /** How long the case took, in seconds. */
+  seconds?: number;
+}
+
+/** value must be 0. */
+export function zero(name: string, value: number, note?: string): Figure {
+  return { name, value, target: "0", met: value === 0, ...(note !== undefined ? { note } : {}) };
+}
+
+/** value must be at most bound (whose meaning `boundText` states). */
+export function atMost(name: string, value: number, bound: number, boundText: string, note?: string): Figure {
+  return { name, value, target: `≤ ${bound} (${boundText})`, met: value <= bound, ...(note !== undefined ? { note } : {}) };
+}
+
+/** A timing, reported against a bound but never asserted by a test. */
+export function timing(name: string, value: number, bound: number, note?: string): Figure {
+  return { name, value, target: `≤ ${bound}`, met: value <= bound, timing: true, ...(note !== undefined ? { note } : {}) };
+}
+
+/** The figures a test asserts: every one that is not a timing. */
+export function unmetCorrectness(result: CaseResult): Figure[] {
+  return result.figures.filter((f) => !f.timing && !f.met);
+}
+
+/** A case that cannot be measured on this tree: no figures, the reason kept. */
+export function notRun(id: string, title: string, reason: string): CaseResult {
+  return { id, title, repeats: 0, figures: [], rows: [], notRun: reason };
+}
+
+/** Rows as a compact text for failure messages. */
+export function describeRows(result: CaseResult): string {
+  return result.rows.map((r) => JSON.stringify(r)).join("\n");
+}
+
+/** A seeded generator for the random moments and victims (mulberry32): a bench run can be replayed by its seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Sum over request bodies of (times asked − 1): LLM calls the endpoint answered more than once. */
+export function repeatedCalls(requests: ReadonlyMap<string, number>): number {
+  let n = 0;
+  for (const count of requests.values()) if (count > 1) n += count - 1;
+  return n;
+}
