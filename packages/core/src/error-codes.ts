@@ -328,6 +328,21 @@ export const ERROR_CODES = {
   E_MISSING_PROMPT: {
     area: "simlm",
     exit: "failed",
+  E_RECORDING: {
+    area: "run",
+    exit: "refused",
+    doc: "--record or --replay cannot use the directory: --record needs a new or empty one; --replay needs a complete recording (manifest.json, exchanges.jsonl) of this maspo format.",
+  },
+  E_REPLAY_MISMATCH: {
+    area: "run",
+    exit: "refused",
+    doc: "--replay was given a spec, seed, ablations or dataset other than the recorded run's (each difference is listed): replay with what was recorded.",
+  },
+  E_REPLAY_MISSING: {
+    area: "run",
+    exit: "failed",
+    doc: "A replayed run asked for an LLM exchange the recording does not hold (named by endpoint, model and key); a replay never calls live: record the run again.",
+  },
     doc: "A simlm graph run got no prompt for an agent of the world: pass one prompt text per agent.",
   },
   E_ORACLE: {

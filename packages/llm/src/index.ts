@@ -28,6 +28,18 @@ export {
   type ResponseCache,
 } from "./response-cache.js";
 export { FileResponseCache } from "./file-response-cache.js";
+export {
+  EXCHANGE_LOG_VERSION,
+  ExchangeRecorder,
+  ExchangeReplayer,
+  RecordingError,
+  exchangeKey,
+  exchangeLogLineSchema,
+  withoutCredentials,
+  type ExchangeCounts,
+  type ExchangeLogLine,
+  type ReplayMiss,
+} from "./exchange-recording.js";
 export { LlmAccounting, callCostUsd } from "./llm-accounting.js";
 export type { AttemptOutcomeLabel, LlmEvent, LlmEventListener } from "./llm-events.js";
 export { FAILURE_KINDS, type FailureKind } from "./attempt-failure.js";

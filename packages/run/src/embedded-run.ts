@@ -8,13 +8,16 @@
  * With `metricsPort` it serves on /metrics what a cluster's coordinator and workers would (run,
  * task and LLM metrics, in one registry, labelled with the run); with `metricsRegistry` it adds
  * them to a registry another serves (a sweep's).
+ *
+ * With `record` it keeps every LLM exchange in a recording; with `replay` it answers every LLM
+ * request from one, offline (run-recording.ts).
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Ablations, type LlmCaller, type RunSpec, ablationNames } from "@maspo/core";
 import { FileCheckpointStore, type RunState, assertResumable } from "@maspo/coordinator";
 import { LlmMetrics, TaskMetrics } from "@maspo/cluster";
-import { FileResponseCache } from "@maspo/llm";
+import { FileResponseCache, RecordingError } from "@maspo/llm";
 import { clusterRunId } from "./cluster-run.js";
 import type { RunProgress } from "./run-progress.js";
 import {
@@ -30,6 +33,7 @@ import {
 } from "./run-job.js";
 import { startInProcessWorkers } from "./in-process-workers.js";
 import { CoordinatorMetrics, type RunMetricsOptions, llmUsesOf, openRunMetrics } from "./run-metrics.js";
+import { type Recording, type Replay, openReplay, replayEnv, secretsOf, startRecording } from "./run-recording.js";
 
 export interface EmbeddedRunOptions extends RunMetricsOptions {
   spec: RunSpec;
@@ -51,6 +55,12 @@ export interface EmbeddedRunOptions extends RunMetricsOptions {
   sweep?: string;
   /** Lines for the operator (where the metrics are served); never secrets. */
   log?: (line: string) => void;
+  /** Keep every LLM exchange of the run in this directory (new or empty): `maspo run --record`. */
+  recordDir?: string;
+  /** Answer every LLM request from the recording in this directory, offline: `maspo run --replay`. */
+  replayDir?: string;
+  /** The maspo version, written into a recording's manifest. */
+  maspoVersion?: string;
 }
 
 export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutcome> {
@@ -70,6 +80,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
     resumeState = checkpoint.state;
     progress.message(`resuming from ${store.location} at step ${resumeState.nextStep}`);
   }
+  const { recording, replay } = await recordOrReplay(options, { spec, ablations, train: data.train, heldOut: data.heldOut });
 
   await mkdir(outDir, { recursive: true });
   // The metrics a cluster's coordinator and workers would export, in one registry.
@@ -79,12 +90,17 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   const coordinator = sink ? new CoordinatorMetrics(sink.registry, labels, spec) : undefined;
   const llmMetrics = sink ? new LlmMetrics(sink.registry, labels) : undefined;
   llmMetrics?.init(llmUsesOf(spec));
+  // A replay starts from the recorded run's warm answers only: a cache of this machine's would change the counts.
+  const cache = replay ? replay.cache() : new FileResponseCache(options.cacheDir ?? join(outDir, "cache"));
   const client = createRunLlmClient({
     spec,
-    env: options.env,
-    cache: new FileResponseCache(options.cacheDir ?? join(outDir, "cache")),
+    // A replay reads no key: nothing it does leaves the process.
+    env: replay ? replayEnv(runEndpoints(spec)) : options.env,
+    cache: recording ? recording.recorder.wrapCache(cache) : cache,
     world: data.world,
     ...(llmMetrics ? { onEvent: llmMetrics.listener } : {}),
+    ...(recording ? { exchanges: (endpoint, inner) => recording.recorder.wrapFetch(endpoint, inner()) } : {}),
+    ...(replay ? { exchanges: (endpoint) => replay.replayer.fetchFor(endpoint) } : {}),
   });
   let phase: "optimize" | "finish" = "optimize";
   const llm = options.wrapLlm ? options.wrapLlm(client, () => phase) : client;
@@ -100,7 +116,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   });
   coordinator?.trackUsage(workers);
   try {
-    const outcome = await runJob({
+    const job = runJob({
       spec,
       data,
       ablations: options.ablations,
@@ -111,14 +127,57 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
       resumeState,
       beforeFinish: () => (phase = "finish"),
       ...(coordinator ? { afterStep: coordinator.afterStep, onPhase: coordinator.onPhase } : {}),
+      ...(replay ? { replay: replay.note } : {}),
     });
+    // A request the recording cannot answer ends the replay at once (the job's own end is then moot).
+    job.catch(() => undefined);
+    const outcome = replay ? await Promise.race([job, replay.missed]) : await job;
+    if (recording) {
+      const counts = await recording.finish(outcome.report);
+      options.log?.(`maspo: recorded ${counts.exchanges} LLM exchanges (${counts.cached} warm-cache answers) in ${recording.dir}`);
+    }
     coordinator?.finished(outcome.report);
     return outcome;
   } catch (err) {
     coordinator?.failed(err);
+    await recording?.abandon();
     throw err;
   } finally {
     await workers.close();
     await sink?.close();
   }
+}
+
+/** Opens the run's recording or replay, if asked: both refuse before anything is spent. */
+async function recordOrReplay(
+  options: EmbeddedRunOptions,
+  run: Parameters<typeof startRecording>[1],
+): Promise<{ recording?: Recording; replay?: Replay }> {
+  const { recordDir, replayDir } = options;
+  if (recordDir === undefined && replayDir === undefined) return {};
+  if (recordDir !== undefined && replayDir !== undefined) {
+    throw new RecordingError("E_RECORDING", "--record and --replay were both given: a run either records its exchanges or replays them");
+  }
+  if (options.resume) {
+    throw new RecordingError(
+      "E_RECORDING",
+      `--${recordDir !== undefined ? "record" : "replay"} starts a run from its beginning: drop --resume`,
+    );
+  }
+  const version = options.maspoVersion ?? "unknown";
+  if (recordDir !== undefined) {
+    const recording = await startRecording(recordDir, run, version, secretsOf(runEndpoints(run.spec), options.env));
+    options.log?.(`maspo: recording every LLM exchange in ${recordDir}`);
+    return { recording };
+  }
+  const replay = await openReplay(replayDir as string, run);
+  options.log?.(
+    `maspo: replaying offline from ${replayDir} (recorded ${replay.manifest.createdAt}, ${replay.manifest.exchanges} exchanges); no LLM is called`,
+  );
+  if (replay.manifest.maspoVersion !== version) {
+    options.log?.(
+      `maspo: warning: the recording was made by maspo ${replay.manifest.maspoVersion}, this is ${version}; a request the recording lacks stops the replay`,
+    );
+  }
+  return { replay };
 }

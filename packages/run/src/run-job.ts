@@ -224,6 +224,11 @@ export interface RunLlmClientOptions {
   world: World | undefined;
   accounting?: LlmAccounting;
   onEvent?: LlmEventListener;
+  /**
+   * Where each endpoint's HTTP exchanges go (run-recording.ts): through a recorder to the endpoint's
+   * own fetch (`inner`), or to a replayer that never calls `inner`. Absent: straight to the endpoint.
+   */
+  exchanges?: (endpoint: LlmEndpoint, inner: () => typeof fetch | undefined) => typeof fetch | undefined;
 }
 
 /** The LLM client for a spec's endpoints; `simlm://<world>` endpoints are answered in process. */
@@ -240,14 +245,17 @@ export function createRunLlmClient(options: RunLlmClientOptions): LlmClient {
     ...(options.accounting ? { accounting: options.accounting } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     fetchFor: (endpoint) => {
-      const name = simlmWorldOf(endpoint);
-      if (name === undefined) return undefined;
-      let f = worlds.get(name);
-      if (!f) {
-        f = createSimFetch({ world: world && world.name === name ? world : loadWorld(name) }) as typeof fetch;
-        worlds.set(name, f);
-      }
-      return f;
+      const own = (): typeof fetch | undefined => {
+        const name = simlmWorldOf(endpoint);
+        if (name === undefined) return undefined;
+        let f = worlds.get(name);
+        if (!f) {
+          f = createSimFetch({ world: world && world.name === name ? world : loadWorld(name) }) as typeof fetch;
+          worlds.set(name, f);
+        }
+        return f;
+      };
+      return options.exchanges ? options.exchanges(endpoint, own) : own();
     },
   });
 }
@@ -312,6 +320,8 @@ export interface FinishRunInput {
   outDir: string;
   /** Where the checkpoint lives, for the printed list of files. */
   checkpointLocation: string;
+  /** A replayed run: the report's note saying so, read once the run is over. */
+  replay?: () => NonNullable<Report["replay"]>;
 }
 
 /** Optimization is over: only now is the held-out split run, twice; then the report is written. */
@@ -355,6 +365,7 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
     ...(data.world ? { world: data.world.name } : {}),
     ...(data.split ? { split: data.split } : {}),
     budgetBound: /deadline|budget|all rounds/.test(stop),
+    ...(input.replay ? { replay: input.replay() } : {}),
   });
   await mkdir(input.outDir, { recursive: true });
   const files: RunFiles = {
@@ -387,6 +398,8 @@ export interface RunJobInput {
   beforeFinish?: () => void;
   /** Called as the job enters each phase (its metrics show it): preflight, optimizing, finishing. */
   onPhase?: (phase: "preflight" | "optimizing" | "finishing") => void;
+  /** A replayed run: the report's note saying so. */
+  replay?: () => NonNullable<Report["replay"]>;
 }
 
 /**
@@ -434,6 +447,7 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
     specHash: hash,
     outDir: input.outDir,
     checkpointLocation: input.store.location,
+    ...(input.replay ? { replay: input.replay } : {}),
   });
 }
 

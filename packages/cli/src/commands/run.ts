@@ -2,7 +2,8 @@
  * `maspo run <spec>`: validates the spec (refusing with every problem, exit 2), then runs the MASPO
  * optimization and prints where the report is: embedded in this process by default, or as the
  * coordinator of a cluster of `maspo worker` processes with `--nats`. `--resume` continues from the
- * checkpoint: the output directory's (embedded) or the run's in JetStream KV (cluster).
+ * checkpoint: the output directory's (embedded) or the run's in JetStream KV (cluster). `--record
+ * <dir>` keeps every LLM exchange of an embedded run; `--replay <dir>` runs it again from them, offline.
  */
 import { dirname, resolve } from "node:path";
 import { type Issue, type SpecOverride, ValidationError, loadSpecFile, parseOverride } from "@maspo/core";
@@ -28,6 +29,7 @@ import {
 import { applyPreset } from "../presets.js";
 import { createRunProgress, progressMode } from "../run-progress.js";
 import { summarizeSpec } from "../spec-summary.js";
+import { cliVersion } from "../version.js";
 
 interface RunFlags extends NatsFlags {
   out?: string;
@@ -46,6 +48,8 @@ interface RunFlags extends NatsFlags {
   traces: boolean;
   globalOnly?: boolean;
   independent?: boolean;
+  record?: string;
+  replay?: string;
 }
 
 function seedOf(raw: string): number {
@@ -110,6 +114,14 @@ export function registerRunCommand(program: Command, io: CliIo): void {
       collectOverride,
       [],
     )
+    .option(
+      "--record <dir>",
+      "keep every LLM exchange (request and response bodies, no headers or keys) and a manifest (spec hash, seed, models, prompt versions) in this new or empty directory, for --replay (embedded runs)",
+    )
+    .option(
+      "--replay <dir>",
+      "run again from a --record directory: every LLM request is answered from it, offline and at no cost (no key needed); the report is the recorded one plus a note that it was replayed; a request it lacks stops the run (E_REPLAY_MISSING)",
+    )
     .option("--quiet", "print only the report location and errors")
     .option("--json-logs", "log progress as JSON lines")
     .option("--no-lookahead", "ablation (benchmarking only): drop the Lookahead Potential lens")
@@ -132,7 +144,8 @@ async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<voi
   try {
     loaded = await loadSpecFile(specPath, {
       env: io.env,
-      checkEnv: flags.nats === undefined,
+      // A replay reads no key: its answers come from the recording.
+      checkEnv: flags.nats === undefined && flags.replay === undefined,
       overrides,
       simlmWorlds: bundledWorldNames(),
     });
@@ -176,6 +189,11 @@ async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<voi
     ...(flags.metricsLinger !== undefined ? { metricsLingerMs: flags.metricsLinger } : {}),
   };
   if (flags.nats !== undefined) {
+    if (flags.record !== undefined || flags.replay !== undefined) {
+      throw new RefusedError(
+        `--${flags.record !== undefined ? "record" : "replay"} is for embedded runs: a cluster's exchanges are made by its workers, which do not record them; drop --nats to record or replay in one process`,
+      );
+    }
     if (resumeArg !== undefined && flags.runId !== undefined && resumeArg !== flags.runId) {
       throw new RefusedError(`--resume ${resumeArg} and --run-id ${flags.runId} name different runs; give one of them`);
     }
@@ -210,6 +228,9 @@ async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<voi
       progress,
       ...metrics,
       log: say,
+      ...(flags.record !== undefined ? { recordDir: resolve(io.cwd, flags.record) } : {}),
+      ...(flags.replay !== undefined ? { replayDir: resolve(io.cwd, flags.replay) } : {}),
+      maspoVersion: cliVersion(),
     }));
   }
   const h = report.delta.heldOut;

@@ -48,6 +48,8 @@ export interface BuildReportInput {
   split?: NonNullable<Report["split"]>;
   /** The run ended on a budget, deadline or round limit rather than on convergence. */
   budgetBound: boolean;
+  /** The run was replayed from a recording: the report says so (its cost is the recorded one). */
+  replay?: NonNullable<Report["replay"]>;
 }
 
 export function categoryTrends(state: RunState): Report["misalignment"]["topCategories"] {
@@ -181,5 +183,6 @@ export function buildReport(input: BuildReportInput): Report {
     ...(input.world !== undefined ? { world: input.world } : {}),
     ...(input.split !== undefined ? { split: input.split } : {}),
     malformedVerdicts: state.malformedVerdicts + (heldOut.malformedVerdicts ?? 0),
+    ...(input.replay !== undefined ? { replay: input.replay } : {}),
   };
 }

@@ -2,7 +2,7 @@
  * report.html: one self-contained page (inline CSS and SVG; no scripts, fonts or remote assets) with
  * the same six sections as report.md, rendered as HTML, and the trajectory plotted.
  */
-import { JUDGED_NOTE, measureName } from "./render-markdown.js";
+import { JUDGED_NOTE, measureName, replayNote } from "./render-markdown.js";
 import type { Report } from "./report-schema.js";
 
 function esc(s: string): string {
@@ -80,7 +80,7 @@ export function renderHtml(r: Report): string {
       )
         .map(([a, m]) => `${esc(a)} ${esc(m)}`)
         .join(", ")}<br>` +
-      `${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts)${r.ablations.length > 0 ? ` · <b>ablations: ${esc(r.ablations.join(", "))}</b> (benchmarking, not full MASPO)` : ""}</p>`,
+      `${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts)${r.replay ? ` · <b>${esc(replayNote(r.replay))}</b>` : ""}${r.ablations.length > 0 ? ` · <b>ablations: ${esc(r.ablations.join(", "))}</b> (benchmarking, not full MASPO)` : ""}</p>`,
   );
   s.push(`<h2>1. Final prompt set</h2>`);
   s.push(

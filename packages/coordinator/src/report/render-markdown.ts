@@ -21,6 +21,11 @@ export function splitLine(s: NonNullable<Report["split"]>): string {
   return `Dataset split: one file, \`${s.file}\`, divided by a seeded draw (held out ${s.heldOutRatio}, seed ${s.seed}) into ${s.train} train and ${s.heldOut} held-out examples; split hash \`${s.hash}\`.`;
 }
 
+/** A replayed run's cost line says so: no call was made, the cost shown is the recording's. */
+export function replayNote(r: NonNullable<Report["replay"]>): string {
+  return `Replayed offline from the recording ${r.recording} (made ${r.recordedAt} by maspo ${r.maspoVersion}): ${r.newCalls} new LLM calls, ${r.exchangesServed} recorded exchanges served; the cost above is the recorded run's.`;
+}
+
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
   out.push(`# ${r.title}`, "");
@@ -43,7 +48,7 @@ export function renderMarkdown(r: Report): string {
       .join(", ")}`,
   );
   out.push(
-    `Cost: ${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts).${r.ablations.length > 0 ? ` **Ablations: ${r.ablations.join(", ")}** (a benchmarking run, not full MASPO).` : ""}`,
+    `Cost: ${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts).${r.replay ? ` ${replayNote(r.replay)}` : ""}${r.ablations.length > 0 ? ` **Ablations: ${r.ablations.join(", ")}** (a benchmarking run, not full MASPO).` : ""}`,
     "",
   );
 

@@ -89,5 +89,18 @@ export const ReportSchema = z.object({
     .object({ file: z.string(), heldOutRatio: z.number(), seed: z.number(), train: z.number(), heldOut: z.number(), hash: z.string() })
     .optional(),
   malformedVerdicts: z.number(),
+  /**
+   * Present when the run was replayed from a recording (`maspo run --replay`): no LLM call was made
+   * (`newCalls` is 0); `cost` is the recorded run's, counted again from the recorded exchanges.
+   */
+  replay: z
+    .object({
+      recording: z.string(),
+      recordedAt: z.string(),
+      maspoVersion: z.string(),
+      exchangesServed: z.number(),
+      newCalls: z.literal(0),
+    })
+    .optional(),
 });
 export type Report = z.infer<typeof ReportSchema>;
