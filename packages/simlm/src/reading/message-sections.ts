@@ -27,7 +27,8 @@ const COLON_LINE = /^\s*([A-Za-z][A-Za-z0-9 _()'’-]{0,50}):\s*$/;
 const COLON_HEADING_KEYS =
   /^(task|question|problem|role instruction|current prompt|(response|answer|output|candidate|option) (a|b|1|2|one|two))$/;
 
-function headingOf(line: string): string | undefined {
+/** The heading a line opens, without markup, or undefined when the line is not a heading. */
+export function headingOf(line: string): string | undefined {
   const m = MARKDOWN.exec(line) ?? BOLD.exec(line) ?? BRACKETED.exec(line);
   if (m?.[1]) return m[1].trim();
   const c = COLON_LINE.exec(line);

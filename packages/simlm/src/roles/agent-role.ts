@@ -1,18 +1,18 @@
 /**
- * A simulated agent call (docs/llm-protocol.md §1): recognise the agent from its system prompt, the
- * problem from the `## Task` text and what each predecessor handed over from its `## Output of`
- * section, then write an output whose features come from the prompt's directives and whose
+ * A simulated agent call (docs/llm-protocol.md §1): recognise the agent from its instruction, the
+ * problem from the task and what each predecessor handed over (reading/agent-request.ts reads them
+ * from any layout), then write an output whose features come from the prompt's directives and whose
  * correctness is drawn from the agent model.
  */
 import type { ChatContext } from "./chat-context.js";
 import { contextRng } from "./chat-context.js";
 import { outputFeatures, successProbability } from "./agent-model.js";
 import { genericReply } from "./generic-role.js";
-import { findTask, splitSections } from "../reading/message-sections.js";
+import { readAgentRequest } from "../reading/agent-request.js";
 import { normalize } from "../reading/phrase-match.js";
 import { corruptProblem, recogniseProblem, renderFacts, type Problem } from "../world/problem.js";
 import { readOutput, renderFeature } from "../reading/output-reading.js";
-import { detectDirectives, recogniseAgent } from "../reading/prompt-reading.js";
+import { detectDirectives } from "../reading/prompt-reading.js";
 import type { WorldAgent } from "../world/world-schema.js";
 
 export interface UpstreamView {
@@ -50,16 +50,18 @@ export function renderAgentOutput(
 
 /** The reply to an agent call, or undefined when the system prompt is not an agent prompt of this world. */
 export function agentReply(ctx: ChatContext): string | undefined {
-  const agent = recogniseAgent(ctx.cw, ctx.system);
+  const reading = readAgentRequest(ctx.cw, ctx.system, ctx.turns);
+  const agent = reading.agent;
   if (!agent) return undefined;
-  const split = splitSections(ctx.user);
-  const taskSection = findTask(split);
-  const taskText = taskSection?.body ?? ctx.user;
+  const taskText = reading.task;
   const problem = recogniseProblem(ctx.cw.templates, taskText);
   if (!problem) return genericReply(ctx, false);
-  const upstreamBodies = split.sections.filter((s) => s !== taskSection).map((s) => s.body);
-  const upstream = readUpstream(ctx, upstreamBodies, problem);
-  const directives = detectDirectives(agent, ctx.system);
+  const upstream = readUpstream(
+    ctx,
+    reading.upstream.map((s) => s.body),
+    problem,
+  );
+  const directives = detectDirectives(agent, reading.instruction);
   const p = successProbability(agent, directives, upstream.features, upstream.right, problem.template.template.difficulty);
   // The draw depends on the agent and the task, not on the prompt's wording: two prompts with the same
   // directives behave the same on an example, so comparisons measure the prompts, not the dice.

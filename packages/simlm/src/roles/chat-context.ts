@@ -3,6 +3,7 @@
  * sample index — nothing else. Each role (agent, judge, optimizer, generic) answers from this.
  */
 import { deriveSeed, Rng } from "@maspo/core";
+import type { ChatTurn } from "../reading/agent-request.js";
 import type { CompiledWorld } from "../world/compiled-world.js";
 
 export interface ChatContext {
@@ -11,6 +12,8 @@ export interface ChatContext {
   system: string;
   /** User messages, joined. */
   user: string;
+  /** Every message in order, as text (an agent call answers the last user turn; earlier ones are demos). */
+  turns: readonly ChatTurn[];
   seed: number;
   /** Which of the request's `n` choices is being produced. */
   sample: number;

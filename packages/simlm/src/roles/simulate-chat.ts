@@ -61,6 +61,7 @@ export function simulateChat(world: World, request: ChatRequest): SimChatResult 
       cw,
       system,
       user,
+      turns: texts,
       seed: request.seed ?? 0,
       sample: index,
       jsonMode: request.response_format?.type === "json_object" || request.response_format?.type === "json_schema",

@@ -1,0 +1,68 @@
+/**
+ * Reading an agent call in whatever layout its framework writes it (docs/llm-protocol.md §1 is
+ * maspo's): which world agent the instruction asks for, the task, and what each predecessor handed
+ * over. The same meaning is read from every layout, so one simulated LLM serves every optimizer:
+ * - the turn answered is the last user message; earlier user/assistant turns are demos, which never
+ *   stand in for the task;
+ * - the role and directives come from the instruction, not from a framework's boilerplate
+ *   (system-instruction.ts);
+ * - the task and predecessor outputs come from headed sections (`## Task`, `## Output of <id>`), and
+ *   when there is no task section, from labelled fields (`Question: …`, `[[ ## plan ## ]]`).
+ * maspo's own layout takes the first path unchanged, so it reads exactly as it always has.
+ */
+import type { CompiledWorld } from "../world/compiled-world.js";
+import { recogniseProblem } from "../world/problem.js";
+import type { WorldAgent } from "../world/world-schema.js";
+import { readLabelledFields } from "./labelled-fields.js";
+import { findTask, splitSections, type Section } from "./message-sections.js";
+import { recogniseAgent } from "./prompt-reading.js";
+import { readSystemText } from "./system-instruction.js";
+
+/** One message of a request, as text. */
+export interface ChatTurn {
+  role: string;
+  text: string;
+}
+
+export interface AgentRequestReading {
+  /** The world agent the instruction asks for; undefined when it names none. */
+  agent: WorldAgent | undefined;
+  /** The system text the role and directives were read from. */
+  instruction: string;
+  /** A framework's boilerplate was set aside from the system text. */
+  boilerplate: boolean;
+  /** How the task was found: a headed section, a labelled field, or the whole turn. */
+  layout: "sections" | "fields" | "plain";
+  task: string;
+  /** Every other part of the turn: what the predecessors handed over. */
+  upstream: Section[];
+  /** User turns before the one answered (demos). */
+  demos: number;
+}
+
+const TASK_LABEL = /\b(task|question|problem|input|query|request)\b/;
+
+export function readAgentRequest(cw: CompiledWorld, system: string, turns: readonly ChatTurn[]): AgentRequestReading {
+  const users = turns.filter((t) => t.role === "user");
+  const turn = users[users.length - 1]?.text ?? "";
+  const demos = Math.max(0, users.length - 1);
+  const sys = readSystemText(system);
+  const head = {
+    agent: recogniseAgent(cw, sys.instruction),
+    instruction: sys.instruction,
+    boilerplate: sys.boilerplate,
+    demos,
+  };
+  const split = splitSections(turn);
+  const section = findTask(split);
+  if (section) return { ...head, layout: "sections", task: section.body, upstream: split.sections.filter((s) => s !== section) };
+  const fields = readLabelledFields(turn, {
+    declared: sys.fields,
+    contentMarkers: [...cw.features.values()].map((f) => f.marker),
+  });
+  const field =
+    fields.find((f) => TASK_LABEL.test(f.key) && !/\boutput\b/.test(f.key)) ??
+    fields.find((f) => recogniseProblem(cw.templates, f.body) !== undefined);
+  if (field) return { ...head, layout: "fields", task: field.body, upstream: fields.filter((f) => f !== field) };
+  return { ...head, layout: "plain", task: turn, upstream: split.sections };
+}
