@@ -7,6 +7,7 @@ import { ResponseCacheError, parseLlmEndpoints, probeTask } from "@maspo/llm";
 import {
   TaskFailedError,
   TaskFailedResultError,
+  InvalidResultError,
   createInProcessWorkQueue,
   createTaskHandler,
   startQueueWorkers,
@@ -138,6 +139,66 @@ describe("cluster workers", () => {
     expect(err).toBeInstanceOf(TaskFailedResultError);
     expect((err as TaskFailedResultError).taskError.code).toBe("E_LLM_HTTP");
     expect((err as Error).message).toContain("cannot do this");
+  });
+
+  it("dead-letter a result that fails validation and retry the task under a fresh id, never failing the run for it", async () => {
+    const queue = createInProcessWorkQueue({ runId: "unit", settings: { backoffMs: [0], maxDeliver: 2 } });
+    queues.push(queue);
+    const inner = createTaskHandler({ role: "executor", adapters, context: context(digestLlm()), endpoints });
+    const seen: string[] = [];
+    await queue.process(
+      "executor",
+      (task, ctx) => {
+        seen.push(task.taskId);
+        // The first answer is well-formed on the bus but not a trace: what a forger or a buggy worker sends.
+        return seen.length === 1 ? Promise.resolve({ value: { forged: true }, usage: { rows: [] } }) : inner(task, ctx);
+      },
+      { concurrency: 1 },
+    );
+    const events: string[] = [];
+    const workers = startQueueWorkers({ queue, onEvent: (e) => events.push(e.type) });
+    const trace = await workers.runGraph(request);
+    expect(trace.finalAgent).toBe("b");
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(`${seen[0]}.inv1`);
+    expect(events).toContain("invalid-result");
+    expect(queue.deadLetters).toEqual([{ taskId: seen[0], reason: expect.stringMatching(/^invalid result: /) as unknown }]);
+  });
+
+  it("give up with E_TASK_RESULT naming the task and the reason once every fresh id got an invalid result", async () => {
+    const queue = createInProcessWorkQueue({ runId: "unit" });
+    queues.push(queue);
+    await queue.process("executor", () => Promise.resolve({ value: 42, usage: { rows: [] } }), { concurrency: 1 });
+    const workers = startQueueWorkers({ queue, invalidRetries: 2 });
+    const err = await workers.runGraph(request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidResultError);
+    expect((err as InvalidResultError).code).toBe("E_TASK_RESULT");
+    expect((err as Error).message).toMatch(/^runGraph task runGraph\.[0-9a-f]+\.inv1\.inv2: 3 results in a row failed validation/);
+    expect(queue.deadLetters).toHaveLength(3);
+  });
+
+  it("ask a non-retryable failure again under a fresh id: one not reproduced is dead-lettered, one reproduced fails the run", async () => {
+    const queue = createInProcessWorkQueue({ runId: "unit" });
+    queues.push(queue);
+    const inner = createTaskHandler({ role: "executor", adapters, context: context(digestLlm()), endpoints });
+    let calls = 0;
+    await queue.process(
+      "executor",
+      (task, ctx) =>
+        ++calls === 1 ? Promise.reject(new TaskFailedError("E_LLM_HTTP", "forged refusal", { retryable: false })) : inner(task, ctx),
+      { concurrency: 1 },
+    );
+    const workers = startQueueWorkers({ queue });
+    expect((await workers.runGraph(request)).finalAgent).toBe("b");
+    expect(calls).toBe(2);
+    expect(queue.deadLetters.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/^failure E_LLM_HTTP not reproduced by a fresh attempt/),
+    ]);
+
+    const failing = await clusterWith(() => Promise.reject(new TaskFailedError("E_LLM_HTTP", "key refused", { retryable: false })));
+    const err = await failing.runGraph(request).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedResultError);
+    expect((err as TaskFailedResultError).taskId).toMatch(/\.confirm$/);
   });
 
   it("refuse an invalid request at the worker with every problem named", async () => {

@@ -52,7 +52,7 @@ export {
 } from "./transport/work-queue.js";
 export { PayloadTooLargeError, RunMismatchError, TaskFailedError, WorkQueueClosedError } from "./transport/transport-errors.js";
 export { describeFailure, retryDelayMs } from "./transport/task-failure.js";
-export { createInProcessWorkQueue, type InProcessWorkQueueOptions } from "./transport/in-process-work-queue.js";
+export { createInProcessWorkQueue, type InProcessQueue, type InProcessWorkQueueOptions } from "./transport/in-process-work-queue.js";
 export { DeadLetterHeaders, openJetStreamWorkQueue, type JetStreamWorkQueueOptions } from "./transport/jetstream-work-queue.js";
 export { ensureRunStreams, ensureWorkConsumer, retireRunStreams, type RetiredRunStreams } from "./transport/run-streams.js";
 export { Semaphore } from "./transport/semaphore.js";
@@ -109,6 +109,7 @@ export { MetricsServerError, startMetricsServer, type MetricsServer } from "./me
 export { createTaskHandler, type TaskAdapters, type TaskHandlerOptions } from "./task-handler.js";
 export { measureTaskUsage, type TaskUsage } from "./task-usage.js";
 export {
+  InvalidResultError,
   ResultsLostError,
   TaskFailedResultError,
   startQueueWorkers,

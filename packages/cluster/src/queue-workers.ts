@@ -63,6 +63,23 @@ export class TaskFailedResultError extends MaspoError<"E_CLUSTER_TASK"> {
   }
 }
 
+/**
+ * A request whose results kept failing validation (a payload its kind's schema refuses, a result of
+ * another role, a failure no fresh attempt reproduced): each was dead-lettered and the task retried
+ * under a fresh id, up to the bound; this names the task and the last reason.
+ */
+export class InvalidResultError extends MaspoError<"E_TASK_RESULT"> {
+  readonly taskId: string;
+
+  constructor(kind: TaskKind, taskId: string, reason: string, rejected: number) {
+    super(
+      "E_TASK_RESULT",
+      `${kind} task ${taskId}: ${rejected} result${rejected === 1 ? "" : "s"} in a row failed validation and went to the dead-letter stream; the last: ${reason}. A worker of another maspo version, a worker bug, or a client forging results: check the workers' versions and the NATS permissions (deploy/README.md)`,
+    );
+    this.taskId = taskId;
+  }
+}
+
 /** The results log ended (queue closed, connection lost for good) while tasks were still awaited. */
 export class ResultsLostError extends MaspoError<"E_RESULTS_LOST"> {
   constructor(reason: string, options?: { cause?: unknown }) {
@@ -74,12 +91,19 @@ export class ResultsLostError extends MaspoError<"E_RESULTS_LOST"> {
 export type QueueWorkersEvent =
   | { type: "submitted"; role: WorkerRole; taskId: string }
   | { type: "resolved"; role: WorkerRole; taskId: string; ok: boolean }
-  | { type: "invalid-result"; role: WorkerRole; taskId: string; reason: string };
+  | { type: "invalid-result"; role: WorkerRole; taskId: string; reason: string }
+  /** A non-retryable failure, asked again under a fresh id before it is believed (see request()). */
+  | { type: "failure-unconfirmed"; role: WorkerRole; taskId: string; code: string };
 
 export interface QueueWorkersOptions {
   queue: WorkQueue;
   /** Error results that said `retryable` are resubmitted under a new id this many times. Default 2. */
   resubmits?: number;
+  /**
+   * Results failing validation that are dead-lettered, each followed by the task under a fresh id,
+   * before the request fails with E_TASK_RESULT. Default 3.
+   */
+  invalidRetries?: number;
   onEvent?: (event: QueueWorkersEvent) => void;
   /**
    * A resumed run's spend from its checkpoint: counted from the start, so the budget stop, the token
@@ -115,10 +139,13 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   const { queue } = options;
   const emit = options.onEvent ?? (() => {});
   const resubmits = Math.max(0, options.resubmits ?? 2);
+  const invalidRetries = Math.max(0, options.invalidRetries ?? 3);
   const accounting = new LlmAccounting();
   if (options.carried) accounting.merge(options.carried.usage);
   const carriedUpTo = options.carried?.resultsPosition ?? 0;
   const results = new Map<string, ResultEnvelope>();
+  /** Where each result sits in the log, to dead-letter it if it fails validation. */
+  const positions = new Map<string, number>();
   /** Each successful task's LLM use, as its result reported it. */
   const usageByTask = new Map<string, LlmAccountingSnapshot>();
   const waiters = new Map<string, Waiter[]>();
@@ -144,6 +171,7 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
       resultsPosition = Math.max(resultsPosition, position);
       if (results.has(result.taskId)) continue;
       results.set(result.taskId, result);
+      positions.set(result.taskId, position);
       if (result.ok) {
         const output = TaskOutputSchema.safeParse(result.payload);
         if (output.success) {
@@ -199,32 +227,65 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     });
   };
 
+  /** Copies a result that failed validation to the dead-letter stream, with its reason; never fatal. */
+  const rejectResult = async (result: ResultEnvelope, reason: string): Promise<void> => {
+    emit({ type: "invalid-result", role: result.role, taskId: result.taskId, reason });
+    const position = positions.get(result.taskId);
+    if (position !== undefined) await queue.rejectResult({ result, position }, reason);
+  };
+
+  /**
+   * A request's answer. Task ids are content hashes salted by what happened before: `fresh` (this
+   * coordinator retries an earlier one's failures under its own ids), and one salt per result that
+   * failed validation — deterministic, so a resumed coordinator finds the retries' results in the log
+   * and does not pay for them again. A result failing validation (a payload its kind's schema
+   * refuses, a result on behalf of another role) is dead-lettered and the task retried, never fatal,
+   * up to `invalidRetries` times. A non-retryable failure is believed only once a fresh attempt
+   * reproduces it: a genuine one (a refused request, a refused key) fails the run loudly after that
+   * second attempt; one that does not come back (forged, or a one-off worker fault) is dead-lettered.
+   */
   async function request<S extends z.ZodType>(kind: TaskKind, payload: unknown, schema: S): Promise<z.infer<S>> {
-    let salt: string | undefined;
+    const role = TASK_KINDS[kind].role;
+    const salts: string[] = [];
+    let fresh = false;
+    let rejected = 0;
+    let unconfirmed: { result: ResultEnvelope; error: TaskError } | undefined;
     for (let attempt = 1; ; attempt++) {
-      const taskId = taskIdFor(kind, payload, attempt, salt);
+      const taskId = taskIdFor(kind, payload, attempt, salts.length > 0 ? salts.join(".") : undefined);
       const result = await outcome(kind, taskId, payload);
-      if (!result.ok && salt === undefined && !submittedHere.has(taskId)) {
-        // A failure an earlier coordinator of this run got (the log keeps it): this one tries afresh,
-        // under ids of its own. A success found in the log is reused: that call was paid for already.
-        salt = incarnation;
+      const checked = checkResult(result, role, schema);
+      if (checked.kind === "invalid") {
+        await rejectResult(result, checked.reason);
+        if (++rejected > invalidRetries) throw new InvalidResultError(kind, taskId, checked.reason, rejected);
+        salts.push(`inv${rejected}`);
         attempt = 0;
         continue;
       }
-      if (!result.ok) {
-        if (result.error.retryable && attempt <= resubmits) continue;
-        throw new TaskFailedResultError(kind, taskId, result.error, attempt);
+      if (checked.kind === "failed" && !fresh && !submittedHere.has(taskId)) {
+        // A failure an earlier coordinator of this run got (the log keeps it): this one tries afresh,
+        // under ids of its own. A success found in the log is reused: that call was paid for already.
+        fresh = true;
+        salts.push(incarnation);
+        attempt = 0;
+        continue;
       }
-      const value = resultValue(result.payload, schema);
-      if (value.ok) return value.value;
-      // A worker answered with something it should not have: a version mismatch or a bug, not weather.
-      emit({ type: "invalid-result", role: result.role, taskId, reason: value.reason });
-      throw new TaskFailedResultError(
-        kind,
-        taskId,
-        { code: "E_TASK_RESULT" satisfies ErrorCode, message: `invalid result: ${value.reason}`, retryable: false },
-        attempt,
-      );
+      if (checked.kind === "failed") {
+        const { error } = checked;
+        if (error.retryable && attempt <= resubmits) continue;
+        if (!error.retryable && unconfirmed === undefined) {
+          unconfirmed = { result, error };
+          emit({ type: "failure-unconfirmed", role, taskId, code: error.code });
+          salts.push("confirm");
+          attempt = 0;
+          continue;
+        }
+        throw new TaskFailedResultError(kind, taskId, error, attempt);
+      }
+      if (unconfirmed) {
+        const { result: first, error } = unconfirmed;
+        await rejectResult(first, `failure ${error.code} not reproduced by a fresh attempt: ${error.message}`);
+      }
+      return checked.value;
     }
   }
 
@@ -246,6 +307,18 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
       await reader;
     },
   };
+}
+
+/** A result as the request sees it: a value of its kind, a worker's failure, or invalid (with the reason). */
+type CheckedResult<T> = { kind: "value"; value: T } | { kind: "failed"; error: TaskError } | { kind: "invalid"; reason: string };
+
+function checkResult<S extends z.ZodType>(result: ResultEnvelope, role: WorkerRole, schema: S): CheckedResult<z.infer<S>> {
+  // The results log's subject names the role that published it (queue.results() checks the envelope
+  // says the same), and NATS permissions let a worker publish only its own role's results.
+  if (result.role !== role) return { kind: "invalid", reason: `a ${result.role} result for a ${role} task` };
+  if (!result.ok) return { kind: "failed", error: result.error };
+  const value = resultValue(result.payload, schema);
+  return value.ok ? { kind: "value", value: value.value } : { kind: "invalid", reason: `invalid result: ${value.reason}` };
 }
 
 /** A successful result's value, checked against its kind's schema; the first problems when it does not fit. */

@@ -118,7 +118,12 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       onEvent: (e) => {
         runMetrics?.onQueueEvent(e);
         if (e.type === "resolved") tasks[e.role]++;
-        else if (e.type === "invalid-result") log(`maspo: ${e.role} task ${e.taskId} returned an invalid result: ${e.reason}`);
+        else if (e.type === "invalid-result")
+          log(
+            `maspo: ${e.role} task ${e.taskId} returned an invalid result (dead-lettered, the task retried under a fresh id): ${e.reason}`,
+          );
+        else if (e.type === "failure-unconfirmed")
+          log(`maspo: ${e.role} task ${e.taskId} failed with ${e.code}; asking again under a fresh id before believing it`);
       },
     });
     const clusterWorkers = workers;

@@ -114,6 +114,7 @@ export class CoordinatorMetrics {
   onQueueEvent = (event: QueueWorkersEvent): void => {
     if (event.type === "submitted") this.metrics.taskSubmitted(event.role);
     else if (event.type === "resolved") this.metrics.taskResolved(event.role, event.ok);
+    else if (event.type === "invalid-result") this.metrics.resultRejected(event.role);
   };
 
   afterStep = (event: StepEvent, config: OptimizeConfig): void => {

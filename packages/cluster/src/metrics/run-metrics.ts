@@ -170,7 +170,7 @@ export class RunMetrics {
       () =>
         new Counter({
           name: "maspo_tasks_resolved_total",
-          help: "Task results the coordinator received, by outcome (ok, error).",
+          help: "Task results the coordinator received, by outcome (ok, error; rejected: failed validation, dead-lettered and retried).",
           labelNames: ["role", "outcome", ...RUN_LABEL_NAMES],
           registers,
         }),
@@ -206,7 +206,7 @@ export class RunMetrics {
     shared.usage = this.usage;
     for (const role of WORKER_ROLES) {
       this.submitted.inc(this.labels(this.submitted, "submitted", { role }), 0);
-      for (const outcome of ["ok", "error"]) this.resolved.inc(this.labels(this.resolved, "resolved", { role, outcome }), 0);
+      for (const outcome of ["ok", "error", "rejected"]) this.resolved.inc(this.labels(this.resolved, "resolved", { role, outcome }), 0);
       this.recordBacklog({ role, pending: 0, ackPending: 0 });
     }
     this.set("started", {}, Date.now() / 1000);
@@ -260,6 +260,11 @@ export class RunMetrics {
 
   taskResolved(role: WorkerRole, ok: boolean): void {
     this.resolved.inc(this.labels(this.resolved, "resolved", { role, outcome: ok ? "ok" : "error" }));
+  }
+
+  /** A result that failed validation: dead-lettered, its task retried under a fresh id. */
+  resultRejected(role: WorkerRole): void {
+    this.resolved.inc(this.labels(this.resolved, "resolved", { role, outcome: "rejected" }));
   }
 
   recordBacklog(backlog: QueueBacklog): void {

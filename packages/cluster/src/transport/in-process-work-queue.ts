@@ -46,7 +46,12 @@ interface Processor {
   idle: (() => void)[];
 }
 
-export function createInProcessWorkQueue(options: InProcessWorkQueueOptions): WorkQueue {
+/** The embedded queue, whose dead letters (results the reader refused) are kept in memory. */
+export interface InProcessQueue extends WorkQueue {
+  readonly deadLetters: readonly { taskId: string; reason: string }[];
+}
+
+export function createInProcessWorkQueue(options: InProcessWorkQueueOptions): InProcessQueue {
   return new InProcessWorkQueue(options);
 }
 
@@ -100,6 +105,15 @@ class InProcessWorkQueue implements WorkQueue {
       if (this.closed) return;
       await new Promise<void>((resolve) => this.logWaiters.add(resolve));
     }
+  }
+
+  /** Results refused by the reader, with their reasons: the embedded mode's dead letters (memory only). */
+  readonly deadLetters: { taskId: string; reason: string }[] = [];
+
+  rejectResult(delivered: DeliveredResult, reason: string): Promise<void> {
+    this.deadLetters.push({ taskId: delivered.result.taskId, reason });
+    this.observer({ type: "dead-lettered", role: "results", reason });
+    return Promise.resolve();
   }
 
   process(role: WorkerRole, handler: TaskHandler, options: ProcessOptions): Promise<ProcessHandle> {

@@ -166,10 +166,14 @@ class JetStreamWorkQueue implements WorkQueue {
             if (result.runId !== this.runId) {
               throw new CodecError("result envelope", `runId "${result.runId}" on the results stream of run "${this.runId}"`);
             }
+            // The subject is what NATS permissions vouch for: a worker may publish only its role's results.
+            if (m.subject !== resultSubject(this.runId, result.role)) {
+              throw new CodecError("result envelope", `a ${result.role} result published on ${m.subject}`);
+            }
           } catch (err) {
             if (!(err instanceof CodecError)) throw err;
             // Ordered consumers have no acks: copying is all there is to do; the log keeps the original.
-            await copyToDeadLetters(this.ctx, m, err.reason);
+            await copyToDeadLetters(this.ctx, deadLetterOf(m), err.reason);
             this.ctx.observer({ type: "dead-lettered", role: "results", reason: err.reason });
             continue;
           }
@@ -197,12 +201,36 @@ class JetStreamWorkQueue implements WorkQueue {
           stream,
           after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 } : {},
         );
-        return await consumer.consume();
+        const msgs = await consumer.consume();
+        if (this.closed) {
+          // close() ran while this reader was being opened, so it could not close it: do it here, or
+          // the iterator (and whoever awaits it, such as a failed run's cleanup) waits for ever. Not
+          // awaited: its promise settles only once the messages are iterated to their end, and none are.
+          void msgs.close().catch(() => undefined);
+          return undefined;
+        }
+        return msgs;
       } catch (err) {
         if (this.closed || this.ctx.nc.isClosed()) throw err;
         this.ctx.observer({ type: "transport-error", context: "open results reader", error: err });
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
+    }
+  }
+
+  async rejectResult(delivered: DeliveredResult, reason: string): Promise<void> {
+    const stream = runStreamNames(this.runId).results;
+    try {
+      const stored = await this.ctx.jsm.streams.getMessage(stream, { seq: delivered.position });
+      if (!stored) throw new Error(`no message at sequence ${delivered.position} of ${stream}`);
+      const copied = await copyToDeadLetters(
+        this.ctx,
+        { data: stored.data, subject: stored.subject, seq: stored.seq, stream, deliveries: 1 },
+        reason,
+      );
+      if (copied) this.ctx.observer({ type: "dead-lettered", role: "results", reason });
+    } catch (err) {
+      this.ctx.observer({ type: "transport-error", context: `dead-letter result of ${delivered.result.taskId}`, error: err });
     }
   }
 
@@ -501,7 +529,7 @@ class JetStreamProcessor {
   }
 
   private async deadLetter(m: JsMsg, reason: string): Promise<void> {
-    if (await copyToDeadLetters(this.ctx, m, reason)) {
+    if (await copyToDeadLetters(this.ctx, deadLetterOf(m), reason)) {
       this.settle(() => m.term(), "term poison message");
       this.ctx.observer({ type: "dead-lettered", role: this.role, reason });
     } else {
@@ -537,16 +565,29 @@ class JetStreamProcessor {
   }
 }
 
-/** Copies a refused message with its reason to the run's dead-letter stream; false if that failed. */
-async function copyToDeadLetters(ctx: QueueContext, m: JsMsg, reason: string): Promise<boolean> {
+/** A refused message: its bytes, where it was stored, and how often it was delivered. */
+interface RefusedMessage {
+  data: Uint8Array;
+  subject: string;
+  stream: string;
+  seq: number;
+  deliveries: number;
+}
+
+function deadLetterOf(m: JsMsg): RefusedMessage {
+  return { data: m.data, subject: m.subject, stream: m.info.stream, seq: m.seq, deliveries: m.info.deliveryCount };
+}
+
+/** Copies a refused message with its reason to the run's dead-letter stream (once per stored message); false if that failed. */
+async function copyToDeadLetters(ctx: QueueContext, m: RefusedMessage, reason: string): Promise<boolean> {
   const h = headers();
   h.set(DeadLetterHeaders.reason, reason.replace(/[\r\n]+/g, " ").slice(0, 1000));
   h.set(DeadLetterHeaders.subject, m.subject);
   h.set(DeadLetterHeaders.streamSequence, String(m.seq));
-  h.set(DeadLetterHeaders.deliveries, String(m.info.deliveryCount));
+  h.set(DeadLetterHeaders.deliveries, String(m.deliveries));
   try {
     await publishWithRetry(ctx.js, deadLetterSubject(ctx.runId), m.data, {
-      msgID: `dead:${m.info.stream}:${m.seq}`,
+      msgID: `dead:${m.stream}:${m.seq}`,
       headers: h,
     });
     return true;

@@ -102,6 +102,12 @@ export interface WorkQueue {
   submit(task: TaskEnvelope): Promise<void>;
   /** Results in log order, each task id at most once. Ends when the queue is closed. */
   results(options?: ResultsOptions): AsyncIterable<DeliveredResult>;
+  /**
+   * Records a result the reader refused (it failed validation) in the run's dead letters, with the
+   * reason; the log keeps the original. Never throws: a record that cannot be written is reported
+   * to the observer (the refusal itself does not depend on it).
+   */
+  rejectResult(delivered: DeliveredResult, reason: string): Promise<void>;
   /** Runs `handler` on tasks for `role`; many processors (replicas) may share a role. */
   process(role: WorkerRole, handler: TaskHandler, options: ProcessOptions): Promise<ProcessHandle>;
   /** Stops every processor gracefully and ends every results iterator. */
