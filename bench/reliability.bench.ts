@@ -6,23 +6,27 @@
  *   npm run bench:reliability                                   # every case, full counts
  *   RELIABILITY_ONLY=worker-kill,canary npm run bench:reliability  # these cases (others kept from the JSON)
  *   RELIABILITY_QUICK=1 RELIABILITY_OUT=/tmp/rel npm run bench:reliability  # 1–2 repeats, elsewhere
+ *   RELIABILITY_REPEATS=3 …                                     # every repeated case 3 times
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { removeTempDirs } from "../test/fixtures/maspo-processes.js";
 import type { CaseResult } from "../test/reliability/figures.js";
+import { measureCoordinatorResumes } from "../test/reliability/coordinator-resume.js";
 import { measureWorkerKills } from "../test/reliability/worker-kill.js";
 import { type ReliabilityResults, machine, writeReliabilityResults } from "./reliability-report.js";
 
 const quick = process.env.RELIABILITY_QUICK === "1";
 const only = process.env.RELIABILITY_ONLY?.split(",").filter(Boolean);
 const outDir = process.env.RELIABILITY_OUT ?? join(import.meta.dirname, "results");
-const count = (full: number, short = 1): number => (quick ? short : full);
+const repeatsOverride = process.env.RELIABILITY_REPEATS !== undefined ? Number(process.env.RELIABILITY_REPEATS) : undefined;
+const count = (full: number, short = 1): number => repeatsOverride ?? (quick ? short : full);
 
 /** Every case, in the order of the tables: id → how to measure it at this bench's counts. */
-const CASES: [string, () => Promise<CaseResult>][] = [
-  ["worker-kill", () => measureWorkerKills({ repeats: count(20), seed: 15, ackWaitMs: 2000 })],
+const CASES: [string, () => Promise<CaseResult[]>][] = [
+  ["worker-kill", async () => [await measureWorkerKills({ repeats: count(20), seed: 15, ackWaitMs: 2000 })]],
+  ["coordinator-resume", () => measureCoordinatorResumes({ repeats: count(10), seed: 15 })],
 ];
 
 describe("reliability bench", () => {
@@ -35,16 +39,16 @@ describe("reliability bench", () => {
     const cases: CaseResult[] = [];
     for (const [id, measure] of CASES) {
       if (only && !only.includes(id)) {
-        const kept = previous.find((c) => c.id === id);
-        if (kept) cases.push(kept);
+        cases.push(...previous.filter((c) => c.id === id || c.id.startsWith(`${id}-`)));
         continue;
       }
       console.log(`reliability: measuring ${id}…`);
-      const result = await measure();
-      cases.push(result);
+      for (const result of await measure()) {
+        cases.push(result);
+        const unmet = result.figures.filter((f) => !f.met).map((f) => f.name);
+        console.log(`reliability: ${result.id}: ${result.notRun ?? (unmet.length ? `NOT met: ${unmet.join("; ")}` : "every target met")}`);
+      }
       await removeTempDirs();
-      const unmet = result.figures.filter((f) => !f.met).map((f) => f.name);
-      console.log(`reliability: ${id}: ${result.notRun ?? (unmet.length ? `NOT met: ${unmet.join("; ")}` : "every target met")}`);
     }
     const results: ReliabilityResults = {
       date: new Date().toISOString(),

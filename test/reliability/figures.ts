@@ -80,3 +80,20 @@ export function repeatedCalls(requests: ReadonlyMap<string, number>): number {
   for (const count of requests.values()) if (count > 1) n += count - 1;
   return n;
 }
+
+/**
+ * Repeats split by a kill at `killedAt`: a body first asked before the kill and asked again after it
+ * was in flight at the kill (an answered, stored call is a cache hit afterwards) — one such repeat
+ * per body is the kill's; every other repeat is not.
+ */
+export function repeatsAroundKill(askedAt: ReadonlyMap<string, number[]>, killedAt: number): { inFlight: number; other: number } {
+  let inFlight = 0;
+  let other = 0;
+  for (const times of askedAt.values()) {
+    if (times.length < 2) continue;
+    const crossed = (times[0] ?? 0) < killedAt && times.some((t) => t >= killedAt);
+    inFlight += crossed ? 1 : 0;
+    other += times.length - 1 - (crossed ? 1 : 0);
+  }
+  return { inFlight, other };
+}
