@@ -72,6 +72,7 @@ export {
   ResponseCacheBoundsSchema,
   deleteKvRecord,
   openKvRecord,
+  type BucketOptions,
   type KvRecord,
   type KvResponseCacheOptions,
   type ResponseCacheBounds,
@@ -87,12 +88,31 @@ export {
   type RunRegistryWatchOptions,
 } from "./nats/run-registry.js";
 export { KvValueError } from "./nats/kv-chunks.js";
+export {
+  DEFAULT_MAX_REPLICAS,
+  ReplicasError,
+  assertReplicasFit,
+  chooseReplicas,
+  clusterSizeOf,
+  defaultReplicas,
+  describeReplicas,
+  type ReplicasChoice,
+} from "./nats/replicas.js";
+export {
+  describeOutageEvent,
+  isMaspoStream,
+  watchNatsOutages,
+  type NatsOutageEvent,
+  type NatsOutageWatch,
+  type NatsOutageWatchOptions,
+} from "./nats/outage-watch.js";
 // Metrics: one Prometheus registry per process, the metric families of workers, the LLM client and
 // the coordinator, and the /metrics endpoint.
 export { METRIC_PREFIX, createMetricsRegistry, type MetricsRegistryOptions, type Registry } from "./metrics/metrics-registry.js";
 export { RUN_LABEL_NAMES, RunSeries, metricFamily, type RunLabels } from "./metrics/run-series.js";
 export { TaskMetrics, recordWorkerSlots } from "./metrics/task-metrics.js";
 export { LlmMetrics, type LlmUse } from "./metrics/llm-metrics.js";
+export { NatsMetrics } from "./metrics/nats-metrics.js";
 export {
   RUN_PHASES,
   RunMetrics,

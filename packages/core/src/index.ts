@@ -44,6 +44,7 @@ export {
   ModelEntrySchema,
   PAPER_WEIGHTS,
   PromptSpecSchema,
+  ReplicasSchema,
   RunSpecSchema,
   TOPOLOGIES,
   type AgentSpec,

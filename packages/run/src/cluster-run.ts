@@ -19,7 +19,10 @@ import { createHash } from "node:crypto";
 import { type Ablations, MaspoError, type RunSpec, WORKER_ROLES, type WorkerRole, ablationNames } from "@maspo/core";
 import {
   RUN_REGISTRY_REFRESH_MS,
+  assertReplicasFit,
+  chooseReplicas,
   connectNats,
+  describeReplicas,
   startQueueWorkers,
   ensureWorkConsumer,
   openJetStreamWorkQueue,
@@ -27,10 +30,12 @@ import {
   runStreamNames,
   workConsumerName,
   type NatsAuthOptions,
+  type NatsOutageWatch,
   type NatsSession,
   type WorkQueueEvent,
 } from "@maspo/cluster";
 import { CheckpointMismatchError, type RunState, assertResumable } from "@maspo/coordinator";
+import { reportNatsOutages } from "./cluster/nats-outages.js";
 import { cleanUpRun } from "./cluster/run-cleanup.js";
 import { RunDoneError, RunRecordStore } from "./cluster/run-record-store.js";
 import type { RunProgress } from "./run-progress.js";
@@ -86,6 +91,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
   let sink: RunMetricsSink | undefined;
   let metrics: CoordinatorMetrics | undefined;
   let session: NatsSession | undefined;
+  let outages: NatsOutageWatch | undefined;
   let backlogTimer: NodeJS.Timeout | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let workers: ReturnType<typeof startQueueWorkers> | undefined;
@@ -100,7 +106,17 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     const { nc, jsm } = session;
     log(`maspo: run ${runId} on ${session.description}, nats-server ${session.server.version}`);
 
-    const store = await RunRecordStore.open(nc, runId);
+    // Copies of every stream and bucket (spec cluster.replicas, else min(3, cluster size)): a new run
+    // asking for more than the cluster has is refused before it creates anything.
+    const replicas = chooseReplicas(nc, spec.cluster.replicas, "cluster.replicas");
+    if (!options.resume) assertReplicasFit(nc, replicas, "cluster.replicas");
+    log(`maspo: ${describeReplicas(replicas)}`);
+    outages = reportNatsOutages(nc, {
+      ...(sink ? { registry: sink.registry } : {}),
+      replicas: replicas.replicas,
+      log: (_level, line) => log(`maspo: ${line}`),
+    });
+    const store = await RunRecordStore.open(nc, runId, { replicas: replicas.replicas });
     const resumeState = await claimOrCreate(store, options, { runId, hash, ablations, jsm, log });
 
     const observe = (event: WorkQueueEvent): void => {
@@ -165,6 +181,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     clearInterval(backlogTimer);
     clearInterval(refreshTimer);
     await workers?.close();
+    outages?.stop();
     if (session && !session.nc.isClosed()) await session.nc.drain();
     await sink?.close();
   }

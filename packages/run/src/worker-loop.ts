@@ -14,23 +14,29 @@
  * SIGTERM (or SIGINT) drains it: stop taking work, finish in-flight tasks (after the grace period,
  * release them to another replica), close the queues, drain the connection. A NATS outage is ridden
  * out: the client reconnects forever, the queues re-attach their consumers and the registry watch
- * re-opens.
+ * re-opens; each of its events (connection lost and back, a server gone, a stream's new leader) is
+ * a log line and in the NATS metrics (cluster/nats-outages.ts). The cluster-wide buckets a worker
+ * may be first to create (the response cache, the run registry) get `replicas` copies.
  */
 import {
   KvResponseCache,
   RunRegistry,
   Semaphore,
+  chooseReplicas,
   connectNats,
+  describeReplicas,
   createMetricsRegistry,
   recordWorkerSlots,
   startMetricsServer,
   type MetricsServer,
   type NatsAuthOptions,
+  type NatsOutageWatch,
   type NatsSession,
   type ResponseCacheBounds,
 } from "@maspo/cluster";
 import type { WorkerRole } from "@maspo/core";
 import type { Logger } from "pino";
+import { reportNatsOutages } from "./cluster/nats-outages.js";
 import { ServedRuns, describe } from "./cluster/served-runs.js";
 import type { MetricsPort } from "./run-job.js";
 
@@ -51,6 +57,8 @@ export interface WorkerOptions {
   exitWhenDone?: boolean;
   /** The shared response cache's bounds, where the operator set them (see KvResponseCacheOptions.bounds). */
   cacheBounds?: Partial<ResponseCacheBounds>;
+  /** Copies of the cluster-wide buckets if this worker creates them (--replicas); absent, the cluster's default. */
+  replicas?: number;
   /** Where API keys are read: this process's environment. */
   env: Record<string, string | undefined>;
   log: Logger;
@@ -66,6 +74,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   let metricsServer: MetricsServer | undefined;
   let session: NatsSession | undefined;
   let runs: ServedRuns | undefined;
+  let outages: NatsOutageWatch | undefined;
   try {
     if (options.metricsPort !== undefined && options.metricsPort !== 0) {
       metricsServer = await startMetricsServer(registry, { port: options.metricsPort === "auto" ? 0 : options.metricsPort });
@@ -77,9 +86,19 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       { event: "connected", server: session.server.version },
       `connected: ${session.description}, nats-server ${session.server.version}`,
     );
-    void watchConnection(session, log);
+    const replicas = chooseReplicas(nc, options.replicas, "--replicas");
+    log.info({ event: "replicas", replicas: replicas.replicas, clusterSize: replicas.clusterSize ?? null }, describeReplicas(replicas));
+    outages = reportNatsOutages(nc, {
+      registry,
+      replicas: replicas.replicas,
+      log: (level, line, event) => {
+        const { type, ...fields } = event ?? { type: "outage-watch-trouble" };
+        log[level]({ event: type, ...fields }, line);
+      },
+    });
 
     const cache = await KvResponseCache.open(nc, {
+      replicas: replicas.replicas,
       ...(options.cacheBounds ? { bounds: options.cacheBounds } : {}),
       onCorrupt: (key, reason) =>
         log.warn({ event: "cache-corrupt", key, reason }, `unreadable LLM cache entry ${key} (${reason}); treated as a miss`),
@@ -93,7 +112,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       { event: "cache", ttlMs: cache.bounds.ttlMs, maxBytes: cache.bounds.maxBytes },
       `shared LLM response cache: entries kept ${cache.bounds.ttlMs / 3_600_000} h, at most ${cache.bounds.maxBytes} bytes`,
     );
-    const runRegistry = await RunRegistry.open(nc);
+    const runRegistry = await RunRegistry.open(nc, { replicas: replicas.replicas });
     const served = new ServedRuns({
       role,
       session,
@@ -142,15 +161,9 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     log.info({ event: "draining", inFlight: runs?.inFlight ?? 0 }, `draining: ${runs?.inFlight ?? 0} task(s) in flight`);
     // The documented order: stop taking work and finish (or release) in-flight tasks, then close.
     await runs?.retireAll();
+    outages?.stop();
     if (session && !session.nc.isClosed()) await session.nc.drain();
     await metricsServer?.close();
     log.info({ event: "stopped" }, `${role} stopped`);
-  }
-}
-
-async function watchConnection(session: NatsSession, log: Logger): Promise<void> {
-  for await (const status of session.nc.status()) {
-    if (status.type === "disconnect") log.warn({ event: "disconnected" }, "lost the NATS connection; reconnecting");
-    else if (status.type === "reconnect") log.info({ event: "reconnected" }, "reconnected to NATS");
   }
 }

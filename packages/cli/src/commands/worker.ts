@@ -3,7 +3,7 @@
  * cluster — a pool worker serving every run, or with --run one run's (see worker-loop.ts of
  * @maspo/run). Logs are JSON lines on stderr; SIGTERM or SIGINT drains it and exits 0.
  */
-import { WorkerRoleSchema, parseDuration, type WorkerRole } from "@maspo/core";
+import { ReplicasSchema, WorkerRoleSchema, parseDuration, type WorkerRole } from "@maspo/core";
 import { RESPONSE_CACHE_DEFAULTS, ResponseCacheBoundsSchema, checkRunId, type ResponseCacheBounds } from "@maspo/cluster";
 import { type Command, InvalidArgumentError } from "commander";
 import pino from "pino";
@@ -29,6 +29,7 @@ interface WorkerFlags extends NatsFlags {
   metricsPort?: MetricsPort;
   graceMs: number;
   exitWhenDone?: boolean;
+  replicas?: number;
 }
 
 function workerRole(raw: string): WorkerRole {
@@ -83,6 +84,14 @@ function cacheMaxBytes(raw: string): number {
   return bytes;
 }
 
+function replicasArg(raw: string): number {
+  const n = Number(raw);
+  if (!ReplicasSchema.safeParse(n).success) {
+    throw new InvalidArgumentError(`expected 1 to 5 copies (JetStream's range; at most the servers in the cluster), found "${raw}"`);
+  }
+  return n;
+}
+
 function runIdArg(raw: string): string {
   try {
     return checkRunId(raw);
@@ -133,6 +142,11 @@ export function registerWorkerCommand(program: Command, io: WorkerCommandIo): vo
       "--cache-max-bytes <size>",
       `the shared LLM response cache's size cap, oldest entries dropped first (e.g. 512MiB, 4GiB; applied to the cache bucket; default ${RESPONSE_CACHE_DEFAULTS.maxBytes / 1024 ** 3}GiB for a new bucket)`,
       cacheMaxBytes,
+    )
+    .option(
+      "--replicas <n>",
+      "copies of the cluster-wide KV buckets (response cache, run registry) if this worker is first to create them, or to scale them up to (default: min(3, servers in the cluster), 1 on a single server)",
+      replicasArg,
     );
   addNatsAuthOptions(command);
   command.action(async (role: WorkerRole, flags: WorkerFlags) => {
@@ -162,6 +176,7 @@ export function registerWorkerCommand(program: Command, io: WorkerCommandIo): vo
         graceMs: flags.graceMs,
         exitWhenDone: flags.exitWhenDone === true,
         cacheBounds,
+        ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
         env: io.env,
         log,
         stop: stopper.signal,

@@ -25,6 +25,7 @@ import { deleteStreamIfPresent, isStreamNotFound } from "./missing-stream.js";
 import { RESPONSE_CACHE_BUCKET, runBucketNames } from "../subjects.js";
 import { chunkKeys, chunkSizeFor, KvValueError, readChunks, writeChunks } from "./kv-chunks.js";
 import { takeKvLease, type KvLeaseContext } from "./kv-lease.js";
+import { chooseReplicas, placing, raiseReplicas } from "./replicas.js";
 import { isStaleRevision } from "./kv-revision.js";
 
 export class CheckpointConflictError extends MaspoError<"E_CHECKPOINT_CONFLICT"> {
@@ -54,9 +55,18 @@ export interface KvRecord {
 
 const CHECKPOINT_KEY = "checkpoint";
 
-/** The run's record; its bucket is created by the first save (a load of a run never saved finds nothing). */
-export async function openKvRecord(nc: NatsConnection, runId: string): Promise<KvRecord> {
+/** Where a bucket is created: its copies (nats/replicas.ts); absent, the default for the cluster. */
+export interface BucketOptions {
+  replicas?: number;
+}
+
+/**
+ * The run's record; its bucket is created by the first save (a load of a run never saved finds
+ * nothing), with `options.replicas` copies (raised to that if it exists with fewer).
+ */
+export async function openKvRecord(nc: NatsConnection, runId: string, options: BucketOptions = {}): Promise<KvRecord> {
   const bucket = runBucketNames(runId).checkpoints;
+  const { replicas } = chooseReplicas(nc, options.replicas);
   const kvm = new Kvm(nc);
   const bound = await kvm.open(bucket);
   let created: KV | undefined;
@@ -76,7 +86,7 @@ export async function openKvRecord(nc: NatsConnection, runId: string): Promise<K
       return { value: decode(z.unknown(), bytes, "checkpoint"), revision: entry.revision };
     },
     async save(value, expectedRevision) {
-      created ??= await kvm.create(bucket, { history: 1 });
+      created ??= await createBucket(nc, bucket, replicas, () => kvm.create(bucket, { history: 1, replicas }));
       const kv = created;
       const previous = expectedRevision === undefined ? undefined : await kv.get(CHECKPOINT_KEY);
       const manifest = await writeChunks(kv, encode(value), chunkSize);
@@ -104,6 +114,18 @@ export function deleteKvRecord(jsm: JetStreamManager, runId: string): Promise<bo
 /** The stream behind a KV bucket. */
 function kvStreamName(bucket: string): string {
   return `KV_${bucket}`;
+}
+
+/**
+ * Opens or creates a bucket with `replicas` copies: `create` makes a missing bucket (a refusal to
+ * place the copies is a ReplicasError) and opens an existing one as it is, which is then scaled
+ * up to `replicas` if it has fewer.
+ */
+export async function createBucket(nc: NatsConnection, bucket: string, replicas: number, create: () => Promise<KV>): Promise<KV> {
+  const kv = await placing(`KV bucket ${bucket}`, replicas, create);
+  const { jsm } = await ensureServerCompat(nc);
+  await raiseReplicas(jsm, kvStreamName(bucket), replicas);
+  return kv;
 }
 
 /** How big and how old the shared response cache may grow. */
@@ -143,6 +165,8 @@ export interface KvResponseCacheOptions {
    * a bucket's existing bounds are otherwise kept, so the first process's (or the last operator's) rule.
    */
   bounds?: Partial<ResponseCacheBounds>;
+  /** Copies of the bucket (nats/replicas.ts); absent, the default for the cluster. Never lowered on an existing bucket. */
+  replicas?: number;
 }
 
 const claimTtlSchema = z.int().positive().max(MAX_CLAIM_TTL_MS);
@@ -169,7 +193,11 @@ export class KvResponseCache implements ResponseCache {
     const bucket = options.bucket ?? RESPONSE_CACHE_BUCKET;
     const set = validate(ResponseCacheBoundsSchema.partial(), options.bounds ?? {}, "response cache bounds");
     const wanted = { ...RESPONSE_CACHE_DEFAULTS, ...set };
-    const create = () => new Kvm(nc).create(bucket, { history: 1, ttl: wanted.ttlMs, max_bytes: wanted.maxBytes });
+    const { replicas } = chooseReplicas(nc, options.replicas);
+    const create = () =>
+      createBucket(nc, bucket, replicas, () =>
+        new Kvm(nc).create(bucket, { history: 1, ttl: wanted.ttlMs, max_bytes: wanted.maxBytes, replicas }),
+      );
     // Two processes creating the bucket at once: the loser's create finds the winner's bucket on a second try.
     const kv = await create().catch(create);
     const { jsm } = await ensureServerCompat(nc);

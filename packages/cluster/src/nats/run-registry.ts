@@ -19,6 +19,8 @@ import { z } from "zod";
 import { decode, encode } from "../codec.js";
 import { RUN_REGISTRY_BUCKET } from "../subjects.js";
 import { isStaleRevision } from "./kv-revision.js";
+import { createBucket, type BucketOptions } from "./kv-stores.js";
+import { chooseReplicas } from "./replicas.js";
 
 /** How long an entry lives after its last write: a day. */
 export const RUN_REGISTRY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -57,9 +59,17 @@ const REWATCH_MS = 1000;
 export class RunRegistry {
   private constructor(private readonly kv: KV) {}
 
-  /** Opens the registry, creating its bucket if this is the first maspo process on the cluster. */
-  static async open(nc: NatsConnection): Promise<RunRegistry> {
-    return new RunRegistry(await new Kvm(nc).create(RUN_REGISTRY_BUCKET, { history: 1, ttl: RUN_REGISTRY_TTL_MS }));
+  /**
+   * Opens the registry, creating its bucket if this is the first maspo process on the cluster, with
+   * `options.replicas` copies (raised to that if it has fewer).
+   */
+  static async open(nc: NatsConnection, options: BucketOptions = {}): Promise<RunRegistry> {
+    const { replicas } = chooseReplicas(nc, options.replicas);
+    return new RunRegistry(
+      await createBucket(nc, RUN_REGISTRY_BUCKET, replicas, () =>
+        new Kvm(nc).create(RUN_REGISTRY_BUCKET, { history: 1, ttl: RUN_REGISTRY_TTL_MS, replicas }),
+      ),
+    );
   }
 
   /** The run's entry and its revision; undefined when the run is not (or no longer) registered. */

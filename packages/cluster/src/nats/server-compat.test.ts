@@ -1,22 +1,8 @@
-import type { ServerInfo } from "@nats-io/transport-node";
 import { describe, expect, test } from "vitest";
 import { checkServerInfo, ServerCompatError } from "./server-compat.js";
+import { serverInfo } from "./server-info.fixture.js";
 
-const info = (over: Partial<ServerInfo>): ServerInfo =>
-  ({
-    server_id: "id",
-    server_name: "n1",
-    version: "2.9.10",
-    go: "go",
-    host: "127.0.0.1",
-    port: 4222,
-    headers: true,
-    max_payload: 1048576,
-    jetstream: true,
-    client_id: 1,
-    proto: 1,
-    ...over,
-  }) as ServerInfo;
+const info = serverInfo;
 
 describe("server compatibility", () => {
   test("nats-server 2.9.10 with JetStream is accepted, and its max payload reported", () => {

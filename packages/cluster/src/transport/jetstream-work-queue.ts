@@ -32,7 +32,7 @@ import { TaskEnvelopeSchema, type ResultEnvelope, type TaskEnvelope } from "../m
 import { ensureServerCompat } from "../nats/server-compat.js";
 import { checkRunId, deadLetterSubject, resultSubject, runStreamNames, workConsumerName, workSubject } from "../subjects.js";
 import { publishWithRetry } from "./jetstream-publish.js";
-import { ensureRunStreams, ensureWorkConsumer } from "./run-streams.js";
+import { ensureRunStreams, ensureWorkConsumer, withReplicas } from "./run-streams.js";
 import { Semaphore } from "./semaphore.js";
 import { describeFailure, retryDelayMs, shouldRetry, sharedAbortController } from "./task-failure.js";
 import { PayloadTooLargeError, RunMismatchError, WorkQueueClosedError } from "./transport-errors.js";
@@ -80,7 +80,7 @@ export interface JetStreamWorkQueueOptions {
 /** Checks the server, creates the run's streams if missing, and returns the queue. */
 export async function openJetStreamWorkQueue(options: JetStreamWorkQueueOptions): Promise<WorkQueue> {
   const runId = checkRunId(options.runId);
-  const settings = parseWorkQueueSettings(options.settings);
+  const settings = withReplicas(parseWorkQueueSettings(options.settings), options.nc);
   const { support, jsm } = await ensureServerCompat(options.nc);
   const createStreams = options.createStreams ?? true;
   if (createStreams) await ensureRunStreams(jsm, runId, settings);
@@ -102,7 +102,8 @@ interface QueueContext {
   js: JetStreamClient;
   jsm: JetStreamManager;
   runId: string;
-  settings: WorkQueueSettings;
+  /** With the replicas decided for the cluster (run-streams.ts withReplicas). */
+  settings: WorkQueueSettings & { replicas: number };
   observer: WorkQueueObserver;
   maxPayload: number;
   createStreams: boolean;

@@ -3,6 +3,10 @@
  * and one durable pull consumer per worker role shared by all its replicas. Creating them is
  * idempotent. The coordinator creates the streams before it announces the run, and retires them once
  * the run is done; workers create only their role's consumer, never the streams.
+ *
+ * Each stream is kept in `replicas` copies (nats/replicas.ts; the consumers follow their stream),
+ * so the run goes on when a minority of the cluster's servers is lost; a stream that exists with
+ * fewer (a resumed run, after the cluster grew) is scaled up.
  */
 import {
   AckPolicy,
@@ -16,41 +20,34 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import type { WorkerRole } from "@maspo/core";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { deleteStreamIfPresent, isStreamNotFound } from "../nats/missing-stream.js";
+import { chooseReplicas, placing, raiseReplicas } from "../nats/replicas.js";
 import { deadLetterSubject, runStreamNames, workConsumerName, workSubject } from "../subjects.js";
 import type { WorkQueueSettings } from "./work-queue.js";
 
 // 10058: "stream name already in use" (another process created it first); 10148 / 10013: consumer exists.
 const ALREADY_EXISTS = new Set([10058, 10148, 10013]);
 
+/** The settings with `replicas` decided for the cluster `nc` is on: as set (checked), or its default. */
+export function withReplicas<S extends Pick<WorkQueueSettings, "replicas">>(settings: S, nc: NatsConnection): S & { replicas: number } {
+  return { ...settings, replicas: chooseReplicas(nc, settings.replicas, "cluster.replicas").replicas };
+}
+
 export async function ensureRunStreams(
   jsm: JetStreamManager,
   runId: string,
-  settings: Pick<WorkQueueSettings, "duplicateWindowMs">,
+  settings: Pick<WorkQueueSettings, "duplicateWindowMs"> & { replicas: number },
 ): Promise<void> {
   const names = runStreamNames(runId);
-  const duplicateWindow = nanos(settings.duplicateWindowMs);
-  await ensureStream(jsm, {
-    name: names.work,
-    subjects: [`maspo.${runId}.work.*`],
-    retention: RetentionPolicy.Workqueue,
+  const common = {
     storage: StorageType.File,
-    duplicate_window: duplicateWindow,
-  });
-  await ensureStream(jsm, {
-    name: names.results,
-    subjects: [`maspo.${runId}.result.*`],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    duplicate_window: duplicateWindow,
-  });
-  await ensureStream(jsm, {
-    name: names.dead,
-    subjects: [deadLetterSubject(runId)],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    duplicate_window: duplicateWindow,
-  });
+    duplicate_window: nanos(settings.duplicateWindowMs),
+    num_replicas: settings.replicas,
+  };
+  await ensureStream(jsm, { name: names.work, subjects: [`maspo.${runId}.work.*`], retention: RetentionPolicy.Workqueue, ...common });
+  await ensureStream(jsm, { name: names.results, subjects: [`maspo.${runId}.result.*`], retention: RetentionPolicy.Limits, ...common });
+  await ensureStream(jsm, { name: names.dead, subjects: [deadLetterSubject(runId)], retention: RetentionPolicy.Limits, ...common });
 }
 
 export async function ensureWorkConsumer(
@@ -120,11 +117,12 @@ export async function retireRunStreams(
   return { deadLetters: info.state.messages };
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string; num_replicas: number }): Promise<void> {
   try {
-    await jsm.streams.add(config);
+    await placing(`stream ${config.name}`, config.num_replicas, () => jsm.streams.add(config));
   } catch (err) {
     if (!(err instanceof JetStreamApiError && ALREADY_EXISTS.has(err.code))) throw err;
-    await jsm.streams.info(config.name);
+    // There already, maybe with other settings (those rule) or fewer copies (raised).
+    await raiseReplicas(jsm, config.name, config.num_replicas, await jsm.streams.info(config.name));
   }
 }

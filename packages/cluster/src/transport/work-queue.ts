@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { validate } from "../codec.js";
-import type { WorkerRole } from "@maspo/core";
+import { ReplicasSchema, type WorkerRole } from "@maspo/core";
 import type { ResultEnvelope, TaskEnvelope } from "../messages.js";
 
 /**
@@ -33,6 +33,8 @@ export const WorkQueueSettingsSchema = z.object({
   maxBackoffMs: z.number().int().min(0).default(60_000),
   /** How long the server remembers a task id to drop a duplicate submission (JetStream only). */
   duplicateWindowMs: z.number().int().min(1000).default(120_000),
+  /** Copies of each of the run's streams (JetStream only); absent, the default for the cluster (nats/replicas.ts). */
+  replicas: ReplicasSchema.optional(),
 });
 export type WorkQueueSettings = z.infer<typeof WorkQueueSettingsSchema>;
 export type WorkQueueSettingsInput = z.input<typeof WorkQueueSettingsSchema>;

@@ -70,6 +70,8 @@ export const SPEC_LIMITS = {
   clusterWaitMs: 86_400_000,
   /** JetStream deliveries of one task. */
   maxDeliver: 100,
+  /** Copies of each JetStream stream and KV bucket: JetStream itself allows at most 5. */
+  replicas: 5,
   /** Unacknowledged tasks per consumer: JetStream keeps each in memory. */
   maxAckPending: 1_000_000,
   /** Agents in the graph: each has a beam, a buffer and its steps in every round. */
@@ -499,6 +501,13 @@ export const ConcurrencySchema = z
   })
   .prefault({});
 
+/**
+ * Copies JetStream keeps of each stream and KV bucket maspo creates (1-5, JetStream's own range); a
+ * copy per server survives the loss of a minority of them. Unset, the cluster package picks
+ * min(3, the servers in the cluster) — 1 on a single server (see cluster nats/replicas.ts).
+ */
+export const ReplicasSchema = boundedInt(1, SPEC_LIMITS.replicas);
+
 export const ClusterSchema = z
   .strictObject({
     ackWaitMs: boundedInt(1, SPEC_LIMITS.clusterWaitMs)
@@ -515,6 +524,9 @@ export const ClusterSchema = z
       .max(SPEC_LIMITS.maxDeliver - 1)
       .default([1_000, 5_000, 15_000])
       .meta({ description: `Redelivery delays in ms, one per retry (each at most ${SPEC_LIMITS.clusterWaitMs}).` }),
+    replicas: ReplicasSchema.optional().meta({
+      description: `Copies of each stream and KV bucket the run creates (1-${SPEC_LIMITS.replicas}, at most the NATS servers in the cluster). Unset: min(3, the cluster's servers), 1 on a single server. From the command line: --set cluster.replicas=3.`,
+    }),
   })
   .prefault({})
   .meta({ description: "JetStream consumer settings for cluster mode." });

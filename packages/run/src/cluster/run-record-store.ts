@@ -14,7 +14,7 @@
  * of that run id is refused with a clear error rather than starting over or waiting for nothing.
  */
 import { MaspoError, RunIdSchema, RunSpecSchema, ValidationError, issuesFromZod, type RunSpec } from "@maspo/core";
-import { RunRegistry, openKvRecord, runBucketNames, type NatsSession, type RunRegistryEntry } from "@maspo/cluster";
+import { RunRegistry, openKvRecord, runBucketNames, type BucketOptions, type NatsSession, type RunRegistryEntry } from "@maspo/cluster";
 import { z } from "zod";
 import { CheckpointSchema, type Checkpoint, type CheckpointStore } from "@maspo/coordinator";
 
@@ -105,8 +105,9 @@ export class RunRecordStore implements CheckpointStore {
     this.location = `JetStream KV bucket ${runBucketNames(runId).checkpoints}`;
   }
 
-  static async open(nc: NatsConnection, runId: string): Promise<RunRecordStore> {
-    return new RunRecordStore(await openKvRecord(nc, runId), await RunRegistry.open(nc), runId);
+  /** Opens the run's record and the registry; what they create gets `options.replicas` copies. */
+  static async open(nc: NatsConnection, runId: string, options: BucketOptions = {}): Promise<RunRecordStore> {
+    return new RunRecordStore(await openKvRecord(nc, runId, options), await RunRegistry.open(nc, options), runId);
   }
 
   /** Publishes a new run; refuses (RunExistsError) if the run exists, even if another coordinator just created it. */
