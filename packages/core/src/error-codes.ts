@@ -323,16 +323,6 @@ export const ERROR_CODES = {
     exit: "failed",
     doc: "A run record was written before create() or claim() took ownership of it: a bug in the caller of RunRecordStore.",
   },
-
-  // simlm
-  E_WORLD_NOT_FOUND: {
-    area: "simlm",
-    exit: "failed",
-    doc: "A simlm world name is neither a bundled world nor a readable file: use a bundled name (the message lists them) or a path.",
-  },
-  E_MISSING_PROMPT: {
-    area: "simlm",
-    exit: "failed",
   E_RECORDING: {
     area: "run",
     exit: "refused",
@@ -348,6 +338,16 @@ export const ERROR_CODES = {
     exit: "failed",
     doc: "A replayed run asked for an LLM exchange the recording does not hold (named by endpoint, model and key); a replay never calls live: record the run again.",
   },
+
+  // simlm
+  E_WORLD_NOT_FOUND: {
+    area: "simlm",
+    exit: "failed",
+    doc: "A simlm world name is neither a bundled world nor a readable file: use a bundled name (the message lists them) or a path.",
+  },
+  E_MISSING_PROMPT: {
+    area: "simlm",
+    exit: "failed",
     doc: "A simlm graph run got no prompt for an agent of the world: pass one prompt text per agent.",
   },
   E_ORACLE: {
