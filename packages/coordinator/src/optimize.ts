@@ -22,7 +22,7 @@ import { orientation } from "./orientation.js";
 import { roundEnd } from "./round-end.js";
 import type { RunState } from "./run-state.js";
 import { type Step, describeStep, globalRound, planSteps } from "./step-plan.js";
-import { stopBeforeStep, stopWhenPlanDone } from "./stop-conditions.js";
+import { budgetRanOut, stopBeforeStep, stopWhenPlanDone } from "./stop-conditions.js";
 
 export { ablatedWeights } from "./ablated-weights.js";
 export type { OptimizeConfig } from "./optimize-config.js";
@@ -91,9 +91,19 @@ export async function optimize(
   const ctx = createLoopContext(config, workers, state, order);
   for (let index = state.nextStep; index < plan.length; index++) {
     const step = plan[index] as Step;
+    await workers.refreshUsage?.();
     stopBeforeStep(config.stop, state, workers, now);
     if (state.stopReason !== null) break;
-    await runStep(ctx, step, globalRound(step, config.search.rounds));
+    // The step the budget runs out in is dropped, whether its calls were refused or it finished, so
+    // where a run stops does not depend on the order its concurrent calls were served in.
+    const before = config.stop.budgetUsd !== null ? structuredClone(state) : undefined;
+    try {
+      await runStep(ctx, step, globalRound(step, config.search.rounds));
+    } catch (err) {
+      if (!(await budgetRanOut(config.stop, state, workers, before))) throw err;
+      break;
+    }
+    if (await budgetRanOut(config.stop, state, workers, before)) break;
     state.nextStep = index + 1;
     const event: StepEvent = { index, total: plan.length, step, label: describeStep(step), state };
     await hooks.onStep?.(event);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { initialState } from "./optimize.js";
 import type { OptimizeConfig } from "./optimize-config.js";
-import { stopAtRoundEnd, stopBeforeStep, stopWhenPlanDone } from "./stop-conditions.js";
+import { budgetRanOut, stopAtRoundEnd, stopBeforeStep, stopWhenPlanDone } from "./stop-conditions.js";
 
 const stop: OptimizeConfig["stop"] = { targetMetric: null, patience: 3, deadlineAt: null, budgetUsd: null };
 const state = () => initialState({ initialPrompts: { a: "A" } } as Pick<OptimizeConfig, "initialPrompts"> as OptimizeConfig);
@@ -36,6 +36,26 @@ describe("stopBeforeStep", () => {
     stopBeforeStep(stop, s, spent(0), () => {
       throw new Error("clock read");
     });
+    expect(s.stopReason).toBeNull();
+  });
+});
+
+describe("budgetRanOut", () => {
+  it("after a step the budget ran out in, puts the state back as before the step and stops as a budget stop", async () => {
+    const before = state();
+    const s = { ...structuredClone(before), nextStep: 7, bestRound: 2 };
+    let refreshed = 0;
+    const workers = { ...spent(1.2), refreshUsage: () => (refreshed++, Promise.resolve()) };
+    expect(await budgetRanOut({ ...stop, budgetUsd: 1 }, s, workers, before)).toBe(true);
+    expect(refreshed).toBe(1);
+    expect(s).toEqual({ ...before, stopReason: "budget of $1 spent" });
+  });
+
+  it("leaves a step under budget, or a run without a budget, as it is", async () => {
+    const s = { ...state(), nextStep: 7 };
+    expect(await budgetRanOut({ ...stop, budgetUsd: 1 }, s, spent(0.99), state())).toBe(false);
+    expect(await budgetRanOut(stop, s, spent(5), state())).toBe(false);
+    expect(s.nextStep).toBe(7);
     expect(s.stopReason).toBeNull();
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The stop condition a run states up front (shared/maspo.md, "Inputs" and workflow step 6): the
  * deadline and the spend budget are checked before every step, so a run ends between steps with a
- * consistent checkpoint; the target metric and the patience (rounds without global improvement) are
- * checked at each round end, on the round's train metric. The first reason found is kept: the
+ * consistent checkpoint, and the budget again after each (a step it ran out in is dropped); the
+ * target metric and the patience (rounds without global improvement) are checked at each round end,
+ * on the round's train metric. The first reason found is kept: the
  * report says why the run ended.
  */
 import type { EngineWorkers } from "@maspo/core";
@@ -22,6 +23,25 @@ export function stopBeforeStep(stop: StopConfig, state: RunState, workers: Pick<
   const deadlineAt = state.deadlineAt !== undefined ? state.deadlineAt : stop.deadlineAt;
   if (deadlineAt !== null && now() >= deadlineAt) state.stopReason = "deadline reached";
   else if (stop.budgetUsd !== null && usage.usd >= stop.budgetUsd) state.stopReason = `budget of $${stop.budgetUsd} spent`;
+}
+
+/**
+ * After a step (or when it failed): whether the budget ran out during it. If so the state is put back
+ * as it was before the step (`before`), stopped as a budget stop, and true is returned; a step whose
+ * calls were refused for the budget thus ends the run normally, with the best prompts before it.
+ */
+export async function budgetRanOut(
+  stop: StopConfig,
+  state: RunState,
+  workers: Pick<EngineWorkers, "usage" | "refreshUsage">,
+  before: RunState | undefined,
+): Promise<boolean> {
+  if (stop.budgetUsd === null || before === undefined) return false;
+  await workers.refreshUsage?.();
+  if (workers.usage().usd < stop.budgetUsd) return false;
+  for (const key of Object.keys(state) as (keyof RunState)[]) delete state[key];
+  Object.assign(state, before, { stopReason: `budget of $${stop.budgetUsd} spent` });
+  return true;
 }
 
 /**

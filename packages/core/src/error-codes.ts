@@ -188,6 +188,11 @@ export const ERROR_CODES = {
     exit: "failed",
     doc: "A call was refused because the run's stop.budgetUsd is spent (not retryable): the run ends as a budget stop with the best prompts so far; raise the budget to go further.",
   },
+  E_LLM_BUDGET: {
+    area: "llm",
+    exit: "failed",
+    doc: "A call was refused because the run's stop.budgetUsd is spent (not retryable): the run ends as a budget stop with the best prompts so far; raise the budget to go further.",
+  },
 
   // cache
   E_LLM_CACHE: {

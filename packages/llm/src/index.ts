@@ -41,6 +41,42 @@ export {
   type ReplayMiss,
 } from "./exchange-recording.js";
 export { LlmAccounting, callCostUsd } from "./llm-accounting.js";
+export {
+  MemoryRateLimiter,
+  RATE_WINDOW,
+  RateWindowSchema,
+  admit,
+  correctTokens,
+  estimateTokens,
+  processRateLimiter,
+  rateLimitKey,
+  type Admission,
+  type MemoryRateLimiterOptions,
+  type RateGrant,
+  type RateLimiter,
+  type RateLimits,
+  type RateWindow,
+} from "./rate-limit.js";
+export {
+  BudgetSpentError,
+  DEFAULT_RESERVED_OUTPUT_TOKENS,
+  LedgerStateSchema,
+  MemorySpendLedger,
+  RESERVATION_GRACE_MS,
+  RESERVATION_POLL_MS,
+  emptyLedger,
+  settleIn,
+  spentUsd,
+  tryReserve,
+  worstCaseCost,
+  type AttemptSettlement,
+  type LedgerState,
+  type LedgerWho,
+  type MemorySpendLedgerOptions,
+  type SpendCharge,
+  type SpendLedger,
+  type SpendReservation,
+} from "./spend-ledger.js";
 export type { AttemptOutcomeLabel, LlmEvent, LlmEventListener } from "./llm-events.js";
 export { FAILURE_KINDS, type FailureKind } from "./attempt-failure.js";
 export { DEFAULT_BACKOFF, type BackoffPolicy } from "./retry-policy.js";

@@ -20,7 +20,7 @@ import {
   type LlmCompletion,
   type LlmCompletionRequest,
 } from "./completion-request.js";
-import { probeEndpoint } from "./endpoint-probe.js";
+import { PROBE_PROMPT, probeEndpoint } from "./endpoint-probe.js";
 import { callCostUsd, LlmAccounting } from "./llm-accounting.js";
 import type { Env } from "@maspo/core";
 import { parseLlmEndpoints, resolveConnections, type FetchFor, type LlmEndpoint } from "./llm-endpoint.js";
@@ -29,6 +29,14 @@ import type { AttemptOutcomeLabel, LlmEvent, LlmEventListener } from "./llm-even
 import { MAX_CLAIM_TTL_MS, MemoryResponseCache, type CachedCompletion, type ResponseCache } from "./response-cache.js";
 import { DEFAULT_BACKOFF, maxRetryAfterMs, retryAfterTooLong, retryDelayMs, type BackoffPolicy } from "./retry-policy.js";
 import { FlightLeft, SingleFlight } from "./single-flight.js";
+import { estimateTokens, processRateLimiter, rateLimitKey, type RateGrant, type RateLimiter } from "./rate-limit.js";
+import {
+  DEFAULT_RESERVED_OUTPUT_TOKENS,
+  RESERVATION_GRACE_MS,
+  worstCaseCost,
+  type SpendLedger,
+  type SpendReservation,
+} from "./spend-ledger.js";
 import { issuesFromZod } from "@maspo/core";
 
 export interface LlmClientOptions {
@@ -61,6 +69,13 @@ export interface LlmClientOptions {
   claimTtlMs?: number;
   /** Calls in flight at once over all endpoints of this client (the spec's `concurrency.maxInFlight`); unbounded by default. */
   maxInFlight?: number;
+  /**
+   * Where endpoints' `rateLimit`s are kept: the cluster's (KV) to share them between processes.
+   * Default: this process's limiter (processRateLimiter), shared by every client in it.
+   */
+  rateLimiter?: RateLimiter;
+  /** The run's spend ledger: every served attempt is settled in it, and its budget reserved before each. None by default. */
+  ledger?: SpendLedger;
 }
 
 const DEFAULT_CLAIM_TTL_MS = 10_000;
@@ -71,6 +86,14 @@ interface EndpointRuntime {
   limit: LimitFunction;
   /** The key value, kept only to scrub it from any server text we repeat. */
   secret: string | undefined;
+  /** The identity the endpoint's rate limit is counted under (no secret in it). */
+  rateKey: string;
+}
+
+/** What an attempt holds while it is sent: its rate-limit grant and its budget reservation, each settled once it ends. */
+interface AttemptGate {
+  rate: RateGrant | undefined;
+  spend: SpendReservation | undefined;
 }
 
 /** Progress of one shared call, read when a waiter gives up to say how far it got. */
@@ -132,6 +155,8 @@ export class LlmClient implements LlmCaller {
   private readonly claimTtlMs: number;
   /** Over all endpoints; taken inside an endpoint's own slot, so a saturated endpoint never holds it while queueing. */
   private readonly inFlight: LimitFunction;
+  private readonly rateLimiter: RateLimiter;
+  private readonly ledger: SpendLedger | undefined;
 
   constructor(options: LlmClientOptions) {
     const tuningInput = {
@@ -160,7 +185,7 @@ export class LlmClient implements LlmCaller {
         webhookSecret: null,
       });
       const secret = endpoint.apiKeyEnv !== undefined ? conn.apiKey : undefined;
-      this.runtimes.set(endpoint.id, { endpoint, sdk, limit: pLimit(endpoint.concurrency), secret });
+      this.runtimes.set(endpoint.id, { endpoint, sdk, limit: pLimit(endpoint.concurrency), secret, rateKey: rateLimitKey(endpoint) });
     }
     this.accounting = options.accounting ?? new LlmAccounting();
     this.cache = options.cache ?? new MemoryResponseCache();
@@ -171,6 +196,8 @@ export class LlmClient implements LlmCaller {
     this.now = options.now ?? Date.now;
     this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
     this.inFlight = pLimit(options.maxInFlight ?? Number.POSITIVE_INFINITY);
+    this.rateLimiter = options.rateLimiter ?? processRateLimiter();
+    this.ledger = options.ledger;
   }
 
   /** Endpoint ids this client serves, in declaration order. */
@@ -190,12 +217,18 @@ export class LlmClient implements LlmCaller {
         },
       ]);
     }
-    return probeEndpoint({
-      endpoint: rt.endpoint,
-      sdk: rt.sdk,
-      scrub: (text) => scrub(text, rt.secret),
-      sleep: (ms) => this.sleep(ms, new AbortController().signal),
-    });
+    // A probe is a request like any other to the endpoint's rate limit (it is never budgeted).
+    const grant = await this.rateGrant(rt, { messages: [{ content: PROBE_PROMPT }] }, new AbortController().signal);
+    try {
+      return await probeEndpoint({
+        endpoint: rt.endpoint,
+        sdk: rt.sdk,
+        scrub: (text) => scrub(text, rt.secret),
+        sleep: (ms) => this.sleep(ms, new AbortController().signal),
+      });
+    } finally {
+      await grant?.settle(0);
+    }
   }
 
   async complete(request: LlmCompletionRequest): Promise<LlmCompletion> {
@@ -211,6 +244,9 @@ export class LlmClient implements LlmCaller {
       ]);
     }
     const { endpoint } = rt;
+    // The endpoint's maxOutputTokens bounds a call that states none: it is sent, so it is in the key.
+    if (request.maxTokens === undefined && endpoint.maxOutputTokens !== undefined)
+      request = { ...request, maxTokens: endpoint.maxOutputTokens };
     const key = completionCacheKey(endpoint, request);
     const base = { endpointId: endpoint.id, model: endpoint.model, role: request.role, cacheKey: key };
     const waiter = this.waiterSignal(request);
@@ -321,17 +357,30 @@ export class LlmClient implements LlmCaller {
     const base = { endpointId: endpoint.id, model: endpoint.model, role, cacheKey: key };
     const body = chatCompletionBody(endpoint.model, request);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await rt.limit(() =>
-        this.inFlight(() => {
-          // A waiter may have left while this attempt queued for a slot.
-          if (signal.aborted) throw signal.reason;
-          state.attempts = attempt;
-          this.emit({ ...base, type: "call-started", attempt });
-          return this.timedAttempt(rt, body, attempt, signal, base);
-        }),
-      );
+      const { outcome, gate } = await rt.limit(async () => {
+        // The budget first, outside the client-wide slot: a wait for it holds back no other endpoint.
+        const gate: AttemptGate = { rate: undefined, spend: await this.reserve(rt, request, signal) };
+        try {
+          const result = await this.inFlight(async () => {
+            // A waiter may have left while this attempt queued for a slot.
+            if (signal.aborted) throw signal.reason;
+            // The rate limit's grant last, so the request is sent the moment it is granted.
+            gate.rate = await this.rateGrant(rt, request, signal);
+            state.attempts = attempt;
+            this.emit({ ...base, type: "call-started", attempt });
+            return this.timedAttempt(rt, body, attempt, signal, base);
+          });
+          return { outcome: result, gate };
+        } catch (err) {
+          // Aborted (or a bug) before or during the attempt: nothing was served that we know of.
+          await settleGate(gate, { ok: false, retried: false }, 0);
+          throw err;
+        }
+      });
       if (outcome.ok) {
         const { usage, finishReason } = outcome.completion;
+        const costUsd = callCostUsd(endpoint.price, usage.promptTokens, usage.completionTokens);
+        await settleGate(gate, { ok: true, ...usage, costUsd }, usage.promptTokens + usage.completionTokens);
         this.accounting.recordCall(endpoint, role, usage);
         this.emit({
           ...base,
@@ -346,6 +395,8 @@ export class LlmClient implements LlmCaller {
       }
       const failure = outcome.failure;
       state.lastFailure = failure;
+      const retried = failure.retryable && attempt <= endpoint.maxRetries && !retryAfterTooLong(failure, this.backoff);
+      await settleGate(gate, { ok: false, retried }, 0);
       this.accounting.recordFailedAttempt(endpoint, role);
       if (!failure.retryable) throw this.finalError("E_LLM_HTTP", rt, attempt, failure);
       if (attempt > endpoint.maxRetries) throw this.finalError(exhaustedCode(failure), rt, attempt, failure);
@@ -366,6 +417,26 @@ export class LlmClient implements LlmCaller {
       });
       await this.sleep(delayMs, signal);
     }
+  }
+
+  /** Before an attempt: its worst-case cost reserved in the run's ledger, if there is one. Throws BudgetSpentError once the budget is spent. */
+  private async reserve(rt: EndpointRuntime, request: LlmCompletionRequest, signal: AbortSignal): Promise<SpendReservation | undefined> {
+    if (!this.ledger) return undefined;
+    const { endpoint } = rt;
+    const charge = worstCaseCost(endpoint.price, request.messages, request.maxTokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS);
+    const who = { endpointId: endpoint.id, model: endpoint.model, role: request.role };
+    return this.ledger.reserve(who, charge, endpoint.timeoutMs + RESERVATION_GRACE_MS, signal);
+  }
+
+  /** Before an attempt: a grant of the endpoint's rate limit, if it has one (waits until the request fits). */
+  private async rateGrant(
+    rt: EndpointRuntime,
+    request: { messages: readonly { content: string }[]; maxTokens?: number | undefined },
+    signal: AbortSignal,
+  ): Promise<RateGrant | undefined> {
+    const limits = rt.endpoint.rateLimit;
+    if (!limits || (limits.rpm === undefined && limits.tpm === undefined)) return undefined;
+    return this.rateLimiter.acquire(rt.rateKey, limits, estimateTokens(request.messages, request.maxTokens), signal);
   }
 
   /** One attempt, reported as ended (with its duration and outcome) however it ends. */
@@ -471,6 +542,12 @@ export class LlmClient implements LlmCaller {
   private emit(event: LlmEvent): void {
     this.onEvent?.(event);
   }
+}
+
+/** Ends an attempt's hold on the rate limit (with the tokens it used) and on the budget (with how it ended). */
+async function settleGate(gate: AttemptGate, outcome: Parameters<SpendReservation["settle"]>[0], tokens: number): Promise<void> {
+  await gate.rate?.settle(tokens);
+  await gate.spend?.settle(outcome);
 }
 
 function completionFromResponse(raw: unknown): AttemptOutcome {

@@ -119,4 +119,9 @@ export interface EngineWorkers {
   compareFinals(request: CompareFinalsRequest): Promise<FinalComparison>;
   /** Spend so far (for token guards and the budget stop). */
   usage(): UsageTotals;
+  /**
+   * Reads the spend again where it is kept outside this process (the cluster's ledger in KV), so that
+   * `usage()` then counts every call served so far. Called before each step's stop check.
+   */
+  refreshUsage?(): Promise<void>;
 }

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { BudgetSpentError, MemorySpendLedger, emptyLedger, settleIn, spentUsd, tryReserve, worstCaseCost } from "./spend-ledger.js";
+
+const who = { endpointId: "gpt", model: "m", role: "serving" as const };
+const signal = () => new AbortController().signal;
+
+describe("worstCaseCost", () => {
+  it("counts every prompt byte a token (plus a per-message overhead) and the max tokens, at the endpoint's prices", () => {
+    const cost = worstCaseCost({ inputPerMTok: 2, outputPerMTok: 10 }, [{ content: "héllo" }], 100);
+    // "héllo" is 6 UTF-8 bytes, + 8 overhead = 14 prompt tokens.
+    expect(cost.tokens).toBe(114);
+    expect(cost.usd).toBeCloseTo((14 * 2 + 100 * 10) / 1e6, 15);
+  });
+});
+
+describe("tryReserve and settleIn", () => {
+  it("admits while spent + reserved is under the budget, waits beyond it, refuses once spent reaches it", () => {
+    let state = emptyLedger(1);
+    const r = tryReserve(state, "a", { usd: 0.8, tokens: 1 }, 0, 1_000);
+    expect(r.kind).toBe("admitted");
+    if (r.kind !== "admitted") return;
+    state = r.next;
+    expect(tryReserve(state, "b", { usd: 0.8, tokens: 1 }, 0, 1_000).kind).toBe("admitted");
+    state = settleIn(state, "a", who, { ok: true, promptTokens: 1, completionTokens: 1, costUsd: 0.5 });
+    const b = tryReserve(state, "b", { usd: 0.8, tokens: 1 }, 0, 1_000);
+    if (b.kind !== "admitted") throw new Error("b not admitted");
+    // 0.5 spent + 0.8 reserved ≥ 1: the next waits for b.
+    expect(tryReserve(b.next, "c", { usd: 0.1, tokens: 1 }, 0, 1_000).kind).toBe("wait");
+    state = settleIn(b.next, "b", who, { ok: true, promptTokens: 1, completionTokens: 1, costUsd: 0.6 });
+    expect(spentUsd(state)).toBeCloseTo(1.1, 12);
+    expect(tryReserve(state, "c", { usd: 0.1, tokens: 1 }, 0, 1_000)).toEqual({ kind: "refused", spentUsd: 1.1, budgetUsd: 1 });
+    expect(tryReserve({ ...state, enforced: false }, "c", { usd: 0.1, tokens: 1 }, 0, 1_000).kind).toBe("admitted");
+  });
+
+  it("drops a reservation whose expiry passed (its holder died), but still counts its attempt if it is settled late", () => {
+    const r = tryReserve(emptyLedger(1), "dead", { usd: 1, tokens: 1 }, 0, 1_000);
+    if (r.kind !== "admitted") throw new Error("refused");
+    expect(tryReserve(r.next, "x", { usd: 0.1, tokens: 1 }, 999, 1_000).kind).toBe("wait");
+    const later = tryReserve(r.next, "x", { usd: 0.1, tokens: 1 }, 1_001, 1_000);
+    expect(later.kind).toBe("admitted");
+    if (later.kind !== "admitted") return;
+    expect(Object.keys(later.next.reservations)).toEqual(["x"]);
+    const settled = settleIn(later.next, "dead", who, { ok: true, promptTokens: 3, completionTokens: 4, costUsd: 0.2 });
+    expect(settled.rows).toEqual([
+      { ...who, calls: 1, failedAttempts: 0, retries: 0, promptTokens: 3, completionTokens: 4, costUsd: 0.2, cacheHits: 0 },
+    ]);
+  });
+
+  it("counts a failed attempt, and a retry when the call goes on, at no cost", () => {
+    let state = emptyLedger(null);
+    state = settleIn(state, "a", who, { ok: false, retried: true });
+    state = settleIn(state, "b", who, { ok: false, retried: false });
+    expect(state.rows[0]).toMatchObject({ calls: 0, failedAttempts: 2, retries: 1, costUsd: 0 });
+  });
+
+  it("goes on from a resumed run's use, its cache hits left out (they served nothing)", () => {
+    const carried = {
+      rows: [{ ...who, calls: 3, failedAttempts: 1, retries: 1, promptTokens: 9, completionTokens: 9, costUsd: 0.3, cacheHits: 5 }],
+    };
+    const state = emptyLedger(1, carried);
+    expect(spentUsd(state)).toBeCloseTo(0.3, 12);
+    expect(state.rows[0]?.cacheHits).toBe(0);
+  });
+});
+
+describe("MemorySpendLedger", () => {
+  it("with 20 attempts at once, passes the budget by at most one attempt's worst case, then refuses with E_LLM_BUDGET", async () => {
+    const ledger = new MemorySpendLedger({ budgetUsd: 1 });
+    const worst = { usd: 0.3, tokens: 10 };
+    let refused = 0;
+    const attempt = async (): Promise<void> => {
+      for (;;) {
+        let reservation;
+        try {
+          reservation = await ledger.reserve(who, worst, 60_000, signal());
+        } catch (err) {
+          expect(err).toBeInstanceOf(BudgetSpentError);
+          expect((err as BudgetSpentError).code).toBe("E_LLM_BUDGET");
+          expect((err as BudgetSpentError).details.retryable).toBe(false);
+          refused++;
+          return;
+        }
+        await new Promise((r) => setImmediate(r));
+        // Each attempt costs less than its worst case, as answers do.
+        await reservation.settle({ ok: true, promptTokens: 1, completionTokens: 1, costUsd: 0.17 });
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, attempt));
+    const spent = ledger.snapshot().rows.reduce((n, r) => n + r.costUsd, 0);
+    expect(spent).toBeGreaterThanOrEqual(1);
+    expect(spent).toBeLessThanOrEqual(1 + worst.usd);
+    expect(refused).toBe(20);
+  });
+
+  it("admits everything while its budget is lifted (the held-out measurement), and counts it", async () => {
+    const ledger = new MemorySpendLedger({ budgetUsd: 0.1 });
+    const first = await ledger.reserve(who, { usd: 1, tokens: 1 }, 1_000, signal());
+    await first.settle({ ok: true, promptTokens: 1, completionTokens: 1, costUsd: 1 });
+    await expect(ledger.reserve(who, { usd: 1, tokens: 1 }, 1_000, signal())).rejects.toThrow("budget of $0.1 is spent");
+    await ledger.enforce(false);
+    const second = await ledger.reserve(who, { usd: 1, tokens: 1 }, 1_000, signal());
+    await second.settle({ ok: true, promptTokens: 1, completionTokens: 1, costUsd: 1 });
+    expect(ledger.snapshot().rows[0]?.calls).toBe(2);
+  });
+
+  it("gives up waiting for budget when its signal aborts", async () => {
+    const ledger = new MemorySpendLedger({ budgetUsd: 1 });
+    await ledger.reserve(who, { usd: 2, tokens: 1 }, 60_000, signal());
+    const controller = new AbortController();
+    const waiting = ledger.reserve(who, { usd: 0.1, tokens: 1 }, 60_000, controller.signal);
+    controller.abort(new Error("task stopped"));
+    await expect(waiting).rejects.toThrow("task stopped");
+  });
+});
