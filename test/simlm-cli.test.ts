@@ -2,7 +2,9 @@
 // as separate processes (the built CLI command) that answer the same bytes as each other and as the
 // in-process fetch, and stop gracefully on SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildAgentMessages, renderAgentPrompt } from "@maspo/core";
 import { registerSimCommands } from "@maspo/cli";
@@ -103,6 +105,53 @@ describe("maspo sim serve", () => {
     await serving;
     expect(cli.out()).toMatch(/simlm stopped/);
     await expect(fetch(`${url}/models`)).rejects.toThrow();
+  });
+
+  it("logs every chat request with --log-requests: model, messages and simlm's reading, without the Authorization header", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "maspo-sim-log-")), "requests.jsonl");
+    const stop = new AbortController();
+    const cli = program(stop.signal);
+    const serving = cli.run(["sim", "serve", "--world", "math-chain", "--port", "0", "--log-requests", file]);
+    await until(() => /http:\/\/\S+\/v1/.test(cli.out()));
+    const url = /(http:\/\/\S+\/v1)/.exec(cli.out())?.[1] ?? "";
+    expect(cli.out()).toContain(`logging every chat request to ${file}`);
+    // A predecessor's output as a `Field: value` line, the way Ax writes an agent call.
+    const solver = world.agents.find((a) => a.id === "solver");
+    if (!solver) throw new Error("math-chain has no solver");
+    const fieldsBody = {
+      model: world.name,
+      seed: 2,
+      messages: [
+        { role: "system", content: renderAgentPrompt(solver.prompt) },
+        { role: "user", content: `Question: ${example.input}\nPlanner Output: Quantities: the numbers in the problem` },
+      ],
+    };
+    for (const body of [chatBody, JSON.stringify(fieldsBody)]) {
+      const res = await fetch(`${url}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer sk-cli-secret-2718" },
+        body,
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    stop.abort();
+    await serving;
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toContain("sk-cli-secret-2718");
+    const lines = text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { model: string; messages: unknown; reading: { role: string; agent?: Record<string, unknown> } });
+    expect(lines.map((l) => [l.model, l.reading.role, l.reading.agent?.agent, l.reading.agent?.layout])).toEqual([
+      ["math-chain", "agent", "planner", "sections"],
+      ["math-chain", "agent", "solver", "fields"],
+    ]);
+    expect(lines[0]?.messages).toEqual((JSON.parse(chatBody) as { messages: unknown }).messages);
+    expect(lines[1]?.reading.agent).toMatchObject({
+      task: example.input,
+      upstream: [{ label: "Planner Output", features: ["quantities"] }],
+    });
   });
 
   it("refuses a fault rate above 1, naming the flag", async () => {

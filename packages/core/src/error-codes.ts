@@ -370,6 +370,11 @@ export const ERROR_CODES = {
     exit: "failed",
     doc: "simlm could not listen on the host and port asked for: pick another --port, or 0 for a free one.",
   },
+  E_SIMLM_LOG: {
+    area: "simlm",
+    exit: "failed",
+    doc: "simlm could not open or write its request log (`sim serve --log-requests <file>`): give a writable file path.",
+  },
   E_SIMLM_NO_REPLY: {
     area: "simlm",
     exit: "failed",

@@ -8,9 +8,11 @@ import {
   applyRealismOverrides,
   bundledWorldNames,
   loadWorld as loadWorldFile,
+  openRequestLog,
   oracle,
   startSimServer,
   worldRealism,
+  type RequestLogEntry,
   type ServiceRealismOverrides,
   type World,
 } from "@maspo/simlm";
@@ -44,6 +46,7 @@ interface ServeFlags extends ServiceRealismOverrides {
   world: string;
   port: number;
   host: string;
+  logRequests?: string;
 }
 
 interface OracleFlags {
@@ -73,18 +76,25 @@ function stopRequested(stop: AbortSignal | undefined): Promise<string> {
 async function serve(flags: ServeFlags, io: SimCommandIo): Promise<void> {
   const world = loadWorld(flags.world, io);
   const realism = applyRealismOverrides(worldRealism(world), flags, "sim serve flags");
-  const server = await startSimServer({
-    world,
-    port: flags.port,
-    host: flags.host,
-    realism,
-    onError: (error) =>
-      io.err(`simlm: a request failed inside simlm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
-  });
-  io.out(`simlm world "${world.name}" serving at ${server.url} (Ctrl-C to stop)\n`);
-  const why = await stopRequested(io.stop);
-  await server.close();
-  io.out(`simlm stopped (${why})\n`);
+  const log = flags.logRequests === undefined ? undefined : openRequestLog(resolve(io.cwd ?? process.cwd(), flags.logRequests));
+  try {
+    const server = await startSimServer({
+      world,
+      port: flags.port,
+      host: flags.host,
+      realism,
+      onError: (error) =>
+        io.err(`simlm: a request failed inside simlm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+      ...(log ? { logRequest: (entry: RequestLogEntry) => log.write(entry) } : {}),
+    });
+    io.out(`simlm world "${world.name}" serving at ${server.url} (Ctrl-C to stop)\n`);
+    if (log) io.out(`simlm logging every chat request to ${log.file}\n`);
+    const why = await stopRequested(io.stop);
+    await server.close();
+    io.out(`simlm stopped (${why})\n`);
+  } finally {
+    log?.close();
+  }
 }
 
 function runOracle(flags: OracleFlags, io: SimCommandIo): void {
@@ -129,6 +139,7 @@ export function registerSimCommands(program: Command, io: SimCommandIo = process
     .addOption(new Option("--fault-timeout <rate>", "rate of requests never answered").argParser(numberArg("rate", 0, 1)))
     .addOption(new Option("--fault-malformed <rate>", "rate of truncated or non-JSON bodies").argParser(numberArg("rate", 0, 1)))
     .addOption(new Option("--fault-seed <seed>", "seed of the fault draws").argParser(numberArg("seed", -(2 ** 31), 2 ** 32, true)))
+    .option("--log-requests <file>", "append one JSON line per chat request: its model, messages and simlm's reading of it (no headers)")
     .action(async (flags: ServeFlags) => serve(flags, io));
 
   sim

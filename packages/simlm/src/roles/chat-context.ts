@@ -4,6 +4,7 @@
  */
 import { deriveSeed, Rng } from "@maspo/core";
 import type { ChatTurn } from "../reading/agent-request.js";
+import { messageText, type ChatRequest } from "../reading/chat-request.js";
 import type { CompiledWorld } from "../world/compiled-world.js";
 
 export interface ChatContext {
@@ -18,6 +19,25 @@ export interface ChatContext {
   /** Which of the request's `n` choices is being produced. */
   sample: number;
   jsonMode: boolean;
+}
+
+/** The context of one sample of a request: its messages as text, system and user turns joined. */
+export function requestContext(cw: CompiledWorld, request: ChatRequest, sample: number): ChatContext {
+  const turns = request.messages.map((m) => ({ role: m.role, text: messageText(m) }));
+  const joined = (roles: readonly string[]) =>
+    turns
+      .filter((m) => roles.includes(m.role))
+      .map((m) => m.text)
+      .join("\n\n");
+  return {
+    cw,
+    system: joined(["system", "developer"]),
+    user: joined(["user"]),
+    turns,
+    seed: request.seed ?? 0,
+    sample,
+    jsonMode: request.response_format?.type === "json_object" || request.response_format?.type === "json_schema",
+  };
 }
 
 /** A generator for one purpose within one completion, derived from everything the completion depends on. */

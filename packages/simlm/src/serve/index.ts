@@ -14,5 +14,6 @@ export {
   type ServiceRealismInput,
   type ServiceRealismOverrides,
 } from "./service-realism.js";
+export { openRequestLog, RequestLogError, type RequestLog, type RequestLogEntry } from "./request-log.js";
 export { createSimService, type ReplySink, type SimRequest, type SimService, type SimServiceOptions } from "./sim-service.js";
 export { createWorldService, worldBackend, worldRealism, type SimWorldOptions } from "./world-service.js";
