@@ -15,6 +15,8 @@ export interface NatsServerOptions {
   /** Default true. False starts a server without JetStream (to test the refusal). */
   jetstream?: boolean;
   auth?: { user: string; password: string } | { token: string };
+  /** More nats-server config, appended as is (e.g. `max_payload: 4096`, an `authorization` block of users). */
+  config?: string;
 }
 
 export interface NatsServer {
@@ -64,6 +66,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     } else if (options.auth) {
       lines.push(`authorization { user: ${JSON.stringify(options.auth.user)}, password: ${JSON.stringify(options.auth.password)} }`);
     }
+    if (options.config !== undefined) lines.push(options.config);
     return `${lines.join("\n")}\n`;
   };
 

@@ -88,6 +88,18 @@ export {
   type RunRegistryWatchOptions,
 } from "./nats/run-registry.js";
 export { KvValueError } from "./nats/kv-chunks.js";
+export { KvSpendLedger, type KvSpendLedgerOptions } from "./nats/kv-spend-ledger.js";
+export { KvRateLimiter, type KvRateLimiterOptions } from "./nats/kv-rate-limit.js";
+export {
+  MASPO_ROLES,
+  renderRoleAuthorization,
+  roleUser,
+  rolePasswordEnv,
+  rolePermissions,
+  type MaspoRole,
+  type RoleCredential,
+  type SubjectPermissions,
+} from "./nats/role-permissions.js";
 export {
   DEFAULT_MAX_REPLICAS,
   ReplicasError,
