@@ -38,6 +38,14 @@ export {
 export { MetricModuleError, moduleMetricScorer } from "./module-metric.js";
 export { startInProcessWorkers, type InProcessWorkersOptions } from "./in-process-workers.js";
 export {
+  EXCHANGES_FILE,
+  MANIFEST_FILE,
+  RecordingManifestSchema,
+  readManifest,
+  replayDifferences,
+  type RecordingManifest,
+} from "./run-recording.js";
+export {
   RunRefusedError,
   assertLensesKept,
   createRunLlmClient,

@@ -211,8 +211,12 @@ export function replayDifferences(manifest: RecordingManifest, run: RecordedRun)
   const out: string[] = [];
   const now = manifestOf(run, manifest.maspoVersion);
   if (now.specHash !== manifest.specHash) {
-    out.push(`spec hash: recorded ${manifest.specHash}, now ${now.specHash}`);
-    for (const d of leafDifferences(manifest.spec, now.spec, "spec").slice(0, 20)) out.push(`  ${d}`);
+    const fields = leafDifferences(manifest.spec, now.spec, "spec");
+    out.push(
+      `spec hash: recorded ${manifest.specHash}, now ${now.specHash}${fields.length > 0 ? `; the spec differs at ${fields.length} field(s):` : ""}`,
+    );
+    out.push(...fields.slice(0, 20));
+    if (fields.length > 20) out.push(`... and ${fields.length - 20} more field(s)`);
   }
   if (now.ablations.join(",") !== manifest.ablations.join(",")) {
     out.push(`ablations: recorded [${manifest.ablations.join(", ")}], now [${now.ablations.join(", ")}]`);

@@ -131,6 +131,17 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     .option("--independent", "ablation (benchmarking only): optimize each agent alone, no downstream re-evaluation")
     .option("--no-traces", "ablation (benchmarking only): mutate without execution traces");
   addNatsAuthOptions(command);
+  command.addHelpText(
+    "after",
+    `
+Record and replay (embedded runs):
+  maspo run spec.yaml --record rec/      keeps every LLM exchange (bodies only: no headers, keys scrubbed) in
+                                         rec/exchanges.jsonl and what was run in rec/manifest.json
+  maspo run spec.yaml --replay rec/      the same run offline: no key read, no network; report.json is the
+                                         recorded one in every field plus a "replay" note (newCalls: 0)
+  A replay refuses another spec, seed, ablations or dataset (exit 2, each difference listed), and stops at a
+  request the recording lacks (exit 1, E_REPLAY_MISSING) rather than calling live.`,
+  );
   command.action((file: string, flags: RunFlags) => runCommand(file, flags, io));
 }
 
