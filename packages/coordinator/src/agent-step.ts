@@ -8,6 +8,7 @@ import { Rng, deriveSeed, successorsOf } from "@maspo/core";
 import type { Example, Trace } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
 import { refreshBeam, refreshEnabled } from "./beam-refresh.js";
+import { anchorOf } from "./candidate-log.js";
 import { evaluateAsProposed } from "./candidate-pipeline.js";
 import { contextSignature, isBeamStale } from "./gauss-seidel.js";
 import { roundOverTokenBudget } from "./guard-floors.js";
@@ -98,15 +99,21 @@ function trajectoryRow(
   changed: boolean,
 ): TrajectoryRow {
   const top = (ctx.state.beams[agentId] ?? [])[0] as BeamMember;
+  const withLookahead = successorsOf(ctx.config.graph, agentId).length > 0;
+  const anchor = anchorOf(ctx, agentId, top.version, withLookahead);
   return {
     epoch,
     round,
     agent: agentId,
     best_local: top.lenses.local,
-    best_lookahead: successorsOf(ctx.config.graph, agentId).length > 0 ? top.lenses.lookahead : null,
+    best_lookahead: withLookahead ? top.lenses.lookahead : null,
     best_global: top.lenses.global,
     composite: top.J,
     beam_refresh_triggered: refreshed,
     best_changed: changed,
+    best_version: top.version,
+    ...(anchor ? { best_reference: { version: anchor.reference, via: anchor.via } } : {}),
+    best_vs_initial: anchor,
+    best_minibatch_metric: top.finalMetric,
   };
 }

@@ -4,12 +4,13 @@
  * against the agent's current global best on a fresh minibatch, J_new = R(p, p*) − 0.5 with the best
  * itself at 0, and the re-sorted beam may hand the best to another member.
  */
-import type { Rng } from "@maspo/core";
+import { type Rng, promptVersion } from "@maspo/core";
 import { meanFinalScore } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
 import type { Evaluation } from "@maspo/core";
 import { contextSignature } from "./gauss-seidel.js";
 import { NEUTRAL, REFERENCE_J, refreshJ } from "./joint-score.js";
+import { recordRefresh } from "./candidate-log.js";
 import { keepTopK } from "./keep-top-k.js";
 import { type LoopContext, contextPrompts, contextVersions, drawStepMinibatch, evaluate, runAll } from "./loop-context.js";
 import { mine } from "./misalignment-mining.js";
@@ -53,9 +54,8 @@ export async function refreshBeam(ctx: LoopContext, agentId: string, rng: Rng, r
     rescored.flatMap((r) => (r.evaluation ? [r.evaluation] : [])),
     round,
   );
-  return keepTopK(
-    ctx,
-    agentId,
-    rescored.map((r) => r.member),
-  );
+  const members = rescored.map((r) => r.member);
+  const changed = keepTopK(ctx, agentId, members);
+  recordRefresh(ctx, agentId, round, members, promptVersion(bestPrompt));
+  return changed;
 }

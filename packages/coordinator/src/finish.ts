@@ -6,7 +6,8 @@
  * Held-out is measured as the run's measure says (final-measure.ts): the task metric of both sets,
  * or, without labels, the final set's judged win rate against the baseline set on each held-out
  * example (both orders), the baseline scoring ½ by definition. A label-free buffer case counts as
- * repaired when the final set's answer to its example beats the baseline's in both orders.
+ * repaired when the final set's answer to its example beats the baseline's in both orders. The
+ * held-out failures are sorted into failure modes from the traces already run (no extra call).
  */
 import { createHash } from "node:crypto";
 import { type AgentGraph, Rng, successorsOf } from "@maspo/core";
@@ -15,6 +16,7 @@ import type { EngineWorkers, JointWeights } from "@maspo/core";
 import { type FinalMeasure, judgeAgainstBaseline } from "./final-measure.js";
 import { drawMinibatch } from "./minibatch.js";
 import type { UnrepairedCase } from "./report/build-report.js";
+import { type HeldOutFailures, heldOutFailures } from "./report/held-out-failures.js";
 import type { Report } from "./report/report-schema.js";
 import type { RunState } from "./run-state.js";
 
@@ -35,7 +37,10 @@ export interface FinishInput {
 export interface FinishResult {
   heldOut: { baseline: number; final: number; examples: number; hash: string; measure: FinalMeasure; malformedVerdicts: number };
   perAgent: Report["delta"]["perAgent"];
+  /** Every buffered case, re-tested under the final prompts (despite the name, repaired ones too: finalScore 1). */
   unrepaired: UnrepairedCase[];
+  /** The held-out examples the final prompts fail, each in one failure mode (report section 5). */
+  heldOutFailures: HeldOutFailures;
   baselineTraces: Trace[];
   finalTraces: Trace[];
 }
@@ -58,8 +63,23 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
   const measure = input.measure ?? "task-metric";
   const heldOutMeasure =
     measure === "task-metric"
-      ? { baseline: meanFinalScore(baselineTraces) ?? 0, final: meanFinalScore(finalTraces) ?? 0, malformedVerdicts: 0 }
+      ? {
+          baseline: meanFinalScore(baselineTraces) ?? 0,
+          final: meanFinalScore(finalTraces) ?? 0,
+          malformedVerdicts: 0,
+          perExample: finalTraces.map((t) => t.finalScore ?? null),
+          baselinePerExample: baselineTraces.map((t) => t.finalScore ?? null),
+        }
       : await judgedHeldOut(workers, input.heldOut, finalTraces, baselineTraces);
+  // Read from the traces just run: no call, and nothing of held-out reaches the search.
+  const failures = heldOutFailures(
+    input.graph,
+    input.heldOut,
+    finalTraces,
+    heldOutMeasure.perExample,
+    heldOutMeasure.baselinePerExample,
+    measure === "task-metric" ? 1 : 0.5,
+  );
 
   const rng = Rng.derive(input.seed, "finish", "per-agent");
   const minibatch = drawMinibatch(rng, input.train, input.minibatchSize);
@@ -103,6 +123,7 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
     ? await judgeAgainstBaseline(workers, caseExamples, caseTraceList, await runAll(input.initialPrompts, caseExamples))
     : undefined;
   const caseScore = new Map(caseExamples.map((e, i) => [e.id, caseScores?.perExample[i] ?? null]));
+  // Every buffered case re-tested under the final prompts (the runs above): repaired when now right.
   const unrepaired: UnrepairedCase[] = input.state.buffer.map((c) => {
     const t = caseTraces.get(c.exampleId);
     const agent = input.graph.agents.find((a) => a.id === c.agentId);
@@ -114,18 +135,23 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
       finalScore: judged ? (caseScore.get(c.exampleId) ?? null) : (t?.finalScore ?? null),
       upstreamFailed,
       strength: c.strength,
+      round: c.round,
+      caseId: c.id,
     };
   });
 
   return {
     heldOut: {
-      ...heldOutMeasure,
+      baseline: heldOutMeasure.baseline,
+      final: heldOutMeasure.final,
+      malformedVerdicts: heldOutMeasure.malformedVerdicts,
       examples: input.heldOut.length,
       hash: splitHash(input.heldOut),
       measure,
     },
     perAgent,
     unrepaired,
+    heldOutFailures: failures,
     baselineTraces,
     finalTraces,
   };
@@ -137,7 +163,14 @@ async function judgedHeldOut(
   heldOut: readonly Example[],
   finalTraces: readonly Trace[],
   baselineTraces: readonly Trace[],
-): Promise<{ baseline: number; final: number; malformedVerdicts: number }> {
+): Promise<{ baseline: number; final: number; malformedVerdicts: number; perExample: (number | null)[]; baselinePerExample: null[] }> {
   const judged = await judgeAgainstBaseline(workers, heldOut, finalTraces, baselineTraces);
-  return { baseline: 0.5, final: judged.value, malformedVerdicts: judged.malformedVerdicts };
+  return {
+    baseline: 0.5,
+    final: judged.value,
+    malformedVerdicts: judged.malformedVerdicts,
+    perExample: judged.perExample,
+    // The baseline is the reference of a judged comparison: it has no score of its own per example.
+    baselinePerExample: heldOut.map(() => null),
+  };
 }

@@ -18,6 +18,7 @@ export { renderMarkdown } from "./report/render-markdown.js";
 export { ReportSchema, type Report } from "./report/report-schema.js";
 export { finish, type FinishInput, type FinishResult } from "./finish.js";
 export { FINAL_MEASURE_NAMES, type FinalMeasure } from "./final-measure.js";
+export { STOP_KINDS, stopKind, type StopKind } from "./stop-kind.js";
 export {
   CheckpointMismatchError,
   CheckpointSchema,

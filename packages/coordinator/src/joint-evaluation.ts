@@ -8,6 +8,7 @@
 import { promptVersion } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
 import type { Evaluation, Proposal } from "@maspo/core";
+import { recordGuardRejected } from "./candidate-log.js";
 import { passesGuards } from "./guard-floors.js";
 import { childJ } from "./joint-score.js";
 import type { LoopContext } from "./loop-context.js";
@@ -52,6 +53,8 @@ export function admitCandidates(
     const evaluation = evaluations[i] as Evaluation;
     ctx.state.malformedVerdicts += evaluation.malformedVerdicts;
     const m = childMember(c.parent, c.proposal, evaluation, round, scoredIn);
+    const guardEventsBefore = ctx.state.guardEvents.length;
     if (passesGuards(ctx, agentId, round, m)) members.push(m);
+    else recordGuardRejected(ctx, agentId, m, ctx.state.guardEvents.slice(guardEventsBefore));
   });
 }

@@ -5,13 +5,17 @@
  * lenses may lead (beam.ts `mayLead`), so a local-only win cannot move the rest of the graph.
  */
 import { type BeamMember, mayLead, selectTopK } from "./beam.js";
+import { recordSelection } from "./candidate-log.js";
 import type { LoopContext } from "./loop-context.js";
 
 /** Replaces the agent's beam with the top K of `members`; true when its global best changed. */
 export function keepTopK(ctx: LoopContext, agentId: string, members: BeamMember[]): boolean {
   const { config, state, weights } = ctx;
+  const previous = state.beams[agentId] ?? [];
+  const previousBest = state.best[agentId];
   const beam = selectTopK(members, config.search.beamSize, state.best[agentId], (m) => mayLead(m, weights));
   state.beams[agentId] = beam;
+  recordSelection(ctx, agentId, previous, members, beam, previousBest);
   const top = beam[0];
   if (top && top.version !== state.best[agentId]) {
     // Gauss-Seidel: the new best is what every later agent sees, starting now.

@@ -4,10 +4,12 @@
  * before the round counts. Then the whole graph is measured on the train pool (final-measure.ts: the
  * task metric, or without labels the judged win rate against the baseline graph); the best graph
  * measured so far is kept (a later round may regress), the round summary is reported, the round
- * guard is reset, and the target-metric and patience stop conditions are checked.
+ * guard is reset, and the target-metric and patience stop conditions are checked. The summary also
+ * records, for the report only, the current graph's prompt versions and where each agent's best stands.
  */
-import { Rng } from "@maspo/core";
+import { Rng, successorsOf } from "@maspo/core";
 import { refreshBeam, refreshEnabled } from "./beam-refresh.js";
+import { anchorOf } from "./candidate-log.js";
 import { FINAL_MEASURE_NAMES, measureTrainPool } from "./final-measure.js";
 import { isBeamStale } from "./gauss-seidel.js";
 import { type LoopContext, contextVersions, runAll } from "./loop-context.js";
@@ -66,6 +68,17 @@ function reportRound(ctx: LoopContext, step: RoundEndStep, round: number, trainM
     tokens: usage.tokens,
     usd: usage.usd,
     calls: usage.calls,
+    // Recorded for the report only: the current graph, the best so far, where each agent's best stands.
+    versions: { ...state.best },
+    bestTrainMetric: state.bestTrainMetric,
+    bestRound: state.bestRound,
+    composite: Object.fromEntries(
+      ctx.order.map((id) => [
+        id,
+        anchorOf(ctx, id, state.best[id] ?? "", successorsOf(ctx.config.graph, id).length > 0)?.composite ?? null,
+      ]),
+    ),
+    bufferByAgent: Object.fromEntries(ctx.order.map((id) => [id, buffer.size(id)])),
   });
   state.roundStartTokens = usage.tokens;
   state.skipRoundAfterGuard = false;

@@ -6,6 +6,7 @@
 import { MisalignmentCaseSchema, RunSpendSchema } from "@maspo/core";
 import { z } from "zod";
 import { BeamMemberSchema } from "./beam.js";
+import { AnchorSchema, CandidateRecordSchema, PromotionSchema } from "./candidate-log.js";
 
 /** A buffered misalignment case: the evaluator's case plus the round it was mined in. */
 export const BufferedCaseSchema = MisalignmentCaseSchema.extend({ round: z.number() });
@@ -20,6 +21,16 @@ export const TrajectoryRowSchema = z.object({
   composite: z.number(),
   beam_refresh_triggered: z.boolean(),
   best_changed: z.boolean(),
+  /**
+   * Recorded since the report became honest (absent in older checkpoints): the best's version, what
+   * best_* and composite were measured against (its parent, or the agent's best at Beam Refresh, or
+   * itself), the same lenses and composite chained back to the initial prompt (candidate-log.ts), and
+   * the best's task metric on the step's minibatch (absolute; null without labels).
+   */
+  best_version: z.string().optional(),
+  best_reference: z.object({ version: z.string(), via: AnchorSchema.shape.via }).optional(),
+  best_vs_initial: AnchorSchema.nullable().optional(),
+  best_minibatch_metric: z.number().nullable().optional(),
 });
 export type TrajectoryRow = z.infer<typeof TrajectoryRowSchema>;
 
@@ -32,6 +43,16 @@ export const RoundSummarySchema = z.object({
   tokens: z.number(),
   usd: z.number(),
   calls: z.number(),
+  /**
+   * Recorded since the report became honest (absent in older checkpoints): the current graph (each
+   * agent's best prompt version), the best train metric so far and its round, each agent's best's
+   * composite chained back to its initial prompt, and |ℬ_mis| per agent.
+   */
+  versions: z.record(z.string(), z.string()).optional(),
+  bestTrainMetric: z.number().optional(),
+  bestRound: z.number().optional(),
+  composite: z.record(z.string(), z.number().nullable()).optional(),
+  bufferByAgent: z.record(z.string(), z.number()).optional(),
 });
 export type RoundSummary = z.infer<typeof RoundSummarySchema>;
 
@@ -85,6 +106,11 @@ export const RunStateSchema = z.object({
    * the token guard and the report's cost go on from it instead of from zero.
    */
   spend: RunSpendSchema.optional(),
+  /** The report's record of the search (candidate-log.ts); never read by the search. Absent in older checkpoints. */
+  candidates: z.array(CandidateRecordSchema).optional(),
+  promotions: z.array(PromotionSchema).optional(),
+  /** Per agent and prompt version: its lenses and composite chained back to the initial prompt. */
+  anchors: z.record(z.string(), z.record(z.string(), AnchorSchema)).optional(),
 });
 export type RunState = z.infer<typeof RunStateSchema>;
 export type StoredCase = z.infer<typeof BufferedCaseSchema>;

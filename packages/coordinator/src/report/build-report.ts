@@ -3,9 +3,14 @@
  * (held-out baseline and final, per-agent deltas, unrepaired cases). Pure: the numbers are
  * measured elsewhere; here they are only put in the method's six sections.
  */
+import { type LlmAccountingRow, type UsageTotals, promptVersion } from "@maspo/core";
 import type { FinalMeasure } from "../final-measure.js";
 import type { RunState } from "../run-state.js";
-import type { Report } from "./report-schema.js";
+import { stopKind } from "../stop-kind.js";
+import type { HeldOutFailures } from "./held-out-failures.js";
+import { misalignmentSummary } from "./misalignment-summary.js";
+import { recommendationsFor } from "./recommendations.js";
+import { REPORT_UNITS, type Report, type UsageSplit } from "./report-schema.js";
 
 /**
  * A case at or below this strength only just passed the detector (local ≥ 0.75 against downstream
@@ -24,6 +29,9 @@ export interface UnrepairedCase {
   upstreamFailed: boolean;
   /** The case's strength: its local margin minus its downstream margin, in [0, 1]. */
   strength: number;
+  /** The round it was mined in, and its id in ℬ_mis (absent from callers before re-tests were reported). */
+  round?: number;
+  caseId?: string;
 }
 
 export interface BuildReportInput {
@@ -38,45 +46,65 @@ export interface BuildReportInput {
   finalMetricFloor?: number | null;
   perAgent: Report["delta"]["perAgent"];
   unrepaired: readonly UnrepairedCase[];
+  /** The held-out failures of the final prompts, sorted into failure modes (finish.ts). */
+  heldOutFailures: HeldOutFailures;
   models: Report["models"];
   ablations: string[];
-  cost: Report["cost"];
+  cost: UsageTotals;
+  /** The run's LLM use per endpoint, model and role, for the cost split (absent: not split). */
+  usageRows?: readonly LlmAccountingRow[];
+  /** simlm runs: the world's oracle for this held-out split (no calls). */
+  oracle?: NonNullable<Report["oracle"]>;
+  /** The spec's patience, quoted by a patience stop's recommendation. */
+  patience?: number;
+  /** The graph's final agent, for the wording of a topology recommendation. */
+  finalAgent?: string;
   seed: number;
   specHash: string;
   world?: string;
   /** The dataset's split, when one file was split by ratio. */
   split?: NonNullable<Report["split"]>;
-  /** The run ended on a budget, deadline or round limit rather than on convergence. */
-  budgetBound: boolean;
+  /** Unused since recommendations read the stop reason itself (kept for callers that still pass it). */
+  budgetBound?: boolean;
   /** The run was replayed from a recording: the report says so (its cost is the recorded one). */
   replay?: NonNullable<Report["replay"]>;
 }
 
-export function categoryTrends(state: RunState): Report["misalignment"]["topCategories"] {
-  const last = state.rounds.at(-1)?.categories ?? {};
-  const first = state.rounds[0]?.categories ?? {};
-  const finalCounts = new Map<string, number>();
-  for (const c of state.buffer) finalCounts.set(c.category, (finalCounts.get(c.category) ?? 0) + 1);
-  return [...finalCounts.entries()]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, 3)
-    .map(([category, count]) => {
-      const before = first[category];
-      const after = last[category] ?? count;
-      const trend = before === undefined ? "new" : after > before ? "grew" : after < before ? "shrank" : "unchanged";
-      return { category, count, trend };
-    });
+function emptySplit(): UsageSplit {
+  return { calls: 0, failedAttempts: 0, retries: 0, tokens: 0, usd: 0, cacheHits: 0 };
 }
 
-export function buildReport(input: BuildReportInput): Report {
-  const { state, heldOut } = input;
-  const measure = heldOut.measure ?? "task-metric";
-  const absolute = heldOut.final - heldOut.baseline;
+function addRow(to: UsageSplit, r: LlmAccountingRow): void {
+  to.calls += r.calls;
+  to.failedAttempts += r.failedAttempts;
+  to.retries += r.retries;
+  to.tokens += r.promptTokens + r.completionTokens;
+  to.usd += r.costUsd;
+  to.cacheHits += r.cacheHits;
+}
+
+/** The run's cost split by LLM role and by model (endpoint and model name, with its role). */
+export function costSplit(rows: readonly LlmAccountingRow[]): Pick<Report["cost"], "byRole" | "byModel"> {
+  const byRole: Record<string, UsageSplit> = {};
+  const byModel: Report["cost"]["byModel"] = [];
+  for (const r of rows) {
+    addRow((byRole[r.role] ??= emptySplit()), r);
+    let m = byModel.find((x) => x.endpointId === r.endpointId && x.model === r.model && x.role === r.role);
+    if (!m) {
+      m = { endpointId: r.endpointId, model: r.model, role: r.role, ...emptySplit() };
+      byModel.push(m);
+    }
+    addRow(m, r);
+  }
+  return { byRole, byModel };
+}
+
+/** A line per agent, example and failure signature, however many lenses flagged it; why it was not repaired. */
+function unrepairedCases(input: BuildReportInput): Report["remainingFailures"]["unrepairedCases"] {
   const seen = new Set<string>();
-  const remainingFailures: Report["remainingFailures"] = input.unrepaired
+  return input.unrepaired
     .filter((c) => c.finalScore !== 1)
     .filter((c) => {
-      // One line per agent, example and failure signature, however many lenses flagged it.
       const key = `${c.agentId}\u0000${c.exampleId}\u0000${c.category.replace(/^[a-z]+:/, "")}`;
       if (seen.has(key)) return false;
       seen.add(key);
@@ -89,72 +117,60 @@ export function buildReport(input: BuildReportInput): Report {
           ? `${c.agentId} got an empty or failed input from its predecessors on ${c.exampleId}`
           : why === "ambiguity"
             ? `the evidence on ${c.exampleId} is as weak as a case can be (strength ${c.strength.toFixed(2)}): the lenses barely told the prompts apart`
-            : `not repaired within the run's budget (${state.stopReason ?? "rounds"})`;
+            : `not repaired within the run's budget (${input.state.stopReason ?? "rounds"})`;
       return { agentId: c.agentId, exampleId: c.exampleId, category: c.category, why, detail };
     });
+}
 
-  const recommendations: string[] = [];
-  const orientation = state.orientation;
-  // A floor the baseline itself misses refuses every candidate that does not clear it in one step:
-  // then the floor, not the topology, is why nothing improved.
-  const floor = input.finalMetricFloor ?? null;
-  const floorBlocked =
-    floor !== null &&
-    orientation !== null &&
-    orientation.trainMetric < floor &&
-    state.bestRound === 0 &&
-    state.guardEvents.some((g) => g.guard === "finalMetricFloor");
-  if (floorBlocked) {
-    recommendations.push(
-      `guards.finalMetricFloor ${floor} is above the baseline's own train metric (${(orientation.trainMetric * 100).toFixed(1)}%): every candidate below the floor was refused, so no round could improve on the baseline. Set the floor at or below the baseline's metric, or null.`,
-    );
-  } else if (orientation?.constrainingAgent) {
-    const d = input.perAgent[orientation.constrainingAgent];
-    if (d && d.global <= 0.05) {
-      recommendations.push(
-        `${orientation.constrainingAgent} constrains global performance and barely moved: consider a topology change (a verifier or critic agent after it, or splitting its role).`,
-      );
+/** The report's rounds: every round summary with the fields an older checkpoint lacks filled from what it has. */
+function roundsOf(state: RunState): Report["rounds"] {
+  let best = state.orientation?.trainMetric ?? Number.NEGATIVE_INFINITY;
+  let bestRound = 0;
+  return state.rounds.map((r) => {
+    if (r.trainMetric > best + 1e-9) {
+      best = r.trainMetric;
+      bestRound = r.round;
     }
-  }
-  if (remainingFailures.some((f) => f.why === "missing context")) {
-    recommendations.push(
-      "Some failures come from missing upstream context: give the affected agent another predecessor, or a new agent that supplies what it lacks.",
-    );
-  }
-  if (input.state.malformedVerdicts > 0 || remainingFailures.some((f) => f.why === "ambiguity")) {
-    recommendations.push(
-      `The judge was unsure or malformed (${input.state.malformedVerdicts} malformed verdicts): run a calibration check or try another evaluation model.`,
-    );
-  }
-  if (input.budgetBound || state.trajectory.slice(-new Set(state.trajectory.map((r) => r.agent)).size).some((r) => r.best_changed)) {
-    recommendations.push("Bests were still moving when the run ended: a larger beam (K) or more rounds should pay.");
-  }
-  if (categoryTrends(state).some((c) => c.trend === "grew")) {
-    recommendations.push(
-      "A misalignment category grew during the run: raise the buffer budget or the lookahead weight (with a stated reason).",
-    );
-  }
-  if (absolute <= 0) {
-    recommendations.push("No held-out gain: check the train/held-out split for distribution shift, and try a stronger optimizer model.");
-  }
-  if (recommendations.length === 0)
-    recommendations.push("Converged within budget: try a harder held-out set or a cheaper serving model with the same prompts.");
+    return {
+      round: r.round,
+      trainMetric: r.trainMetric,
+      bufferSize: r.bufferSize,
+      calls: r.calls,
+      tokens: r.tokens,
+      usd: r.usd,
+      bestTrainMetric: r.bestTrainMetric ?? best,
+      bestRound: r.bestRound ?? bestRound,
+      versions: r.versions ?? {},
+      composite: r.composite ?? {},
+      bufferByAgent: r.bufferByAgent ?? {},
+    };
+  });
+}
+
+export function buildReport(input: BuildReportInput): Report {
+  const { state, heldOut } = input;
+  const measure = heldOut.measure ?? "task-metric";
+  const absolute = heldOut.final - heldOut.baseline;
+  const stopReason = state.stopReason ?? "unknown";
+  const kind = stopKind(stopReason);
+  const misalignment = misalignmentSummary(state, input.unrepaired);
+  const remainingFailures: Report["remainingFailures"] = { heldOut: input.heldOutFailures, unrepairedCases: unrepairedCases(input) };
+  const malformedVerdicts = state.malformedVerdicts + (heldOut.malformedVerdicts ?? 0);
+  const orientation = state.orientation;
+  const finalVersions = new Set(Object.entries(state.bestPrompts).map(([agent, p]) => `${agent}\u0000${promptVersion(p)}`));
 
   return {
     title: input.title,
     finalPrompts: { ...state.bestPrompts },
     finalRound: state.bestRound,
     initialPrompts: { ...input.initialPrompts },
+    units: { ...REPORT_UNITS },
     trajectory: state.trajectory,
-    rounds: state.rounds.map((r) => ({
-      round: r.round,
-      trainMetric: r.trainMetric,
-      bufferSize: r.bufferSize,
-      calls: r.calls,
-      tokens: r.tokens,
-    })),
+    rounds: roundsOf(state),
+    candidates: (state.candidates ?? []).map((c) => ({ ...c, final: finalVersions.has(`${c.agent}\u0000${c.version}`) })),
+    promotions: state.promotions ?? [],
     trainMeasure: input.trainMeasure ?? "task-metric",
-    misalignment: { count: state.buffer.length, topCategories: categoryTrends(state) },
+    misalignment,
     delta: {
       heldOut: {
         measure,
@@ -169,20 +185,40 @@ export function buildReport(input: BuildReportInput): Report {
       perAgent: input.perAgent,
     },
     remainingFailures,
-    recommendations,
+    recommendations: recommendationsFor({
+      state,
+      stopKind: kind,
+      stopReason,
+      perAgent: input.perAgent,
+      misalignment,
+      remaining: remainingFailures,
+      absolute,
+      malformedVerdicts,
+      finalMetricFloor: input.finalMetricFloor ?? null,
+      ...(input.patience !== undefined ? { patience: input.patience } : {}),
+      ...(input.finalAgent !== undefined ? { finalAgent: input.finalAgent } : {}),
+    }),
     orientation: orientation
       ? { trainMetric: orientation.trainMetric, weakestLens: orientation.weakestLens, constrainingAgent: orientation.constrainingAgent }
       : null,
     guards: state.guardEvents,
-    stopReason: state.stopReason ?? "unknown",
+    stopReason,
+    stopKind: kind,
     models: input.models,
     ablations: input.ablations,
-    cost: input.cost,
+    cost: { ...input.cost, ...costSplit(input.usageRows ?? []) },
+    errors: {
+      failedAttempts: input.cost.failedAttempts,
+      retries: input.cost.retries,
+      malformedVerdicts,
+      heldOutStepFailures: input.heldOutFailures.stepFailures,
+    },
+    ...(input.oracle !== undefined ? { oracle: input.oracle } : {}),
     seed: input.seed,
     specHash: input.specHash,
     ...(input.world !== undefined ? { world: input.world } : {}),
     ...(input.split !== undefined ? { split: input.split } : {}),
-    malformedVerdicts: state.malformedVerdicts + (heldOut.malformedVerdicts ?? 0),
+    malformedVerdicts,
     ...(input.replay !== undefined ? { replay: input.replay } : {}),
   };
 }

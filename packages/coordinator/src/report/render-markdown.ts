@@ -1,11 +1,9 @@
 /** report.md: the report's six sections, in the method's order, for people. */
 import type { Report } from "./report-schema.js";
+import { PER_AGENT_NOTE, TRAJECTORY_NOTE, UNITS_NOTE, growthLine, heldOutFailuresLine, oracleLine } from "./report-text.js";
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const num = (x: number | null) => (x === null ? "—" : x.toFixed(3));
-const signed = (x: number | null) => (x === null ? "—" : `${x >= 0 ? "+" : ""}${x.toFixed(3)}`);
-const points = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} points`;
-const relPct = (x: number | null) => (x === null ? "—" : `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)}%`);
+import { type ReportTable, reportTables } from "./report-tables.js";
+import { pct, pts, relative, usd } from "./units.js";
 
 /** What the held-out numbers are, in words: a judged win rate is not an accuracy. */
 export function measureName(measure: Report["delta"]["heldOut"]["measure"]): string {
@@ -26,16 +24,27 @@ export function replayNote(r: NonNullable<Report["replay"]>): string {
   return `Replayed offline from the recording ${r.recording} (made ${r.recordedAt} by maspo ${r.maspoVersion}): ${r.newCalls} new LLM calls, ${r.exchangesServed} recorded exchanges served; the cost above is the recorded run's.`;
 }
 
+function mdTable(t: ReportTable): string[] {
+  const cell = (c: string) => c.replace(/\|/g, "\\|");
+  return [
+    `| ${t.head.map(cell).join(" | ")} |`,
+    `| ${t.head.map(() => "---").join(" | ")} |`,
+    ...t.rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+  ];
+}
+
 export function renderMarkdown(r: Report): string {
   const out: string[] = [];
+  const t = reportTables(r);
   out.push(`# ${r.title}`, "");
   const h = r.delta.heldOut;
   const judged = h.measure === "judge-vs-baseline";
   out.push(
-    `**Held-out ${measureName(h.measure)}: ${pct(h.baseline)} → ${pct(h.final)}** (${points(h.absolute)}${h.relative === null ? "" : `, ${relPct(h.relative)} relative`}) on ${h.examples} held-out examples never used for tuning (split hash \`${h.hash}\`).`,
+    `**Held-out ${measureName(h.measure)}: ${pct(h.baseline)} → ${pct(h.final)}** (${pts(h.absolute)}${h.relative === null ? "" : `, ${relative(h.relative)} relative`}) on ${h.examples} held-out examples never used for tuning (split hash \`${h.hash}\`).`,
     "",
   );
   if (judged) out.push(JUDGED_NOTE(r.models.evaluator.global), "");
+  if (r.oracle) out.push(oracleLine(r.oracle), "");
   if (r.split) out.push(splitLine(r.split), "");
   out.push(
     `Seed ${r.seed} · spec \`${r.specHash}\`${r.world ? ` · simlm world \`${r.world}\` (a simulated test world)` : ""} · stopped: ${r.stopReason}`,
@@ -48,9 +57,11 @@ export function renderMarkdown(r: Report): string {
       .join(", ")}`,
   );
   out.push(
-    `Cost: ${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, $${r.cost.usd.toFixed(4)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts).${r.replay ? ` ${replayNote(r.replay)}` : ""}${r.ablations.length > 0 ? ` **Ablations: ${r.ablations.join(", ")}** (a benchmarking run, not full MASPO).` : ""}`,
+    `Cost: ${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, ${usd(r.cost.usd)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts), ${r.errors.malformedVerdicts} malformed verdicts.${r.replay ? ` ${replayNote(r.replay)}` : ""}${r.ablations.length > 0 ? ` **Ablations: ${r.ablations.join(", ")}** (a benchmarking run, not full MASPO).` : ""}`,
     "",
   );
+  if (t.cost.rows.length > 0) out.push(...mdTable(t.cost), "");
+  out.push(`Units: ${UNITS_NOTE}`, "");
 
   out.push("## 1. Final prompt set", "");
   out.push(
@@ -65,45 +76,45 @@ export function renderMarkdown(r: Report): string {
   }
 
   out.push("## 2. Optimization trajectory", "");
-  out.push("| round | agent | best_local | best_lookahead | best_global | composite | beam_refresh_triggered |");
-  out.push("| --- | --- | --- | --- | --- | --- | --- |");
-  for (const t of r.trajectory) {
-    out.push(
-      `| ${t.round} | ${t.agent} | ${num(t.best_local)} | ${num(t.best_lookahead)} | ${num(t.best_global)} | ${signed(t.composite)} | ${t.beam_refresh_triggered ? "yes" : "no"} |`,
-    );
-  }
+  out.push(TRAJECTORY_NOTE, "");
+  out.push(...mdTable(t.trajectory), "");
   if (r.rounds.length > 0) {
     out.push(
+      `Per round: the current graph on the whole train pool${r.trainMeasure === "judge-vs-baseline" ? ` (${measureName(r.trainMeasure)})` : ""}, the best so far, each agent's best (prompt version, composite vs its initial prompt), |ℬ_mis| and the run's spend so far.`,
       "",
-      `Per round (train pool${r.trainMeasure === "judge-vs-baseline" ? `, ${measureName(r.trainMeasure)}` : ""}): ` +
-        r.rounds.map((x) => `round ${x.round} ${pct(x.trainMetric)} (buffer ${x.bufferSize})`).join("; ") +
-        ".",
     );
+    out.push(...mdTable(t.rounds), "");
   }
-  out.push("");
+  out.push(
+    `${r.candidates.length} candidates evaluated: ${t.verdictCounts}. Each one's lineage, lenses, verdict and why are in report.json (\`candidates\`).`,
+    "",
+  );
 
   out.push("## 3. Misalignment cases", "");
-  out.push(`${r.misalignment.count} cases in the buffer (won locally, lost on lookahead or global).`);
-  if (r.misalignment.topCategories.length > 0) {
-    out.push("", "| category | cases | over the run |", "| --- | --- | --- |");
-    for (const c of r.misalignment.topCategories) out.push(`| ${c.category} | ${c.count} | ${c.trend} |`);
-  }
+  out.push(
+    `${r.misalignment.count} cases in the buffer (won locally, lost on lookahead or global); re-tested under the final prompts, ${r.misalignment.cases.filter((c) => c.repaired === true).length} are repaired. ${growthLine(r)}`,
+  );
+  if (t.categories.rows.length > 0) out.push("", ...mdTable(t.categories));
   out.push("");
 
   out.push("## 4. Best vs baseline", "");
   out.push(
-    `Held-out ${measureName(h.measure)}: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${points(h.absolute)}, relative ${relPct(h.relative)}.`,
+    `Held-out ${measureName(h.measure)}: baseline ${pct(h.baseline)}, final ${pct(h.final)}, absolute ${pts(h.absolute)}, relative ${relative(h.relative)}.`,
     "",
   );
-  out.push("Per agent (final prompt vs initial prompt, win rate − 0.5, on a train minibatch):", "");
-  out.push("| agent | local | lookahead | global |", "| --- | --- | --- | --- |");
-  for (const [agent, d] of Object.entries(r.delta.perAgent))
-    out.push(`| ${agent} | ${signed(d.local)} | ${signed(d.lookahead)} | ${signed(d.global)} |`);
-  out.push("");
+  out.push(PER_AGENT_NOTE, "");
+  out.push(...mdTable(t.perAgent), "");
 
   out.push("## 5. Remaining failure modes", "");
-  if (r.remainingFailures.length === 0) out.push("No unrepaired high-local, low-global case remains in the buffer.");
-  for (const f of r.remainingFailures) out.push(`- **${f.agentId}** on \`${f.exampleId}\` (${f.category}) — ${f.why}: ${f.detail}`);
+  out.push(heldOutFailuresLine(r), "");
+  if (t.failureModes.rows.length > 0) out.push(...mdTable(t.failureModes), "");
+  const unrepaired = r.remainingFailures.unrepairedCases;
+  out.push(
+    unrepaired.length === 0
+      ? "Every high-local, low-global case of ℬ_mis is repaired under the final prompts (train pool)."
+      : "High-local, low-global cases of ℬ_mis still failing under the final prompts (train pool):",
+  );
+  for (const f of unrepaired) out.push(`- **${f.agentId}** on \`${f.exampleId}\` (${f.category}) — ${f.why}: ${f.detail}`);
   if (r.guards.length > 0) {
     out.push("", "Guard floors that stopped candidates:");
     for (const g of r.guards) out.push(`- round ${g.round}, ${g.agent}: ${g.guard} — ${g.detail}`);

@@ -4,7 +4,33 @@
  * report.html are renderings of it.
  */
 import { z } from "zod";
-import { TrajectoryRowSchema } from "../run-state.js";
+import { CandidateRecordSchema, PromotionSchema } from "../candidate-log.js";
+import { RoundSummarySchema, TrajectoryRowSchema } from "../run-state.js";
+import { STOP_KINDS } from "../stop-kind.js";
+import { HeldOutFailuresSchema } from "./held-out-failures.js";
+
+/**
+ * One unit style for report.json, report.md and report.html: in the JSON every rate (accuracy, win
+ * rate, lens score) is a fraction in [0, 1] and every delta a difference of fractions; the Markdown
+ * and HTML render rates as percentages with one decimal ("82.5%") and deltas in points with one
+ * decimal ("+49.0 pts"). The report carries this statement, so a reader of the JSON need not guess.
+ */
+export const REPORT_UNITS = {
+  rates: "fraction in [0, 1] (0.825 = 82.5%); rendered as a percentage with one decimal",
+  deltas: "difference of fractions (0.49 = +49.0 points); rendered in points with one decimal",
+  costs: "USD; tokens and calls as counts",
+} as const;
+
+/** LLM use of one role or model: calls, failures, retries, tokens, dollars, cache hits. */
+export const UsageSplitSchema = z.object({
+  calls: z.number(),
+  failedAttempts: z.number(),
+  retries: z.number(),
+  tokens: z.number(),
+  usd: z.number(),
+  cacheHits: z.number(),
+});
+export type UsageSplit = z.infer<typeof UsageSplitSchema>;
 
 export const LensDeltaSchema = z.object({
   local: z.number(),
@@ -25,13 +51,68 @@ export const ReportSchema = z.object({
   /** The round whose prompt set scored best on the train pool and is returned as final (0: the initial set). */
   finalRound: z.number(),
   initialPrompts: z.record(z.string(), z.string()),
+  /** What every number is in, here and in the renderings (REPORT_UNITS). */
+  units: z.object({ rates: z.string(), deltas: z.string(), costs: z.string() }),
+  /**
+   * One row per agent step. best_local/best_lookahead/best_global are the best's lens win rates and
+   * composite its J, all against `best_reference` (its parent, or its agent's best at Beam Refresh,
+   * or itself — then ½ and 0); `best_vs_initial` chains the same margins back to the initial prompt
+   * (an estimate without calls), and `best_minibatch_metric` is the best's task metric on the step's
+   * minibatch: the two columns that compare across rows.
+   */
   trajectory: z.array(TrajectoryRowSchema),
-  rounds: z.array(z.object({ round: z.number(), trainMetric: z.number(), bufferSize: z.number(), calls: z.number(), tokens: z.number() })),
+  /**
+   * Per round end: the current graph's task metric on the whole train pool (absolute), the best so far
+   * and its round (never decreasing), the current graph (each agent's best prompt version), each
+   * agent's best's composite chained back to its initial prompt, |ℬ_mis| in all and per agent, and the
+   * run's cumulative calls, tokens and cost.
+   */
+  rounds: z.array(
+    RoundSummarySchema.pick({ round: true, trainMetric: true, bufferSize: true, calls: true, tokens: true, usd: true }).extend({
+      bestTrainMetric: z.number(),
+      bestRound: z.number(),
+      versions: z.record(z.string(), z.string()),
+      composite: z.record(z.string(), z.number().nullable()),
+      bufferByAgent: z.record(z.string(), z.number()),
+    }),
+  ),
+  /** Every evaluated candidate: lineage, lenses against its parent, chained lenses against the initial prompt, verdict and why. */
+  candidates: z.array(CandidateRecordSchema.extend({ final: z.boolean() })),
+  /** Every change of an agent's best: how the current graph moved. */
+  promotions: z.array(PromotionSchema),
   /** What `rounds[].trainMetric` and `orientation.trainMetric` measure on the train pool. */
   trainMeasure: FinalMeasureSchema,
   misalignment: z.object({
+    /** Cases in ℬ_mis at the end (its budget bounds it per agent; a case is never dropped for being repaired). */
     count: z.number(),
-    topCategories: z.array(z.object({ category: z.string(), count: z.number(), trend: z.enum(["shrank", "grew", "unchanged", "new"]) })),
+    /**
+     * The top 3 categories, re-tested under the final prompts (the finish's runs of their examples):
+     * `open` cases still fail, `repaired` ones are now right. trend compares `open` with the count
+     * the category had when it first entered ℬ_mis: repaired (none open), shrank, grew or unchanged.
+     */
+    topCategories: z.array(
+      z.object({
+        category: z.string(),
+        count: z.number(),
+        firstSeen: z.object({ round: z.number(), count: z.number() }),
+        repaired: z.number(),
+        open: z.number(),
+        trend: z.enum(["repaired", "shrank", "grew", "unchanged"]),
+      }),
+    ),
+    /** Every buffered case and whether the final prompts now get its example right (null: not measurable). */
+    cases: z.array(
+      z.object({
+        id: z.string(),
+        agent: z.string(),
+        exampleId: z.string(),
+        category: z.string(),
+        round: z.number(),
+        repaired: z.boolean().nullable(),
+      }),
+    ),
+    /** |ℬ_mis| at each round end, and the longest run of consecutive rounds in which it grew. */
+    growth: z.object({ sizes: z.array(z.object({ round: z.number(), size: z.number() })), longestGrowthRounds: z.number() }),
   }),
   delta: z.object({
     heldOut: z.object({
@@ -47,15 +128,20 @@ export const ReportSchema = z.object({
     /** Per agent: final prompt vs initial prompt, lens win rate − 0.5 (0 = no change), on a train minibatch. */
     perAgent: z.record(z.string(), LensDeltaSchema),
   }),
-  remainingFailures: z.array(
-    z.object({
-      agentId: z.string(),
-      exampleId: z.string(),
-      category: z.string(),
-      why: z.enum(["budget", "ambiguity", "missing context"]),
-      detail: z.string(),
-    }),
-  ),
+  remainingFailures: z.object({
+    /** The held-out examples the final prompts fail, each in one failure mode naming the agent and lens its trace points at. */
+    heldOut: HeldOutFailuresSchema,
+    /** High local, low downstream cases of ℬ_mis the final prompts still fail (train pool), and why. */
+    unrepairedCases: z.array(
+      z.object({
+        agentId: z.string(),
+        exampleId: z.string(),
+        category: z.string(),
+        why: z.enum(["budget", "ambiguity", "missing context"]),
+        detail: z.string(),
+      }),
+    ),
+  }),
   recommendations: z.array(z.string()),
   orientation: z
     .object({
@@ -66,6 +152,8 @@ export const ReportSchema = z.object({
     .nullable(),
   guards: z.array(z.object({ round: z.number(), agent: z.string(), guard: z.string(), detail: z.string() })),
   stopReason: z.string(),
+  /** The stop reason's kind: what the recommendations are consistent with. */
+  stopKind: z.enum(STOP_KINDS),
   models: z.object({
     optimizer: z.string(),
     evaluator: z.object({ local: z.string(), lookahead: z.string(), global: z.string() }),
@@ -80,7 +168,31 @@ export const ReportSchema = z.object({
     /** Waits before another attempt, and failed HTTP attempts: how rough the endpoints were. */
     retries: z.number(),
     failedAttempts: z.number(),
+    /** The same split by LLM role (serving, evaluator, optimizer) and by model (endpoint id / model name); empty when not known. */
+    byRole: z.record(z.string(), UsageSplitSchema),
+    byModel: z.array(UsageSplitSchema.extend({ endpointId: z.string(), model: z.string(), role: z.string() })),
   }),
+  /** What went wrong on the way: failed HTTP attempts and retries, unreadable judge verdicts, agents without output on held-out. */
+  errors: z.object({
+    failedAttempts: z.number(),
+    retries: z.number(),
+    malformedVerdicts: z.number(),
+    heldOutStepFailures: z.record(z.string(), z.number()),
+  }),
+  /**
+   * simlm runs: the world's oracle on this held-out split (no calls: computed from the world) — the
+   * initial prompts' expected score (floor), the best reachable (ceiling), the final prompts' expected
+   * score — and the share of the gap (ceiling − floor) the run closed, measured and expected.
+   */
+  oracle: z
+    .object({
+      floor: z.number(),
+      ceiling: z.number(),
+      expectedFinal: z.number().nullable(),
+      gapClosed: z.number(),
+      expectedGapClosed: z.number().nullable(),
+    })
+    .optional(),
   seed: z.number(),
   specHash: z.string(),
   world: z.string().optional(),

@@ -81,13 +81,30 @@ const inputs = (): Parameters<typeof buildReport>[0] => ({
   unrepaired: [
     { agentId: "planner", exampleId: "t1", category: "global: wrong answer", finalScore: 0, upstreamFailed: false, strength: 1 },
   ],
+  heldOutFailures: {
+    examples: 50,
+    failed: 20,
+    regressed: 1,
+    modes: [
+      {
+        agent: "solver",
+        lens: "local",
+        kind: "lost-downstream",
+        count: 12,
+        examples: ["h1"],
+        detail: "the right answer is in planner's output but solver did not carry it",
+      },
+      { agent: null, lens: "global", kind: "never-right", count: 8, examples: ["h2"], detail: "no agent's output states the right answer" },
+    ],
+    stepFailures: { planner: 0, solver: 0 },
+  },
   models: { optimizer: "opt", evaluator: { local: "judge", lookahead: "judge", global: "judge" }, serving: { planner: "m", solver: "m" } },
   ablations: [],
   cost: { calls: 10, tokens: 100, usd: 0, cacheHits: 3, retries: 2, failedAttempts: 2 },
   seed: 1,
   specHash: "deadbeef",
   world: "math-chain",
-  budgetBound: false,
+  patience: 3,
 });
 const report = () => buildReport(inputs());
 
@@ -96,8 +113,11 @@ describe("report", () => {
     const r = ReportSchema.parse(report());
     expect(r.delta.heldOut.absolute).toBeCloseTo(0.2);
     expect(r.delta.heldOut.relative).toBeCloseTo(0.5);
-    expect(r.misalignment.topCategories).toEqual([{ category: "global: wrong answer", count: 2, trend: "unchanged" }]);
-    expect(r.remainingFailures[0]?.why).toBe("budget");
+    // t1 is re-tested and still fails; t2 was not re-tested (not measurable): both open, as many as first seen.
+    expect(r.misalignment.topCategories).toEqual([
+      { category: "global: wrong answer", count: 2, firstSeen: { round: 1, count: 2 }, repaired: 0, open: 2, trend: "unchanged" },
+    ]);
+    expect(r.remainingFailures.unrepairedCases[0]?.why).toBe("budget");
   });
 
   it("says why each unrepaired case was not repaired: missing context, ambiguity or budget", () => {
@@ -111,7 +131,7 @@ describe("report", () => {
         { ...base, exampleId: "d", upstreamFailed: false, strength: 0.9, finalScore: 1 },
       ],
     });
-    expect(r.remainingFailures.map((f) => [f.exampleId, f.why])).toEqual([
+    expect(r.remainingFailures.unrepairedCases.map((f) => [f.exampleId, f.why])).toEqual([
       ["a", "missing context"],
       ["b", "ambiguity"],
       ["c", "budget"],
@@ -130,7 +150,9 @@ describe("report", () => {
       "## 6. Recommended next experiments",
     ]);
     expect(md).toContain("P1 <b>bold</b>");
-    expect(md).toContain("| round | agent | best_local | best_lookahead | best_global | composite | beam_refresh_triggered |");
+    expect(md).toContain(
+      "| round | agent | best | vs | best_local | best_lookahead | best_global | composite | composite vs initial | minibatch metric | beam_refresh_triggered |",
+    );
     expect(md).toContain("optimizer: `opt`");
   });
 
@@ -156,7 +178,7 @@ describe("report", () => {
     expect(md).toContain("**Held-out judged win rate vs the baseline: 50.0% → 72.0%**");
     expect(md).toContain("**not an accuracy**");
     expect(md).toContain("in both orders");
-    expect(md).toContain("Per round (train pool, judged win rate vs the baseline)");
+    expect(md).toContain("Per round: the current graph on the whole train pool (judged win rate vs the baseline)");
     expect(md).not.toContain("Held-out final metric");
     expect(renderHtml(r)).toContain("Held-out judged win rate vs the baseline: 50.0% → 72.0%");
   });

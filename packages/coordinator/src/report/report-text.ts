@@ -1,0 +1,39 @@
+/**
+ * The report's prose that both renderings share: what each trajectory column is measured against,
+ * the units, and the one-line summaries of misalignment growth, held-out failures and the oracle.
+ * Plain text with Markdown's backticks and bold only where report.html strips them.
+ */
+import type { Report } from "./report-schema.js";
+import { pct, pts } from "./units.js";
+
+export const UNITS_NOTE =
+  "rates (accuracies, win rates, lens scores) are percentages with one decimal; deltas and J scores are in points (pts) with one decimal. report.json holds the same numbers as fractions (see its `units`).";
+
+export const TRAJECTORY_NOTE =
+  "One row per agent step, its agent's best after it. best_local, best_lookahead and best_global are the best's lens win rates and composite its J, all measured against the prompt in *vs* (its parent when it was proposed, the agent's best at Beam Refresh, or itself — then 50.0% and +0.0 pts); they do not compare across rows. *composite vs initial* chains those margins back to the agent's initial prompt (an estimate without calls: each comparison's margin added to its reference's) and *minibatch metric* is the best's task metric on the step's minibatch (absolute): these two compare across rows.";
+
+export const PER_AGENT_NOTE =
+  "Per agent, measured directly at the finish: the final prompt against the initial prompt on a train minibatch, lens win rate − 50% (0 = no change):";
+
+/** |ℬ_mis| over the rounds, and its longest growth. */
+export function growthLine(r: Report): string {
+  const g = r.misalignment.growth;
+  if (g.sizes.length === 0) return "";
+  return `|ℬ_mis| at each round end: ${g.sizes.map((s) => `round ${s.round}: ${s.size}`).join(", ")} (it grew at ${g.longestGrowthRounds} consecutive round ends at most).`;
+}
+
+/** How many held-out examples still fail, and how many of them the baseline got right. */
+export function heldOutFailuresLine(r: Report): string {
+  const f = r.remainingFailures.heldOut;
+  if (f.failed === 0) return `All ${f.examples} held-out examples pass under the final prompts.`;
+  return `${f.failed} of ${f.examples} held-out examples (${pct(f.failed / Math.max(1, f.examples))}) still fail under the final prompts; ${f.regressed} of them the baseline got right. Each is counted once, under the agent and lens its trace points at:`;
+}
+
+/** The simlm oracle: floor, ceiling and the gap the run closed. */
+export function oracleLine(o: NonNullable<Report["oracle"]>): string {
+  const expected =
+    o.expectedFinal === null || o.expectedGapClosed === null
+      ? ""
+      : `; the final prompts' expected score is ${pct(o.expectedFinal)}, ${pct(o.expectedGapClosed)} of the gap`;
+  return `simlm oracle on this held-out split: floor ${pct(o.floor)} (the initial prompts' expected score), ceiling ${pct(o.ceiling)} (the best prompt set); the measured held-out result closed ${pct(o.gapClosed)} of the gap (${pts(o.ceiling - o.floor)} wide)${expected}.`;
+}

@@ -1,0 +1,38 @@
+/**
+ * For a run on a simlm world: the world's oracle on the run's own held-out split (no LLM call — the
+ * oracle computes expected scores from the world's model) and the share of its gap the run closed,
+ * (achieved − floor) / (ceiling − floor), measured (the held-out result) and expected (the final
+ * prompts' noise-free score). The report quotes it; benchmarks read it the same way.
+ */
+import { compileWorld, detectDirectives, expectedScore, oracle, recogniseAgent, type World } from "@maspo/simlm";
+
+export interface OracleGap {
+  floor: number;
+  ceiling: number;
+  /** The final prompts' expected held-out score; null when a prompt no longer names its agent's role (the oracle's model does not cover it). */
+  expectedFinal: number | null;
+  gapClosed: number;
+  expectedGapClosed: number | null;
+}
+
+/** The expected held-out score of a prompt set, or null when simlm would not recognise every agent in it. */
+export function expectedScoreOf(world: World, prompts: Record<string, string>): number | null {
+  const cw = compileWorld(world);
+  if (world.agents.some((a) => recogniseAgent(cw, prompts[a.id] ?? "")?.id !== a.id)) return null;
+  const assignment = Object.fromEntries(world.agents.map((a) => [a.id, detectDirectives(a, prompts[a.id] ?? "")]));
+  return expectedScore(world, assignment);
+}
+
+/** The oracle's floor and ceiling for the world (sized as the run's), and the gap the run's result closed. */
+export function oracleGapOf(world: World, heldOutFinal: number, finalPrompts: Record<string, string>): OracleGap {
+  const { floor, ceiling } = oracle(world);
+  const width = ceiling - floor;
+  const expectedFinal = expectedScoreOf(world, finalPrompts);
+  return {
+    floor,
+    ceiling,
+    expectedFinal,
+    gapClosed: width === 0 ? 0 : (heldOutFinal - floor) / width,
+    expectedGapClosed: expectedFinal === null || width === 0 ? null : (expectedFinal - floor) / width,
+  };
+}
