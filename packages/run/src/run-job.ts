@@ -50,6 +50,7 @@ import {
 import type { QueueWorkers } from "@maspo/cluster";
 import { codeTestsScorer } from "./code-tests/code-tests-metric.js";
 import { moduleMetricScorer } from "./module-metric.js";
+import { oracleGapOf } from "./oracle-gap.js";
 import { preflight } from "./preflight.js";
 import type { RunProgress } from "./run-progress.js";
 import { type World, createSimFetch, generateDataset, loadWorld, worldScorer } from "@maspo/simlm";
@@ -320,6 +321,8 @@ export interface FinishRunInput {
   outDir: string;
   /** Where the checkpoint lives, for the printed list of files. */
   checkpointLocation: string;
+  /** The run's LLM use per endpoint, model and role, read at the end: the report's cost split. */
+  spend?: () => RunSpend;
   /** A replayed run: the report's note saying so, read once the run is over. */
   replay?: () => NonNullable<Report["replay"]>;
 }
@@ -353,6 +356,9 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
     finalMetricFloor: config.guards.finalMetricFloor,
     perAgent: finished.perAgent,
     unrepaired: finished.unrepaired,
+    heldOutFailures: finished.heldOutFailures,
+    patience: spec.stop.patience,
+    finalAgent: graph.final,
     models: {
       optimizer: spec.optimizer.model,
       evaluator: evaluationModelsOf(spec),
@@ -360,6 +366,9 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
     },
     ablations: input.ablations,
     cost: workers.usage(),
+    ...(input.spend ? { usageRows: input.spend().usage.rows } : {}),
+    // simlm: the world's oracle on this held-out split, computed from the world (no call).
+    ...(data.world ? { oracle: oracleGapOf(data.world, finished.heldOut.final, result.finalPrompts) } : {}),
     seed: spec.seed,
     specHash: input.specHash,
     ...(data.world ? { world: data.world.name } : {}),
@@ -447,6 +456,7 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
     specHash: hash,
     outDir: input.outDir,
     checkpointLocation: input.store.location,
+    spend: () => workers.spend(),
     ...(input.replay ? { replay: input.replay } : {}),
   });
 }
