@@ -19,7 +19,7 @@ import {
   createMetricsRegistry,
   startMetricsServer,
 } from "@maspo/cluster";
-import { globalRound, type OptimizeConfig, type StepEvent } from "@maspo/coordinator";
+import { globalRound, type OptimizeConfig, type StepEvent, stopKind } from "@maspo/coordinator";
 import { runSnapshotOf } from "./cluster/run-snapshot.js";
 import type { MetricsPort } from "./run-job.js";
 
@@ -54,15 +54,8 @@ export function llmUsesOf(spec: RunSpec, role?: WorkerRole): LlmUse[] {
   return [...new Map(uses.map((u) => [`${u.model}\u0000${u.llm_role}`, u])).values()];
 }
 
-/** The kind of a run's stop, from its stop reason (a label value: a few fixed words, no numbers). */
-export function stopKind(stopReason: string): string {
-  if (/deadline/.test(stopReason)) return "deadline";
-  if (/budget/.test(stopReason)) return "budget";
-  if (/target metric/.test(stopReason)) return "target";
-  if (/no global improvement/.test(stopReason)) return "patience";
-  if (/all rounds/.test(stopReason)) return "all-rounds";
-  return "other";
-}
+/** The kind of a run's stop, from its stop reason (a label value: a few fixed words, no numbers); the report reads the same. */
+export { stopKind } from "@maspo/coordinator";
 
 /** Where a run's metrics go: a registry (its own or a shared one) and the server of its own, if any. */
 export interface RunMetricsSink {

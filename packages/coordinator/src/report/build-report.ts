@@ -3,14 +3,14 @@
  * (held-out baseline and final, per-agent deltas, unrepaired cases). Pure: the numbers are
  * measured elsewhere; here they are only put in the method's six sections.
  */
-import { type LlmAccountingRow, type UsageTotals, promptVersion } from "@maspo/core";
+import { type LlmAccountingRow, type UsageTotals, promptVersion, usageTotalsOf } from "@maspo/core";
 import type { FinalMeasure } from "../final-measure.js";
 import type { RunState } from "../run-state.js";
 import { stopKind } from "../stop-kind.js";
 import type { HeldOutFailures } from "./held-out-failures.js";
 import { misalignmentSummary } from "./misalignment-summary.js";
 import { recommendationsFor } from "./recommendations.js";
-import { REPORT_UNITS, type Report, type UsageSplit } from "./report-schema.js";
+import { REPORT_UNITS, type Report } from "./report-schema.js";
 
 /**
  * A case at or below this strength only just passed the detector (local ≥ 0.75 against downstream
@@ -70,32 +70,20 @@ export interface BuildReportInput {
   replay?: NonNullable<Report["replay"]>;
 }
 
-function emptySplit(): UsageSplit {
-  return { calls: 0, failedAttempts: 0, retries: 0, tokens: 0, usd: 0, cacheHits: 0 };
-}
-
-function addRow(to: UsageSplit, r: LlmAccountingRow): void {
-  to.calls += r.calls;
-  to.failedAttempts += r.failedAttempts;
-  to.retries += r.retries;
-  to.tokens += r.promptTokens + r.completionTokens;
-  to.usd += r.costUsd;
-  to.cacheHits += r.cacheHits;
-}
-
 /** The run's cost split by LLM role and by model (endpoint and model name, with its role). */
 export function costSplit(rows: readonly LlmAccountingRow[]): Pick<Report["cost"], "byRole" | "byModel"> {
-  const byRole: Record<string, UsageSplit> = {};
-  const byModel: Report["cost"]["byModel"] = [];
-  for (const r of rows) {
-    addRow((byRole[r.role] ??= emptySplit()), r);
-    let m = byModel.find((x) => x.endpointId === r.endpointId && x.model === r.model && x.role === r.role);
-    if (!m) {
-      m = { endpointId: r.endpointId, model: r.model, role: r.role, ...emptySplit() };
-      byModel.push(m);
-    }
-    addRow(m, r);
-  }
+  const group = (key: (r: LlmAccountingRow) => string) => {
+    const groups = new Map<string, LlmAccountingRow[]>();
+    for (const r of rows) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+    return [...groups.values()].map((g) => ({ first: g[0] as LlmAccountingRow, totals: usageTotalsOf({ rows: g }) }));
+  };
+  const byRole = Object.fromEntries(group((r) => r.role).map((g) => [g.first.role, g.totals]));
+  const byModel = group((r) => `${r.endpointId}\u0000${r.model}\u0000${r.role}`).map((g) => ({
+    endpointId: g.first.endpointId,
+    model: g.first.model,
+    role: g.first.role,
+    ...g.totals,
+  }));
   return { byRole, byModel };
 }
 
