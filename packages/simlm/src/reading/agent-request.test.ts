@@ -159,6 +159,19 @@ describe("readAgentRequest", () => {
     }
   });
 
+  it("reads demos written into the answered turn ahead of its own task fields (Ax without system demos) as demos", () => {
+    const up = (output: string) => [{ agentId: "planner", output }];
+    const plain = axMessages(o.best.solver ?? "", third.input, up(planner));
+    const demo = (input: string) => `${userFields(input, up("Quantities: see the problem"))}Answer: 7\n`;
+    const user = `${demo(first.input)}${demo(second.input)}${plain[1]?.content ?? ""}`;
+    const messages: Message[] = [plain[0] as Message, { role: "user", content: user }];
+    const r = turns(messages);
+    const reading = readAgentRequest(cw, r.system, r.turns);
+    expect(reading).toMatchObject({ layout: "fields", task: third.input, demos: 2 });
+    expect(reading.upstream.map((u) => u.body)).toEqual([planner.trim()]);
+    for (const seed of [1, 2, 3]) expect(reply(world, messages, seed)).toBe(reply(world, plain, seed));
+  });
+
   it("prefers the role phrase in the instruction over one in the boilerplate (a field named planner_output)", () => {
     const messages = dspyMessages(o.best.solver ?? "", first.input, [{ agentId: "planner", output: planner }]);
     const system = messages[0]?.content ?? "";

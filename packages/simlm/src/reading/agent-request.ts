@@ -3,7 +3,7 @@
  * maspo's): which world agent the instruction asks for, the task, and what each predecessor handed
  * over. The same meaning is read from every layout, so one simulated LLM serves every optimizer:
  * - the turn answered is the last user message; earlier user/assistant turns are demos, which never
- *   stand in for the task;
+ *   stand in for the task (nor do demos written into that turn ahead of its own task field);
  * - the role and directives come from the instruction, not from a framework's boilerplate
  *   (system-instruction.ts);
  * - the task and predecessor outputs come from headed sections (`## Task`, `## Output of <id>`), and
@@ -36,7 +36,7 @@ export interface AgentRequestReading {
   task: string;
   /** Every other part of the turn: what the predecessors handed over. */
   upstream: Section[];
-  /** User turns before the one answered (demos). */
+  /** Demos: user turns before the one answered, and demos written into it ahead of its task. */
   demos: number;
 }
 
@@ -60,9 +60,14 @@ export function readAgentRequest(cw: CompiledWorld, system: string, turns: reado
     declared: sys.fields,
     contentMarkers: [...cw.features.values()].map((f) => f.marker),
   });
-  const field =
-    fields.find((f) => TASK_LABEL.test(f.key) && !/\boutput\b/.test(f.key)) ??
-    fields.find((f) => recogniseProblem(cw.templates, f.body) !== undefined);
-  if (field) return { ...head, layout: "fields", task: field.body, upstream: fields.filter((f) => f !== field) };
+  // The last task field is the one asked: a framework that writes demos into the same turn (Ax) puts
+  // them first, each with its own task field, so the fields before the last task are demos.
+  const named = fields.filter((f) => TASK_LABEL.test(f.key) && !/\boutput\b/.test(f.key));
+  const tasks = named.length > 0 ? named : fields.filter((f) => recogniseProblem(cw.templates, f.body) !== undefined);
+  const field = tasks[tasks.length - 1];
+  if (field) {
+    const upstream = tasks.length > 1 ? fields.slice(fields.indexOf(field) + 1) : fields.filter((f) => f !== field);
+    return { ...head, demos: demos + tasks.length - 1, layout: "fields", task: field.body, upstream };
+  }
   return { ...head, layout: "plain", task: turn, upstream: split.sections };
 }
