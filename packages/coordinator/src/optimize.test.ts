@@ -1,5 +1,5 @@
 import type { AgentGraph } from "@maspo/core";
-import { Rng } from "@maspo/core";
+import { Rng, promptVersion } from "@maspo/core";
 import type { Example, Trace } from "@maspo/core";
 import { describe, expect, it } from "vitest";
 import type { CompareFinalsRequest, EngineWorkers, EvaluateRequest, Evaluation, FinalComparison, Proposal } from "@maspo/core";
@@ -385,5 +385,89 @@ describe("optimize", () => {
       await optimize(config(), workers);
       expect(workers.comparisons).toHaveLength(0);
     });
+  });
+});
+
+describe("optimize: the record of the search (candidate-log.ts)", () => {
+  it("records every evaluated candidate with its lenses, lineage and verdict; every promotion is a recorded candidate's", async () => {
+    const workers = toyWorkers();
+    const mutate = workers.mutate.bind(workers);
+    const proposed: string[] = [];
+    workers.mutate = async (req) => {
+      const out = await mutate(req);
+      proposed.push(...out.map((p) => `${req.agentId}:${p.prompt}`));
+      return out;
+    };
+    const { state } = await optimize(config({ search: { ...config().search, rounds: 3 } }), workers);
+    const candidates = state.candidates ?? [];
+    // The toy mutator never repeats a prompt: every proposal was evaluated, and each is recorded once.
+    expect(candidates.map((c) => `${c.agent}:${c.prompt}`).sort()).toEqual([...new Set(proposed)].sort());
+    for (const c of candidates) {
+      expect(c.lenses.local).toBeGreaterThanOrEqual(0);
+      expect(c.lenses.lookahead === null).toBe(c.agent === "c");
+      expect(c.parent).not.toBe(c.version);
+      expect(c.why.length).toBeGreaterThan(0);
+    }
+    const promoted = candidates.filter((c) => c.verdict === "promoted").map((c) => `${c.agent}:${c.version}`);
+    const viaStep = (state.promotions ?? []).filter((p) => p.via !== "refresh").map((p) => `${p.agent}:${p.to}`);
+    expect(promoted.sort()).toEqual(viaStep.sort());
+    expect(promoted.length).toBeGreaterThan(0);
+    // Each agent's best is its initial prompt or a recorded candidate that was promoted.
+    for (const [agent, version] of Object.entries(state.best)) {
+      const c = candidates.find((x) => x.agent === agent && x.version === version);
+      if (c) expect(c.verdict === "promoted" || c.promotedLater.length > 0).toBe(true);
+    }
+    // A rejected candidate is in no beam.
+    for (const c of candidates.filter((x) => x.verdict === "rejected")) {
+      expect((state.beams[c.agent] ?? []).some((m) => m.version === c.version)).toBe(false);
+    }
+  });
+
+  it("chains each candidate's margins back to the initial prompt: a child of the initial prompt's anchor is its own margins", async () => {
+    const { state } = await optimize(config(), toyWorkers());
+    const initial = new Set(Object.values(config().initialPrompts).map((p) => promptVersion(p)));
+    const children = (state.candidates ?? []).filter((c) => initial.has(c.parent));
+    expect(children.length).toBeGreaterThan(0);
+    for (const c of children) {
+      expect(c.vsInitial?.local).toBeCloseTo(c.lenses.local - 0.5);
+      // At initialisation the root's J is 0, so the chained composite is the child's own J.
+      if (c.round === 0) expect(c.vsInitial?.composite).toBeCloseTo(c.J);
+    }
+    // A grandchild adds its own margin to its parent's anchor.
+    const byVersion = new Map((state.candidates ?? []).map((c) => [`${c.agent}:${c.version}`, c]));
+    const grand = (state.candidates ?? []).filter(
+      (c) => byVersion.get(`${c.agent}:${c.parent}`)?.vsInitial && c.vsInitial?.via === "parent",
+    );
+    for (const c of grand) {
+      const p = byVersion.get(`${c.agent}:${c.parent}`);
+      if (!p?.vsInitial || c.vsInitial === null) continue;
+      expect(c.vsInitial.global).toBeCloseTo(p.vsInitial.global + c.lenses.global - 0.5);
+    }
+  });
+
+  it("records a candidate a guard floor refused as rejected, with the floor that refused it", async () => {
+    const { state } = await optimize(
+      config({ guards: { finalMetricFloor: null, localValidityFloor: 0.95, tokensPerRoundMax: null } }),
+      toyWorkers(),
+    );
+    const refused = (state.candidates ?? []).filter((c) => c.why.startsWith("refused by a guard floor"));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const c of refused) {
+      expect(c.verdict).toBe("rejected");
+      expect(c.why).toContain("localValidityFloor");
+    }
+  });
+
+  it("records per round the current graph's versions, the best so far (never decreasing) and |ℬ_mis| per agent", async () => {
+    const { state } = await optimize(config({ search: { ...config().search, rounds: 3 } }), toyWorkers());
+    expect(state.rounds.length).toBe(3);
+    let best = Number.NEGATIVE_INFINITY;
+    for (const r of state.rounds) {
+      expect(Object.keys(r.versions ?? {}).sort()).toEqual(["a", "b", "c"]);
+      expect(r.bestTrainMetric ?? -1).toBeGreaterThanOrEqual(best);
+      best = r.bestTrainMetric ?? best;
+      expect(Object.values(r.bufferByAgent ?? {}).reduce((a, b) => a + b, 0)).toBe(r.bufferSize);
+    }
+    expect(state.rounds.at(-1)?.versions).toEqual(state.best);
   });
 });

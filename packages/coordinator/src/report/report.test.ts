@@ -214,3 +214,129 @@ describe("report", () => {
     expect(unguarded.recommendations.some((x) => /topology change/.test(x))).toBe(true);
   });
 });
+
+describe("report: misalignment re-tested, recommendations, cost and units", () => {
+  const retest = (exampleId: string, finalScore: number | null) => ({
+    agentId: "planner",
+    exampleId,
+    category: "global: wrong answer",
+    finalScore,
+    upstreamFailed: false,
+    strength: 1,
+  });
+
+  it("a buffered case that is repaired under the final prompts shows as repaired, and a category with none open is repaired", () => {
+    const r = buildReport({ ...inputs(), unrepaired: [retest("t1", 1), retest("t2", 1)] });
+    expect(r.misalignment.cases.map((c) => [c.exampleId, c.repaired])).toEqual([
+      ["t1", true],
+      ["t2", true],
+    ]);
+    expect(r.misalignment.topCategories[0]).toMatchObject({ repaired: 2, open: 0, trend: "repaired" });
+    expect(r.remainingFailures.unrepairedCases).toEqual([]);
+  });
+
+  it("a category shrank when fewer of its cases are open than it had when first seen, and grew when more are", () => {
+    const s = state();
+    s.rounds = [{ ...(s.rounds[0] as RunState["rounds"][number]), categories: { "global: wrong answer": 1 }, bufferSize: 1 }];
+    const grew = buildReport({ ...inputs(), state: s, unrepaired: [retest("t1", 0), retest("t2", 0)] });
+    expect(grew.misalignment.topCategories[0]).toMatchObject({ firstSeen: { round: 1, count: 1 }, open: 2, trend: "grew" });
+    expect(grew.recommendations.some((x) => /global: wrong answer \(2 open, 1 when first seen in round 1\) grew/.test(x))).toBe(true);
+    const s3 = state();
+    s3.rounds = [{ ...(s3.rounds[0] as RunState["rounds"][number]), categories: { "global: wrong answer": 2 } }];
+    const shrank = buildReport({ ...inputs(), state: s3, unrepaired: [retest("t1", 1), retest("t2", 0)] });
+    expect(shrank.misalignment.topCategories[0]).toMatchObject({ repaired: 1, open: 1, trend: "shrank" });
+  });
+
+  it("a buffer that grew at 3 consecutive round ends yields the topology recommendation with its rounds and sizes; 2 do not", () => {
+    const withSizes = (sizes: number[]) => {
+      const s = state();
+      const r0 = s.rounds[0] as RunState["rounds"][number];
+      s.rounds = sizes.map((bufferSize, i) => ({ ...r0, round: i + 1, bufferSize }));
+      return buildReport({ ...inputs(), state: s, finalAgent: "solver" });
+    };
+    const grown = withSizes([2, 5, 9, 14]);
+    expect(grown.misalignment.growth.longestGrowthRounds).toBe(3);
+    const rec = grown.recommendations.find((x) => /topology change/.test(x) && /ℬ_mis grew/.test(x));
+    expect(rec).toContain("round 1: 2 → round 2: 5 → round 3: 9 → round 4: 14");
+    expect(rec).toContain("most of it at planner (2 of the 2 cases)");
+    const twice = withSizes([2, 5, 9, 9]);
+    expect(twice.recommendations.some((x) => /ℬ_mis grew/.test(x))).toBe(false);
+  });
+
+  it("recommendations follow the stop reason: a patience stop is never told more rounds should pay, a deadline cut while improving is", () => {
+    const patience = report();
+    expect(patience.stopKind).toBe("patience");
+    expect(patience.recommendations.some((x) => /more rounds of the same search are unlikely to pay/.test(x))).toBe(true);
+    expect(patience.recommendations.some((x) => /should pay|still improving/.test(x))).toBe(false);
+    const s = state();
+    s.stopReason = "deadline reached";
+    s.bestRound = 1;
+    const cut = buildReport({ ...inputs(), state: s });
+    expect(cut.stopKind).toBe("deadline");
+    expect(cut.recommendations.some((x) => /while still improving: more rounds, time or budget should pay/.test(x))).toBe(true);
+    expect(cut.recommendations.some((x) => /unlikely to pay/.test(x))).toBe(false);
+  });
+
+  it("names the remaining held-out failures and their largest mode in the recommendations and section 5", () => {
+    const r = report();
+    expect(r.recommendations.some((x) => x.startsWith("20 of 50 held-out examples still fail") && x.includes("solver (local lens)"))).toBe(
+      true,
+    );
+    const md = renderMarkdown(r);
+    expect(md).toContain("20 of 50 held-out examples (40.0%) still fail under the final prompts; 1 of them the baseline got right.");
+    expect(md).toContain("| 12 | solver | local |");
+  });
+
+  it("splits the cost by role and by model, and the Markdown shows the split", () => {
+    const row = (role: "serving" | "evaluator" | "optimizer", endpointId: string, calls: number, usd: number) => ({
+      endpointId,
+      model: `${endpointId}-model`,
+      role,
+      calls,
+      failedAttempts: 1,
+      retries: 1,
+      promptTokens: 10,
+      completionTokens: 5,
+      costUsd: usd,
+      cacheHits: 2,
+    });
+    const r = buildReport({
+      ...inputs(),
+      usageRows: [row("serving", "a", 3, 0.5), row("serving", "b", 2, 0.25), row("evaluator", "a", 4, 1)],
+    });
+    expect(r.cost.byRole).toEqual({
+      serving: { calls: 5, failedAttempts: 2, retries: 2, tokens: 30, usd: 0.75, cacheHits: 4 },
+      evaluator: { calls: 4, failedAttempts: 1, retries: 1, tokens: 15, usd: 1, cacheHits: 2 },
+    });
+    expect(r.cost.byModel.map((m) => [m.role, m.endpointId, m.calls])).toEqual([
+      ["serving", "a", 3],
+      ["serving", "b", 2],
+      ["evaluator", "a", 4],
+    ]);
+    expect(renderMarkdown(r)).toContain("| serving | a (a-model) | 3 | 15 | $0.5000 | 2 | 1 | 1 |");
+  });
+
+  it("renders every table cell the same in Markdown and HTML, rates as percentages with one decimal and deltas in points", () => {
+    const r = report();
+    const md = renderMarkdown(r);
+    const html = renderHtml(r);
+    expect(md).toContain("(+20.0 pts, +50.0% relative)");
+    expect(html).toContain("(+20.0 pts, +50.0% relative)");
+    expect(md).toContain("| planner | +20.0 pts | +10.0 pts | +15.0 pts |");
+    expect(html).toContain("<td>planner</td><td>+20.0 pts</td><td>+10.0 pts</td><td>+15.0 pts</td>");
+    expect(md).toContain("| 1 | planner | — | — | 70.0% | 60.0% | 65.0% | +20.0 pts |");
+    // no bare fractions with three decimals where a rate or a delta is shown
+    for (const text of [md, html.replace(/<svg[\s\S]*?<\/svg>/, "")]) expect(text).not.toMatch(/[+-]?\b0\.\d{3}\b/);
+    expect(r.units.rates).toMatch(/fraction/);
+  });
+
+  it("plots train (each round end and the best so far) and held-out (baseline and returned set) against labelled axes", () => {
+    const svg = renderHtml(report()).match(/<svg[\s\S]*?<\/svg>/)?.[0] ?? "";
+    expect(svg).toContain("round (0 = initial prompts)");
+    expect(svg).toContain("task metric (%)");
+    expect(svg).toContain("train pool: current graph at each round end");
+    expect(svg).toContain("held-out: initial prompts (round 0) and the returned set (round 0)");
+    expect(svg.match(/<polyline/g)?.length).toBe(3);
+    expect(svg).toContain(">100.0%<");
+  });
+});
