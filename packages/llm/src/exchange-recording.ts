@@ -21,6 +21,12 @@ import { cachedCompletionSchema, MemoryResponseCache, type CachedCompletion, typ
 /** Bumped when a line's meaning changes, so an old recording is refused rather than misread. */
 export const EXCHANGE_LOG_VERSION = 1;
 
+/**
+ * Key values shorter than this are placeholders (vLLM's "EMPTY"), not secrets: scrubbing them would
+ * rewrite ordinary text in the bodies and break the replay. Headers, where a key travels, are never kept.
+ */
+const MIN_SECRET_LENGTH = 8;
+
 /** The response headers a replay needs to behave like the server did (retry waits); never credentials. */
 const KEPT_HEADERS = ["content-type", "retry-after", "retry-after-ms", "x-should-retry"] as const;
 
@@ -122,7 +128,7 @@ export class ExchangeRecorder {
     /** API key values to scrub from everything written (the recorder never writes headers at all). */
     secrets: readonly string[],
   ) {
-    this.secrets = secrets.filter((s) => s.length > 0);
+    this.secrets = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
     this.out = createWriteStream(file, { flags: "wx", encoding: "utf8" });
     this.out.on("error", (err) => (this.failure ??= err));
   }

@@ -140,7 +140,8 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
     return outcome;
   } catch (err) {
     coordinator?.failed(err);
-    await recording?.abandon();
+    // The run's own error is the one reported; a recording that also failed to close is told, not lost.
+    await recording?.abandon().catch((closeErr: unknown) => options.log?.(`maspo: ${(closeErr as Error).message}`));
     throw err;
   } finally {
     await workers.close();

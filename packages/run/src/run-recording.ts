@@ -145,23 +145,38 @@ export async function startRecording(dir: string, run: RecordedRun, maspoVersion
   return {
     dir,
     recorder,
-    async finish(report) {
-      const counts = await recorder.close();
-      await writeManifest(dir, {
-        ...manifest,
-        complete: true,
-        exchanges: counts.exchanges,
-        cachedAnswers: counts.cached,
-        cost: report.cost,
-        stopReason: report.stopReason,
-      });
-      return counts;
-    },
-    async abandon() {
-      const counts = await recorder.close();
-      await writeManifest(dir, { ...manifest, exchanges: counts.exchanges, cachedAnswers: counts.cached });
-    },
+    finish: (report) =>
+      closed(dir, async () => {
+        const counts = await recorder.close();
+        await writeManifest(dir, {
+          ...manifest,
+          complete: true,
+          exchanges: counts.exchanges,
+          cachedAnswers: counts.cached,
+          cost: report.cost,
+          stopReason: report.stopReason,
+        });
+        return counts;
+      }),
+    abandon: () =>
+      closed(dir, async () => {
+        const counts = await recorder.close();
+        await writeManifest(dir, { ...manifest, exchanges: counts.exchanges, cachedAnswers: counts.cached });
+      }),
   };
+}
+
+/** Ends a recording; a file that could not be written is an error naming the directory. */
+async function closed<T>(dir: string, close: () => Promise<T>): Promise<T> {
+  try {
+    return await close();
+  } catch (err) {
+    throw new RecordingError(
+      "E_RECORDING",
+      `--record ${dir}: the recording could not be written (${err instanceof Error ? err.message : String(err)}); check free space and the directory's permissions`,
+      { cause: err },
+    );
+  }
 }
 
 /** The replay side of a run: the replayer the LLM client's fetches go to, and how the run learns of a miss. */
