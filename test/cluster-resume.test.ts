@@ -8,6 +8,7 @@ import { connectNats } from "@maspo/cluster";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NatsServer, startNatsServer } from "./helpers/nats-server.js";
 import {
+  BUDGET_CALL_WORST,
   BUDGET_FLAGS,
   type CountingSimServer,
   type MaspoProcess,
@@ -128,9 +129,10 @@ describe("a killed cluster coordinator, resumed", () => {
       expect(report.stopReason).toBe(uninterrupted.stopReason);
       expect(report.trajectory).toEqual(uninterrupted.trajectory);
       expect(report.guards).toEqual(uninterrupted.guards);
-      expect(report.cost.calls).toBe(uninterrupted.cost.calls);
-      expect(report.cost.tokens).toBe(uninterrupted.cost.tokens);
-      expect(report.cost.usd).toBeCloseTo(uninterrupted.cost.usd, 12);
+      // The step the budget ran out in is dropped in both; which of its calls were served first is not
+      // fixed, so the two spends agree to within one call's worst case (the budget's own bound).
+      expect(Math.abs(report.cost.tokens - uninterrupted.cost.tokens)).toBeLessThan(BUDGET_CALL_WORST.tokens);
+      expect(Math.abs(report.cost.usd - uninterrupted.cost.usd)).toBeLessThan(BUDGET_CALL_WORST.usd);
       expect(report.finalPrompts).toEqual(uninterrupted.finalPrompts);
     } finally {
       await stopAll(budgetWorkers);

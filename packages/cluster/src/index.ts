@@ -22,8 +22,10 @@ export {
 } from "./messages.js";
 export { CodecError, decode, decodeResult, decodeTask, encode, validate } from "./codec.js";
 export {
+  RATE_LIMIT_BUCKET,
   RESPONSE_CACHE_BUCKET,
   RUN_REGISTRY_BUCKET,
+  SPEND_LEDGER_BUCKET,
   checkRunId,
   deadLetterSubject,
   resultSubject,
@@ -56,6 +58,7 @@ export { createInProcessWorkQueue, type InProcessQueue, type InProcessWorkQueueO
 export { DeadLetterHeaders, openJetStreamWorkQueue, type JetStreamWorkQueueOptions } from "./transport/jetstream-work-queue.js";
 export { ensureRunStreams, ensureWorkConsumer, retireRunStreams, type RetiredRunStreams } from "./transport/run-streams.js";
 export { Semaphore } from "./transport/semaphore.js";
+export { readRunHealth, type ConsumerHealth, type RunHealth } from "./transport/run-health.js";
 export {
   NatsAuthOptionsSchema,
   buildConnectionOptions,

@@ -38,7 +38,7 @@ import {
   type UsageTotals,
   type WorkerRole,
 } from "@maspo/core";
-import { LlmAccounting } from "@maspo/llm";
+import { LlmAccounting, withCacheHits, type SpendLedger } from "@maspo/llm";
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { ResultEnvelope, TaskError } from "./messages.js";
@@ -111,6 +111,12 @@ export interface QueueWorkersOptions {
    * it already and add nothing more; pass 0 for a results log that starts empty (the in-process one).
    */
   carried?: RunSpend;
+  /**
+   * The run's spend ledger: when given, the run's calls, tokens, cost, failures and retries are what it
+   * says endpoints served (a dead worker's or a failed delivery's calls included), not what task
+   * results report; the cache hits still come from the results.
+   */
+  ledger?: Pick<SpendLedger, "snapshot" | "refresh">;
 }
 
 export interface QueueWorkers extends EngineWorkers {
@@ -118,8 +124,15 @@ export interface QueueWorkers extends EngineWorkers {
   probe(kind: ProbeKind, request: ProbeRequest): Promise<ProbeReport>;
   /** LLM use of every task result read so far (each task id once). */
   readonly accounting: LlmAccounting;
+  /** The run's LLM use as the report counts it: the ledger's served calls (if any) with the results' cache hits. */
+  usageSnapshot(): LlmAccountingSnapshot;
   /** Results read from the log so far. */
   readonly resultsRead: number;
+  /**
+   * Resolves once no task is awaited any more: after a step ended early (a budget stop), the tasks it
+   * had asked for that were still running have ended too, so nothing of it runs after the budget is lifted.
+   */
+  idle(): Promise<void>;
   /** The spend to checkpoint: the run's LLM use so far (carried included) and the position in the results log it was read to. */
   spend(): RunSpend;
   /** Closes the work queue and stops reading results; tasks still awaited reject with ResultsLostError. */
@@ -143,6 +156,8 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   const accounting = new LlmAccounting();
   if (options.carried) accounting.merge(options.carried.usage);
   const carriedUpTo = options.carried?.resultsPosition ?? 0;
+  const { ledger } = options;
+  const runUsage = (): LlmAccountingSnapshot => (ledger ? withCacheHits(ledger.snapshot(), accounting.snapshot()) : accounting.snapshot());
   const results = new Map<string, ResultEnvelope>();
   /** Where each result sits in the log, to dead-letter it if it fails validation. */
   const positions = new Map<string, number>();
@@ -294,13 +309,20 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     get resultsRead() {
       return resultsRead;
     },
-    spend: (): RunSpend => ({ usage: accounting.snapshot(), resultsPosition }),
+    usageSnapshot: runUsage,
+    async idle() {
+      while (waiters.size > 0 && !ended) await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+    },
+    spend: (): RunSpend => ({ usage: runUsage(), resultsPosition }),
     runGraph: (req: RunGraphRequest): Promise<Trace> => request("runGraph", req, TASK_KINDS.runGraph.value),
     evaluate: (req: EvaluateRequest): Promise<Evaluation> => request("evaluate", req, TASK_KINDS.evaluate.value),
     mutate: (req: MutateRequest): Promise<Proposal[]> => request("mutate", req, TASK_KINDS.mutate.value),
     compareFinals: (req: CompareFinalsRequest): Promise<FinalComparison> => request("compareFinals", req, TASK_KINDS.compareFinals.value),
     probe: (kind: ProbeKind, req: ProbeRequest): Promise<ProbeReport> => request(kind, req, TASK_KINDS[kind].value),
-    usage: (): UsageTotals => usageTotals(accounting),
+    usage: (): UsageTotals => usageTotalsOf(runUsage()),
+    refreshUsage: async () => {
+      await ledger?.refresh();
+    },
     async close() {
       closing = true;
       await queue.close();
@@ -308,6 +330,9 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     },
   };
 }
+
+/** How often idle() looks whether tasks are still awaited. */
+const IDLE_POLL_MS = 50;
 
 /** A result as the request sees it: a value of its kind, a worker's failure, or invalid (with the reason). */
 type CheckedResult<T> = { kind: "value"; value: T } | { kind: "failed"; error: TaskError } | { kind: "invalid"; reason: string };

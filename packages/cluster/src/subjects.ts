@@ -61,3 +61,15 @@ export const RESPONSE_CACHE_BUCKET = "maspo_response_cache";
  * it to find the runs to serve (nats/run-registry.ts).
  */
 export const RUN_REGISTRY_BUCKET = "maspo_runs";
+
+/**
+ * Runs' spend ledgers, one key per run id (nats/kv-spend-ledger.ts): every process of a run settles
+ * the calls it made there, and reserves against the run's budget.
+ */
+export const SPEND_LEDGER_BUCKET = "maspo_spend";
+
+/**
+ * Endpoints' rate-limit windows, one key per limit identity (a hash of server, model and key
+ * variable name; nats/kv-rate-limit.ts), shared by every run on the cluster.
+ */
+export const RATE_LIMIT_BUCKET = "maspo_rate_limits";

@@ -65,8 +65,11 @@ export function createTaskHandler(options: TaskHandlerOptions): TaskHandler {
     try {
       value = await runKind(options.adapters, kind, ctx, task.payload);
     } catch (err) {
-      throw asTaskFailure(usage.transientFailure() ?? err);
+      throw asTaskFailure(usage.budgetRefusal() ?? usage.transientFailure() ?? err);
     }
+    // A call refused for the budget fails the task for good, even if its value absorbed the refusal.
+    const refusal = usage.budgetRefusal();
+    if (refusal) throw asTaskFailure(refusal);
     const transient = usage.transientFailure();
     if (transient) {
       // The value absorbed a failure that was weather, not an answer: do the task again later.

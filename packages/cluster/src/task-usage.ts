@@ -8,7 +8,7 @@
  * shared cache out of reach during a NATS restart would change the run's result. Such a task is
  * failed retryably instead, and done again once the weather has passed.
  */
-import { LlmAccounting, LlmError, ResponseCacheError, type LlmEndpoint } from "@maspo/llm";
+import { BudgetSpentError, LlmAccounting, LlmError, ResponseCacheError, type LlmEndpoint } from "@maspo/llm";
 import { type LlmAccountingSnapshot } from "@maspo/core";
 import { type LlmCaller } from "@maspo/core";
 
@@ -17,11 +17,14 @@ export interface TaskUsage {
   snapshot(): LlmAccountingSnapshot;
   /** The first call failure that says nothing about the request itself, if any happened. */
   transientFailure(): Error | undefined;
+  /** The first call refused because the run's budget is spent, if any was: the task cannot be done, nor its value trusted. */
+  budgetRefusal(): BudgetSpentError | undefined;
 }
 
 export function measureTaskUsage(llm: LlmCaller, endpoints: ReadonlyMap<string, LlmEndpoint>, signal?: AbortSignal): TaskUsage {
   const accounting = new LlmAccounting();
   let transient: Error | undefined;
+  let refusal: BudgetSpentError | undefined;
   return {
     llm: {
       async complete(request) {
@@ -30,6 +33,7 @@ export function measureTaskUsage(llm: LlmCaller, endpoints: ReadonlyMap<string, 
           result = await llm.complete(signal && !request.signal ? { ...request, signal } : request);
         } catch (err) {
           if (isTransient(err)) transient ??= err;
+          if (err instanceof BudgetSpentError) refusal ??= err;
           throw err;
         }
         const endpoint = endpoints.get(request.endpointId);
@@ -49,6 +53,7 @@ export function measureTaskUsage(llm: LlmCaller, endpoints: ReadonlyMap<string, 
     },
     snapshot: () => accounting.snapshot(),
     transientFailure: () => transient,
+    budgetRefusal: () => refusal,
   };
 }
 

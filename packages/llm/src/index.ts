@@ -68,11 +68,13 @@ export {
   settleIn,
   spentUsd,
   tryReserve,
+  withCacheHits,
   worstCaseCost,
   type AttemptSettlement,
   type LedgerState,
   type LedgerWho,
   type MemorySpendLedgerOptions,
+  type ReserveStep,
   type SpendCharge,
   type SpendLedger,
   type SpendReservation,
@@ -81,4 +83,5 @@ export type { AttemptOutcomeLabel, LlmEvent, LlmEventListener } from "./llm-even
 export { FAILURE_KINDS, type FailureKind } from "./attempt-failure.js";
 export { DEFAULT_BACKOFF, type BackoffPolicy } from "./retry-policy.js";
 export { probeTask } from "./probe-task.js";
+export { abortableSleep } from "./abortable-sleep.js";
 export { PROBE_PROMPT } from "./endpoint-probe.js";

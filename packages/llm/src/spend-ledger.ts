@@ -116,6 +116,36 @@ export function settleIn(state: LedgerState, id: string, who: LedgerWho, outcome
   return { ...state, reservations, rows };
 }
 
+/**
+ * A run's use as its report shows it: the calls, tokens, cost, failures and retries endpoints served
+ * (the ledger's `served`), with the cache hits its task results counted (`tasks`: a cache hit serves
+ * nothing, so only the tasks know of them).
+ */
+export function withCacheHits(served: LlmAccountingSnapshot, tasks: LlmAccountingSnapshot): LlmAccountingSnapshot {
+  const id = (r: LedgerWho): string => JSON.stringify([r.endpointId, r.model, r.role]);
+  const rows = new Map(served.rows.map((r) => [id(r), { ...r, cacheHits: 0 }]));
+  for (const t of tasks.rows) {
+    const row = rows.get(id(t));
+    if (row) row.cacheHits = t.cacheHits;
+    else if (t.cacheHits > 0) {
+      const { endpointId, model, role } = t;
+      rows.set(id(t), {
+        endpointId,
+        model,
+        role,
+        calls: 0,
+        failedAttempts: 0,
+        retries: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+        costUsd: 0,
+        cacheHits: t.cacheHits,
+      });
+    }
+  }
+  return { rows: [...rows.values()].sort((a, b) => cmp(a.endpointId, b.endpointId) || cmp(a.model, b.model) || cmp(a.role, b.role)) };
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

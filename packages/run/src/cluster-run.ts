@@ -19,6 +19,7 @@ import { createHash } from "node:crypto";
 import { type Ablations, MaspoError, type RunSpec, WORKER_ROLES, type WorkerRole, ablationNames } from "@maspo/core";
 import {
   RUN_REGISTRY_REFRESH_MS,
+  KvSpendLedger,
   assertReplicasFit,
   chooseReplicas,
   connectNats,
@@ -124,6 +125,14 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       else if (event.type === "dead-lettered")
         log(`maspo: a malformed ${event.role} message went to the dead-letter stream: ${event.reason}`);
     };
+    // The run's ledger in KV: every worker settles the calls it made there, so the run's cost is what
+    // endpoints served, and reserves against its budget. A new run starts it afresh; a resumed one keeps it.
+    const ledger = await KvSpendLedger.open(nc, runId, {
+      budgetUsd: spec.stop.budgetUsd ?? null,
+      mode: options.resume ? "resume" : "fresh",
+      ...(resumeState?.spend ? { carried: resumeState.spend.usage } : {}),
+      replicas: replicas.replicas,
+    });
     const queue = await openJetStreamWorkQueue({ nc, runId, settings, observer: observe });
     // The spec's consumer settings rule: create the consumers before any worker attaches with its own.
     for (const role of WORKER_ROLES) await ensureWorkConsumer(jsm, runId, role, settings);
@@ -131,6 +140,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       queue,
       // The results log is read again from its start: what the checkpoint had read is in its spend.
       ...(resumeState?.spend ? { carried: resumeState.spend } : {}),
+      ledger,
       onEvent: (e) => {
         runMetrics?.onQueueEvent(e);
         if (e.type === "resolved") tasks[e.role]++;
@@ -161,6 +171,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       progress,
       outDir: options.outDir,
       resumeState,
+      ledger,
       ...(runMetrics ? { afterStep: runMetrics.afterStep, onPhase: runMetrics.onPhase } : {}),
     });
     clearInterval(refreshTimer);
@@ -172,6 +183,10 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     await workers.close();
     workers = undefined;
     await retireRun(jsm, runId, log);
+    // The report holds the spend; a ledger left behind by a failure here expires by itself.
+    await KvSpendLedger.remove(nc, runId).catch((err: unknown) =>
+      log(`maspo: could not remove run ${runId}'s spend ledger: ${describe(err)}`),
+    );
     runMetrics?.finished(finished.report);
     return { runId, tasks, ...finished };
   } catch (err) {

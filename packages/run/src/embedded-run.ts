@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { type Ablations, type LlmCaller, type RunSpec, ablationNames } from "@maspo/core";
 import { FileCheckpointStore, type RunState, assertResumable } from "@maspo/coordinator";
 import { LlmMetrics, TaskMetrics } from "@maspo/cluster";
-import { FileResponseCache, RecordingError } from "@maspo/llm";
+import { FileResponseCache, MemorySpendLedger, RecordingError } from "@maspo/llm";
 import { clusterRunId } from "./cluster-run.js";
 import type { RunProgress } from "./run-progress.js";
 import {
@@ -92,8 +92,14 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   llmMetrics?.init(llmUsesOf(spec));
   // A replay starts from the recorded run's warm answers only: a cache of this machine's would change the counts.
   const cache = replay ? replay.cache() : new FileResponseCache(options.cacheDir ?? join(outDir, "cache"));
+  // What endpoints served, counted as it happens, and the budget every call reserves against first.
+  const ledger = new MemorySpendLedger({
+    budgetUsd: spec.stop.budgetUsd ?? null,
+    ...(resumeState?.spend ? { carried: resumeState.spend.usage } : {}),
+  });
   const client = createRunLlmClient({
     spec,
+    ledger,
     // A replay reads no key: nothing it does leaves the process.
     env: replay ? replayEnv(runEndpoints(spec)) : options.env,
     cache: recording ? recording.recorder.wrapCache(cache) : cache,
@@ -113,6 +119,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
     ...(coordinator ? { onEvent: coordinator.onQueueEvent } : {}),
     // The spend goes on from the checkpoint: budget, token guard and the report's cost do not restart.
     ...(resumeState?.spend ? { carriedUsage: resumeState.spend.usage } : {}),
+    ledger,
   });
   coordinator?.trackUsage(workers);
   try {
@@ -125,6 +132,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
       progress,
       outDir,
       resumeState,
+      ledger,
       beforeFinish: () => (phase = "finish"),
       ...(coordinator ? { afterStep: coordinator.afterStep, onPhase: coordinator.onPhase } : {}),
       ...(replay ? { replay: replay.note } : {}),

@@ -15,7 +15,7 @@ import {
   type WorkQueueSettingsInput,
 } from "@maspo/cluster";
 import { type RunSpend, WORKER_ROLES, type WorkerContext } from "@maspo/core";
-import type { LlmEndpoint } from "@maspo/llm";
+import type { LlmEndpoint, SpendLedger } from "@maspo/llm";
 import { TASK_ADAPTERS } from "./task-adapters.js";
 
 export interface InProcessWorkersOptions {
@@ -31,6 +31,8 @@ export interface InProcessWorkersOptions {
   onEvent?: (event: QueueWorkersEvent) => void;
   /** A resumed run's spend (its checkpoint's usage): this queue's results log starts empty, so nothing in it was counted before. */
   carriedUsage?: RunSpend["usage"];
+  /** The run's spend ledger (the one its LLM client settles in): what the run's cost and budget read. */
+  ledger?: SpendLedger;
 }
 
 /**
@@ -57,5 +59,6 @@ export async function startInProcessWorkers(options: InProcessWorkersOptions): P
     queue,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.carriedUsage ? { carried: { usage: options.carriedUsage, resultsPosition: 0 } } : {}),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
   });
 }

@@ -32,7 +32,15 @@ import {
   type FinalScorer,
   type SplitRecord,
 } from "@maspo/core";
-import { type LlmAccounting, LlmClient, type LlmEndpoint, type LlmEventListener, type ResponseCache } from "@maspo/llm";
+import {
+  type LlmAccounting,
+  LlmClient,
+  type LlmEndpoint,
+  type LlmEventListener,
+  type RateLimiter,
+  type ResponseCache,
+  type SpendLedger,
+} from "@maspo/llm";
 import {
   type CheckpointStore,
   type FinalMeasure,
@@ -225,6 +233,10 @@ export interface RunLlmClientOptions {
   world: World | undefined;
   accounting?: LlmAccounting;
   onEvent?: LlmEventListener;
+  /** The run's spend ledger: every served attempt settled in it, the budget reserved against it. */
+  ledger?: SpendLedger;
+  /** Where endpoints' rate limits are kept (the cluster's KV); default this process's limiter. */
+  rateLimiter?: RateLimiter;
   /**
    * Where each endpoint's HTTP exchanges go (run-recording.ts): through a recorder to the endpoint's
    * own fetch (`inner`), or to a replayer that never calls `inner`. Absent: straight to the endpoint.
@@ -240,11 +252,14 @@ export function createRunLlmClient(options: RunLlmClientOptions): LlmClient {
     endpoints: runEndpoints(options.spec),
     env: options.env,
     cache: options.cache,
-    // A claim must lapse before a dead worker's tasks are redelivered, or redelivery waits on it.
-    claimTtlMs: Math.min(10_000, options.spec.cluster.ackWaitMs),
+    // A claim must lapse before a dead worker's tasks are redelivered, or redelivery waits on it:
+    // half the ack wait (its owner renews it every third of the TTL), at most 10 s.
+    claimTtlMs: Math.max(1, Math.min(10_000, Math.floor(options.spec.cluster.ackWaitMs / 2))),
     maxInFlight: options.spec.concurrency.maxInFlight,
     ...(options.accounting ? { accounting: options.accounting } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     fetchFor: (endpoint) => {
       const own = (): typeof fetch | undefined => {
         const name = simlmWorldOf(endpoint);
@@ -365,7 +380,7 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
       serving: Object.fromEntries(graph.agents.map((a) => [a.id, servingModelOf(spec, a.id)])),
     },
     ablations: input.ablations,
-    cost: workers.usage(),
+    cost: (await workers.refreshUsage?.(), workers.usage()),
     ...(input.spend ? { usageRows: input.spend().usage.rows } : {}),
     // simlm: the world's oracle on this held-out split, computed from the world (no call).
     ...(data.world ? { oracle: oracleGapOf(data.world, finished.heldOut.final, result.finalPrompts) } : {}),
@@ -409,6 +424,8 @@ export interface RunJobInput {
   onPhase?: (phase: "preflight" | "optimizing" | "finishing") => void;
   /** A replayed run: the report's note saying so. */
   replay?: () => NonNullable<Report["replay"]>;
+  /** The run's spend ledger, whose budget is lifted for the held-out measurement once optimization is over. */
+  ledger?: Pick<SpendLedger, "enforce">;
 }
 
 /**
@@ -443,7 +460,17 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
     input.resumeState,
   );
   await save(result.state);
+  if (config.stop.budgetUsd !== null && result.state.stopReason === `budget of $${config.stop.budgetUsd} spent`) {
+    const spent = workers.usage();
+    progress.message(
+      `${result.state.stopReason}: $${spent.usd.toFixed(6)} served by the end of optimization (${spent.calls} calls); the step it ran out in is dropped`,
+    );
+  }
   progress.stop();
+  // Optimization is over. Once no task of its last step runs any more, the held-out measurement is
+  // not held to the budget (its figures are the report's; its cost is in the report all the same).
+  await workers.idle();
+  await input.ledger?.enforce(false);
   input.beforeFinish?.();
   input.onPhase?.("finishing");
   return finishRun({

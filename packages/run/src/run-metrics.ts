@@ -96,9 +96,9 @@ export class CoordinatorMetrics {
     this.metrics.setPhase("preflight");
   }
 
-  /** Counts the run's LLM use from the task results its workers' accounting has read. */
+  /** Counts the run's LLM use as the report does: what endpoints served (the ledger), with the results' cache hits. */
   trackUsage(workers: QueueWorkers): void {
-    this.metrics.trackUsage(() => workers.accounting.snapshot(), this.uses);
+    this.metrics.trackUsage(() => workers.usageSnapshot(), this.uses);
   }
 
   onPhase = (phase: RunPhase): void => this.metrics.setPhase(phase);

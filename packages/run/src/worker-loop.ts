@@ -19,6 +19,7 @@
  * may be first to create (the response cache, the run registry) get `replicas` copies.
  */
 import {
+  KvRateLimiter,
   KvResponseCache,
   RunRegistry,
   Semaphore,
@@ -113,10 +114,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       `shared LLM response cache: entries kept ${cache.bounds.ttlMs / 3_600_000} h, at most ${cache.bounds.maxBytes} bytes`,
     );
     const runRegistry = await RunRegistry.open(nc, { replicas: replicas.replicas });
+    // Endpoints' rate limits, kept in KV: every worker of every run on the cluster takes turns in one window.
+    const rateLimiter = await KvRateLimiter.open(nc, { replicas: replicas.replicas });
     const served = new ServedRuns({
       role,
       session,
       cache,
+      rateLimiter,
       slots: new Semaphore(options.concurrency),
       env: options.env,
       metrics: registry,

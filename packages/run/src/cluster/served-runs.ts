@@ -15,7 +15,9 @@
  * entries after a reconnect): the operations of one run are chained, so they apply in call order.
  */
 import {
+  type KvRateLimiter,
   type KvResponseCache,
+  KvSpendLedger,
   LlmMetrics,
   type NatsSession,
   type ProcessHandle,
@@ -39,6 +41,8 @@ export interface ServedRunsOptions {
   role: WorkerRole;
   session: NatsSession;
   cache: KvResponseCache;
+  /** Endpoints' rate limits, shared by every process on the cluster. */
+  rateLimiter: KvRateLimiter;
   /** The process's task slots, shared by every run it serves. */
   slots: Semaphore;
   env: Record<string, string | undefined>;
@@ -212,12 +216,17 @@ export class ServedRuns {
     const { spec } = record;
     const world = worldOfSpec(spec);
     const metrics = this.metricsOf(runId, record.sweep, spec);
+    // The run's ledger, as its coordinator made it: each call served here is settled in it before the
+    // task's result goes out, so a worker that dies mid-task has counted every call it was served.
+    const ledger = await KvSpendLedger.open(session.nc, runId, { budgetUsd: spec.stop.budgetUsd ?? null, mode: "join" });
     const llm = createRunLlmClient({
       spec,
       env: this.options.env,
       cache: this.options.cache,
       world,
       onEvent: metrics.llm.listener,
+      ledger,
+      rateLimiter: this.options.rateLimiter,
     });
     let completed = 0;
     const observe = (event: WorkQueueEvent): void => {

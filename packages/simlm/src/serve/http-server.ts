@@ -1,11 +1,13 @@
 /**
  * simlm over HTTP: a node:http server that reads each request body and hands it to the shared
- * SimService, writing its reply plan to the socket. No logic of its own beyond framing.
+ * SimService, writing its reply plan to the socket. No logic of its own beyond framing, and an
+ * optional requests-per-minute cap (rpm-cap.ts, off by default) whose counts GET /simlm/stats reports.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { MaspoError } from "@maspo/core";
-import { bodyTooLargeError } from "./openai-error.js";
+import { bodyTooLargeError, rateLimitError } from "./openai-error.js";
+import { RpmCap, requestedModel, type RpmCapStats } from "./rpm-cap.js";
 import { errorReply } from "./reply-plan.js";
 import { playReply, type ReplySink, type SimService } from "./sim-service.js";
 import { createWorldService, type SimWorldOptions } from "./world-service.js";
@@ -18,6 +20,8 @@ export interface SimHttpServer {
   url: string;
   port: number;
   service: SimService;
+  /** The rpm cap's counts (also served at STATS_PATH); undefined without a cap. */
+  rpmStats(): RpmCapStats | undefined;
   /** Stop accepting, abandon held requests, and resolve once the server is closed. */
   close(): Promise<void>;
 }
@@ -56,7 +60,10 @@ function responseSink(res: ServerResponse): ReplySink {
   };
 }
 
-async function serveOne(service: SimService, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Where the server's own figures are read (the rpm cap's counts); not part of the OpenAI API. */
+export const STATS_PATH = "/simlm/stats";
+
+async function serveOne(service: SimService, req: IncomingMessage, res: ServerResponse, cap: RpmCap | undefined): Promise<void> {
   const clientGone = new AbortController();
   res.on("close", () => {
     if (!res.writableFinished) clientGone.abort(new Error("client closed the connection"));
@@ -67,14 +74,37 @@ async function serveOne(service: SimService, req: IncomingMessage, res: ServerRe
     await playReply(errorReply(bodyTooLargeError(MAX_BODY_BYTES)), sink, clientGone.signal);
     return;
   }
-  await service.handle({ method: req.method ?? "GET", path: req.url ?? "/", body }, sink, clientGone.signal);
+  const path = req.url ?? "/";
+  if (path === STATS_PATH) {
+    const text = JSON.stringify({ rpmCap: cap?.stats() ?? null });
+    res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
+    res.end(text);
+    return;
+  }
+  if (cap && req.method === "POST" && path.includes("/chat/completions")) {
+    const model = requestedModel(body);
+    const admitted = model === undefined ? { ok: true as const } : cap.admit(model);
+    if (!admitted.ok) {
+      const headers = { "retry-after": String(Math.ceil(admitted.retryAfterMs / 1000)), "retry-after-ms": String(admitted.retryAfterMs) };
+      const reason = `simlm is at its cap of ${cap.rpm} requests per minute for model '${model}'; retry after ${admitted.retryAfterMs} ms.`;
+      await playReply(errorReply(rateLimitError(reason, headers)), sink, clientGone.signal);
+      return;
+    }
+  }
+  await service.handle({ method: req.method ?? "GET", path, body }, sink, clientGone.signal);
 }
 
-export async function listenSimServer(
-  service: SimService,
-  options: { port?: number; host?: string; onError?: (error: unknown) => void } = {},
-): Promise<SimHttpServer> {
+export interface SimServerOptions {
+  port?: number;
+  host?: string;
+  onError?: (error: unknown) => void;
+  /** Chat completions per model per minute (a sliding 60 s); beyond it, 429 with Retry-After. Off by default. */
+  rpm?: number;
+}
+
+export async function listenSimServer(service: SimService, options: SimServerOptions = {}): Promise<SimHttpServer> {
   const host = options.host ?? "127.0.0.1";
+  const cap = options.rpm !== undefined ? new RpmCap(options.rpm) : undefined;
   let closing = false;
   // Sockets and whether a request is being answered on each: closing must end idle keep-alive (and
   // never-used, pre-opened) connections at once, and busy ones as soon as their reply is done.
@@ -87,7 +117,7 @@ export async function listenSimServer(
       sockets.set(socket, false);
       if (closing) socket.destroy();
     });
-    serveOne(service, req, res).catch((err: unknown) => {
+    serveOne(service, req, res, cap).catch((err: unknown) => {
       options.onError?.(err);
       res.destroy(err instanceof Error ? err : new Error(String(err)));
     });
@@ -115,6 +145,7 @@ export async function listenSimServer(
     url: `http://${urlHost}:${port}/v1`,
     port,
     service,
+    rpmStats: () => cap?.stats(),
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
         closing = true;
@@ -131,6 +162,8 @@ export interface StartSimServerOptions extends SimWorldOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   host?: string;
+  /** See SimServerOptions.rpm. */
+  rpm?: number;
 }
 
 /** Serve a world over HTTP: `{ url, port, service, close() }`. */
@@ -139,5 +172,6 @@ export function startSimServer(options: StartSimServerOptions): Promise<SimHttpS
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.rpm !== undefined ? { rpm: options.rpm } : {}),
   });
 }

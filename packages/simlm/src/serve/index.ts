@@ -1,7 +1,16 @@
 /** simlm's serving layer: the OpenAI-compatible HTTP server, the in-process fetch, and service realism. */
 export type { ChatBackend, PreparedChat } from "./chat-backend.js";
 export type { ChatResponseRequest, ChatResponseResult, ChatUsage } from "./chat-completion-response.js";
-export { listenSimServer, SimServerError, startSimServer, type SimHttpServer, type StartSimServerOptions } from "./http-server.js";
+export {
+  listenSimServer,
+  SimServerError,
+  STATS_PATH,
+  startSimServer,
+  type SimHttpServer,
+  type SimServerOptions,
+  type StartSimServerOptions,
+} from "./http-server.js";
+export { RPM_WINDOW_MS, RpmCap, RpmCapStatsSchema, type RpmCapStats } from "./rpm-cap.js";
 export { createSimFetch, IN_PROCESS_BASE_URL, simFetch, type SimFetch } from "./in-process-fetch.js";
 export type { OpenAIErrorBody } from "./openai-error.js";
 export {
