@@ -65,6 +65,36 @@ function axMessages(instruction: string, input: string, upstream: readonly Upstr
   ];
 }
 
+/**
+ * Ax's newer template: tagged blocks, the description in `<task_definition>`, demos as earlier
+ * user/assistant turns announced by a heading, and the answered turn opened by Ax's separator.
+ */
+function axTaggedMessages(instruction: string, input: string, upstream: readonly Upstream[], demoInput: string): Message[] {
+  const inputs = ["Question", ...upstream.map((u) => title(fieldName(u.agentId)))];
+  const system = [
+    `<identity>\nYou will be provided with the following fields: ${inputs.map((f) => `\`${f}\``).join(", ")}. Your task is to generate new fields: \`Answer\`.\n</identity>`,
+    `<input_fields>\n**Input Fields**: The following fields will be provided to you:\n\n${inputs.map((f) => `${f}: The ${f.toLowerCase()}.`).join("\n")}\n</input_fields>`,
+    "<output_fields>\n**Output Fields**: You must generate the following fields:\n\nAnswer: (This string field must be included) The result.\n</output_fields>",
+    "<formatting_rules>\nThese rules are mandatory and override later instructions.\nReturn one `field name: value` pair per line for the required output fields only.\nDo not add surrounding prose, markdown, or code fences.\n</formatting_rules>",
+    `<task_definition>\n${instruction}\n</task_definition>`,
+    "## Example Demonstrations\nThe following User/Assistant turns are examples only until --- END OF EXAMPLES ---, not context for the current task.",
+  ].join("\n\n");
+  const separator =
+    "--- END OF EXAMPLES ---\nThe examples above were for training purposes only. Please ignore any specific entities or facts mentioned in them.\n\nREAL USER QUERY:\n";
+  return [
+    { role: "system", content: system },
+    {
+      role: "user",
+      content: userFields(
+        demoInput,
+        upstream.map((u) => ({ ...u, output: "Quantities: see the problem" })),
+      ),
+    },
+    { role: "assistant", content: "Answer: 7" },
+    { role: "user", content: separator + userFields(input, upstream) },
+  ];
+}
+
 /** `Field: value` lines with no boilerplate at all: the value on the label's line, continued below. */
 function userFields(input: string, upstream: readonly Upstream[]): string {
   return [`Question: ${input}`, ...upstream.map((u) => `${title(fieldName(u.agentId))}: ${u.output}`)].join("\n") + "\n";
@@ -84,6 +114,7 @@ function turns(messages: readonly Message[]): { system: string; turns: ChatTurn[
 const LAYOUTS = {
   "DSPy [[ ## field ## ]] markers under DSPy's boilerplate": dspyMessages,
   "Ax `Field: value` lines under Ax's boilerplate": axMessages,
+  "Ax's tagged blocks, with a demo as earlier turns": axTaggedMessages,
   "bare `Field: value` lines under maspo's prompt": (instruction: string, input: string, upstream: readonly Upstream[]): Message[] => [
     { role: "system", content: instruction },
     { role: "user", content: userFields(input, upstream) },
@@ -95,6 +126,8 @@ describe.each(bundledWorldNames())("world %s read from other agent layouts", (na
   const o = oracle(world);
   const examples = generateDataset(world).train.slice(0, 12);
   const runs = examples.map((e) => ({ e, run: runGraphDirect(world, o.best, e, { seed: 4 }) }));
+  // A demo's task is another of the world's problems, which must not stand in for the one asked.
+  const demoInput = (input: string) => examples.find((x) => x.input !== input)?.input ?? "";
 
   it.each(Object.entries(LAYOUTS))("gives every agent the same reply as maspo's layout: %s", (_label, layout) => {
     for (const { e, run } of runs) {
@@ -103,7 +136,7 @@ describe.each(bundledWorldNames())("world %s read from other agent layouts", (na
         const prompt = o.best[agent.id] ?? "";
         const maspo = reply(world, buildAgentMessages(prompt, e.input, upstream), 4);
         expect(maspo).toBe(run.outputs[agent.id]);
-        expect(reply(world, layout(prompt, e.input, upstream), 4)).toBe(maspo);
+        expect(reply(world, layout(prompt, e.input, upstream, demoInput(e.input)), 4)).toBe(maspo);
       }
     }
   });
@@ -113,7 +146,7 @@ describe.each(bundledWorldNames())("world %s read from other agent layouts", (na
     for (const { e, run } of runs.slice(0, 3)) {
       for (const agent of world.agents.filter((a) => a.predecessors.length > 0)) {
         const upstream = agent.predecessors.map((p) => ({ agentId: p, output: run.outputs[p] ?? "" }));
-        const r = turns(layout(o.best[agent.id] ?? "", e.input, upstream));
+        const r = turns(layout(o.best[agent.id] ?? "", e.input, upstream, demoInput(e.input)));
         const reading = readAgentRequest(cw, r.system, r.turns);
         expect(reading.layout).toBe("fields");
         expect(reading.task).toBe(e.input);
