@@ -14,6 +14,8 @@ import { describe, expect, it } from "vitest";
 import { removeTempDirs } from "../test/fixtures/maspo-processes.js";
 import type { CaseResult } from "../test/reliability/figures.js";
 import { measureCoordinatorResumes } from "../test/reliability/coordinator-resume.js";
+import { BEYOND_RETRIES_LASTING, BEYOND_RETRIES_RESCUED, measureLlmFaults, tenPercent } from "../test/reliability/llm-faults.js";
+import { measureNatsRestarts } from "../test/reliability/nats-outage.js";
 import { measureWorkerKills } from "../test/reliability/worker-kill.js";
 import { type ReliabilityResults, machine, writeReliabilityResults } from "./reliability-report.js";
 
@@ -27,6 +29,15 @@ const count = (full: number, short = 1): number => repeatsOverride ?? (quick ? s
 const CASES: [string, () => Promise<CaseResult[]>][] = [
   ["worker-kill", async () => [await measureWorkerKills({ repeats: count(20), seed: 15, ackWaitMs: 2000 })]],
   ["coordinator-resume", () => measureCoordinatorResumes({ repeats: count(10), seed: 15 })],
+  ["nats-restart", async () => [await measureNatsRestarts({ repeats: count(5), seed: 15 })]],
+  [
+    "llm-faults",
+    async () => [
+      await measureLlmFaults({
+        scenarios: [...Array.from({ length: count(3) }, (_, i) => tenPercent(i + 1)), BEYOND_RETRIES_RESCUED, BEYOND_RETRIES_LASTING],
+      }),
+    ],
+  ],
 ];
 
 describe("reliability bench", () => {

@@ -1,0 +1,54 @@
+/**
+ * How a reliability case judges how a `maspo` process ended: the reference's result, a clear error
+ * (exit 2 naming what was wrong, or exit 1 with a stable E_ code naming it; never a stack trace), or
+ * neither — a hang, a crash, an exit 0 on a different result, an error that names nothing.
+ */
+import type { ReportJson } from "../fixtures/maspo-processes.js";
+import { drift, type RunEnd } from "./runs.js";
+
+export type OutcomeKind = "same result" | "clear error" | "unclear";
+
+export interface Outcome {
+  kind: OutcomeKind;
+  /** The E_ code of an error outcome, if it printed one. */
+  code?: string;
+  why: string;
+}
+
+/** A JavaScript stack frame in the output: an error that reached the user unexplained. */
+const STACK_FRAME = /\n\s+at .+\(?(node:|file:|\/).+:\d+:\d+\)?/;
+const ERROR_CODE = /\bE_[A-Z][A-Z0-9_]+\b/;
+
+/**
+ * `names`: what the error must name (the field, flag, file or endpoint at fault). Exit 2 is a refusal
+ * before anything started, which names the field; exit 1 must carry an E_ code too.
+ */
+export function judgeError(code: number | null, output: string, names: RegExp, hung = false): Outcome {
+  if (hung) return { kind: "unclear", why: "did not exit (killed after the limit)" };
+  if (STACK_FRAME.test(output)) return { kind: "unclear", why: `a stack trace: ${firstLines(output)}` };
+  const errorCode = ERROR_CODE.exec(output)?.[0];
+  if (code === 2 || code === 1) {
+    if (!names.test(output)) return { kind: "unclear", why: `exit ${code} without naming ${String(names)}: ${firstLines(output)}` };
+    if (code === 1 && errorCode === undefined) return { kind: "unclear", why: `exit 1 without an E_ code: ${firstLines(output)}` };
+    return { kind: "clear error", ...(errorCode ? { code: errorCode } : {}), why: firstLines(output) };
+  }
+  return { kind: "unclear", why: `exit ${code}: ${firstLines(output)}` };
+}
+
+/** A run that should end with the reference's result, or else a clear error naming `names`. */
+export function judgeRun(end: RunEnd, reference: ReportJson, names: RegExp): Outcome {
+  if (end.code === 0 && !end.hung) {
+    const differs = drift(end.report, reference);
+    return differs.length === 0
+      ? { kind: "same result", why: "exit 0, the reference's result" }
+      : { kind: "unclear", why: `exit 0 but ${differs.join(", ")} differ` };
+  }
+  return judgeError(end.code, end.output, names, end.hung);
+}
+
+/** The lines that say what went wrong (errors first), short enough for a table cell. */
+export function firstLines(output: string): string {
+  const lines = output.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("--- "));
+  const errors = lines.filter((l) => /\bE_[A-Z]|error|refus|expected .*found|invalid|cannot|fix it|failed/i.test(l));
+  return (errors.length > 0 ? errors : lines).slice(0, 3).join(" / ").slice(0, 300);
+}
