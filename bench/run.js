@@ -8,6 +8,7 @@
  *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,gepa-all,spo   (peers need full MASPO's calls)
  *   node bench/run.js --quality --render   quality.md and anytime.html again from quality.json, running nothing
  *   node bench/run.js --cluster            the cluster benchmark only (bench/cluster.js)
+ *   node bench/run.js --cluster --only transport,memory   some of its sections, figures printed, no files written
  */
 import { parseArgs } from "node:util";
 import { runClusterBench } from "./cluster.js";
@@ -57,9 +58,10 @@ const SUITES = {
   },
 };
 
-SUITES.cluster = async () => {
-  await runClusterBench({ command: ["node bench/run.js", ...process.argv.slice(2)].join(" ") });
-  console.log("cluster: bench/results/cluster.md");
+SUITES.cluster = async (flags) => {
+  const only = flags.only?.split(",").map((s) => s.trim());
+  await runClusterBench({ command: ["node bench/run.js", ...process.argv.slice(2)].join(" "), ...(only ? { only } : {}) });
+  if (!only) console.log("cluster: bench/results/cluster.md");
 };
 
 const { values: flags } = parseArgs({
