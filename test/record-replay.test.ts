@@ -12,7 +12,7 @@
  * and that the API key never reaches the recording.
  */
 import { readFile, readdir, writeFile, cp } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
   type CountingSimServer,
@@ -162,6 +162,28 @@ describe("record and replay", () => {
     expect(missing.output).toContain(`'${endpointId}' (model ${model}`);
     expect(missing.output).toContain(`request key ${key}`);
     expect(live.total() + live.probes()).toBe(0);
+  }, 300_000);
+
+  it("records a sweep and replays it offline: every run's report identical, and the summary", async () => {
+    const sim = await startCountingSim();
+    sims.push(sim);
+    const spec = await httpSpec(sim.url, "MASPO_REC_KEY");
+    const file = join(dirname(spec), "rec-sweep.yaml");
+    await writeFile(file, `name: rec-sweep\nbase: ${basename(spec)}\nseeds: [1, 2]\nmaxParallel: 2\n`);
+    const recording = join(await tempDir("maspo-recording-sweep-"), "rec");
+    const [recordedOut, replayedOut] = [await tempDir("maspo-sweep-recorded-"), await tempDir("maspo-sweep-replayed-")];
+    const recorded = await maspo("sweep-record", ["sweep", file, "--out", recordedOut, "--record", recording], KEY_ENV);
+    expect(recorded.code, recorded.output).toBe(0);
+    await sim.close();
+    sims.splice(sims.indexOf(sim), 1);
+    const replayed = await maspo("sweep-replay", ["sweep", file, "--out", replayedOut, "--replay", recording]);
+    expect(replayed.code, replayed.output).toBe(0);
+    const summary = JSON.parse(await readFile(join(recordedOut, "sweep.json"), "utf8")) as { runs: { label: string; status: string }[] };
+    expect(summary.runs.map((r) => r.status)).toEqual(["done", "done"]);
+    for (const { label } of summary.runs) {
+      await expectIdenticalReports(join(recordedOut, "runs", label), join(replayedOut, "runs", label), join(recording, "runs", label));
+    }
+    expect(await readFile(join(replayedOut, "sweep.json"), "utf8")).toBe(await readFile(join(recordedOut, "sweep.json"), "utf8"));
   }, 300_000);
 
   it("refuses --record into a directory that holds files, --record and --replay together, and either with --nats", async () => {

@@ -126,19 +126,27 @@ export interface Recording {
   abandon(): Promise<void>;
 }
 
-/**
- * Starts a recording in `dir`, which must be new or empty. `secrets` are the key values the run's
- * endpoints use, scrubbed from anything recorded should a server echo one.
- */
-export async function startRecording(dir: string, run: RecordedRun, maspoVersion: string, secrets: readonly string[]): Promise<Recording> {
-  await mkdir(dir, { recursive: true });
-  const present = await readdir(dir);
+/** A recording goes into a new or empty directory: refused otherwise, before anything is spent. */
+export async function assertEmptyRecordDir(dir: string): Promise<void> {
+  const present = await readdir(dir).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw new RecordingError("E_RECORDING", `--record ${dir}: cannot read the directory (${(err as Error).message})`, { cause: err });
+  });
   if (present.length > 0) {
     throw new RecordingError(
       "E_RECORDING",
       `--record ${dir}: the directory is not empty (it holds ${present.slice(0, 3).join(", ")}${present.length > 3 ? ", ..." : ""}); record into a new or empty directory`,
     );
   }
+}
+
+/**
+ * Starts a recording in `dir`, which must be new or empty. `secrets` are the key values the run's
+ * endpoints use, scrubbed from anything recorded should a server echo one.
+ */
+export async function startRecording(dir: string, run: RecordedRun, maspoVersion: string, secrets: readonly string[]): Promise<Recording> {
+  await assertEmptyRecordDir(dir);
+  await mkdir(dir, { recursive: true });
   const manifest = manifestOf(run, maspoVersion);
   await writeManifest(dir, manifest);
   const recorder = new ExchangeRecorder(join(dir, EXCHANGES_FILE), secrets);

@@ -4,7 +4,9 @@
  * pool of workers. A run that fails is recorded and the others go on; `resume` finishes a half-done
  * sweep without re-running finished runs. The summary (JSON, Markdown, HTML) is rewritten as runs end,
  * so a sweep watched from outside always has a current one. With `metricsPort` it serves every run's
- * metrics (labelled with the run and the sweep) and the sweep's progress on /metrics.
+ * metrics (labelled with the run and the sweep) and the sweep's progress on /metrics. With
+ * `recordDir` every embedded run records its LLM exchanges under `<recordDir>/runs/<label>/`; with
+ * `replayDir` every run replays from there, offline (run-recording.ts).
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -17,6 +19,7 @@ import { runCluster } from "../cluster-run.js";
 import { RunNotFoundError } from "../cluster/run-record-store.js";
 import { runEmbedded } from "../embedded-run.js";
 import { SILENT_PROGRESS } from "../run-progress.js";
+import { assertEmptyRecordDir } from "../run-recording.js";
 import { type MetricsPort, type RunOutcome, specHash } from "../run-job.js";
 import { lingerThenClose } from "../run-metrics.js";
 import type { SweepPlan, SweepRun } from "./sweep-plan.js";
@@ -64,6 +67,12 @@ export interface SweepOptions {
   metricsLingerMs?: number;
   /** Lines for the operator (where the metrics are served); never secrets. */
   log?: (line: string) => void;
+  /** Embedded runs only: record each run's LLM exchanges under `<recordDir>/runs/<label>/` (`maspo sweep --record`). */
+  recordDir?: string;
+  /** Embedded runs only: replay each run from `<replayDir>/runs/<label>/`, offline (`maspo sweep --replay`). */
+  replayDir?: string;
+  /** The maspo version, written into each run's recording manifest. */
+  maspoVersion?: string;
 }
 
 export interface SweepFiles {
@@ -81,6 +90,7 @@ const PLAN_FILE = "sweep-plan.json";
 
 export async function sweep(options: SweepOptions): Promise<SweepOutcome> {
   const { plan, outDir } = options;
+  if (options.recordDir !== undefined) await assertEmptyRecordDir(options.recordDir);
   await mkdir(outDir, { recursive: true });
   await claimOutDir(plan, outDir, options.resume);
   const metricsPort = options.metricsPort ?? 0;
@@ -194,6 +204,10 @@ async function runOne(
     cacheDir: join(options.outDir, "cache"),
     runId: sweepRunId(plan, run),
     ...labelled,
+    // Each run keeps its own recording: its exchanges, and the answers other runs left in the shared cache.
+    ...(options.recordDir !== undefined ? { recordDir: join(options.recordDir, "runs", run.label) } : {}),
+    ...(options.replayDir !== undefined ? { replayDir: join(options.replayDir, "runs", run.label) } : {}),
+    ...(options.maspoVersion !== undefined ? { maspoVersion: options.maspoVersion } : {}),
   });
 }
 
