@@ -93,7 +93,7 @@ describe("a killed cluster coordinator, resumed", () => {
     expect(repeated, `${repeated.length} request bodies reached the LLM more than once`).toEqual([]);
   }, 120_000);
 
-  it("with a $ budget and a token guard stops at the same step, with the same cost and deadline, as the uninterrupted run", async () => {
+  it("with a $ budget and a token guard stops at the same step, with the same deadline and a cost within one call, as the uninterrupted run", async () => {
     // Its own LLM server and run: the test above counts every request its server answers.
     const budgetSim = await startCountingSim({ latencyMs: 2 });
     const runId = "resume-budget";

@@ -158,7 +158,7 @@ describe("maspo run (embedded)", () => {
 });
 
 describe("maspo run (embedded) with a $ budget and a token guard, killed and resumed", () => {
-  it("stops at the same step with the same cost, guard events and deadline as the uninterrupted run", async () => {
+  it("stops at the same step with the same guard events and deadline, and a cost within one call, as the uninterrupted run", async () => {
     const out = await tempDir();
     const nextStepIn = (dir: string): number => {
       try {

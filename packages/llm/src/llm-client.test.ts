@@ -11,6 +11,8 @@ import type { LlmEndpoint } from "./llm-endpoint.js";
 import { LlmError } from "./llm-error.js";
 import type { LlmEvent } from "./llm-events.js";
 import { MemoryResponseCache, type CacheClaim, type ResponseCache } from "./response-cache.js";
+import { rateLimitKey, type RateLimiter, type RateLimits } from "./rate-limit.js";
+import { MemorySpendLedger } from "./spend-ledger.js";
 
 /** What the scripted server answers to one request. */
 interface Reply {
@@ -712,5 +714,68 @@ describe("LlmClient endpoints", () => {
       expect(issues.map((i) => i.path).sort()).toEqual(["[0].baseURL", "[0].concurrency", "[1].id"]);
       expect(issues.find((i) => i.path === "[0].concurrency")).toMatchObject({ expected: "a number ≥ 1", found: "0" });
     }
+  });
+});
+
+describe("LlmClient rate limits and spend ledger", () => {
+  it("settles every served attempt in the run's ledger, a failed one at no cost, and counts its retry", async () => {
+    const fake = fakeOpenAI((_req, i) => (i === 0 ? { status: 500 } : {}));
+    const ledger = new MemorySpendLedger({ budgetUsd: null });
+    await client(fake, { ledger }).complete(request());
+    expect(ledger.snapshot().rows).toEqual([
+      {
+        endpointId: "main",
+        model: "test-model",
+        role: "serving",
+        calls: 1,
+        failedAttempts: 1,
+        retries: 1,
+        promptTokens: 1000,
+        completionTokens: 500,
+        costUsd: (1000 * 2 + 500 * 10) / 1e6,
+        cacheHits: 0,
+      },
+    ]);
+  });
+
+  it("refuses a call with E_LLM_BUDGET, not retryable and never sent, once the budget is spent", async () => {
+    const fake = fakeOpenAI();
+    const llm = client(fake, { ledger: new MemorySpendLedger({ budgetUsd: 0.005 }) });
+    await llm.complete(request());
+    const refused = await llm.complete(request({ seed: 8 })).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(LlmError);
+    expect((refused as LlmError).code).toBe("E_LLM_BUDGET");
+    expect((refused as LlmError).details.retryable).toBe(false);
+    expect((refused as LlmError).message).toContain("budget of $0.005 is spent");
+    expect(fake.seen).toHaveLength(1);
+  });
+
+  it("sends the endpoint's maxOutputTokens as max_tokens when a call states none, and the call's own when it does", async () => {
+    const fake = fakeOpenAI();
+    const llm = client(fake, { endpoints: [endpoint({ maxOutputTokens: 64 })] });
+    await llm.complete(request());
+    await llm.complete(request({ maxTokens: 10 }));
+    expect(fake.seen.map((r) => r.body["max_tokens"])).toEqual([64, 10]);
+  });
+
+  it("takes a grant of the endpoint's rate limit before every attempt and the probe, and settles it with the tokens used", async () => {
+    const fake = fakeOpenAI((_req, i) => (i === 0 ? { status: 500 } : {}));
+    const grants: { key: string; limits: RateLimits; settled?: number }[] = [];
+    const rateLimiter: RateLimiter = {
+      acquire: (key, limits) => {
+        const grant: (typeof grants)[number] = { key, limits };
+        grants.push(grant);
+        return Promise.resolve({ settle: (tokens) => ((grant.settled = tokens), Promise.resolve()) });
+      },
+    };
+    const limited = endpoint({ rateLimit: { rpm: 5 } });
+    const llm = client(fake, { endpoints: [limited], rateLimiter });
+    await llm.complete(request());
+    await llm.probe("main");
+    expect(grants.map((g) => [g.key, g.limits.rpm, g.settled])).toEqual([
+      [rateLimitKey(limited), 5, 0],
+      [rateLimitKey(limited), 5, 1500],
+      [rateLimitKey(limited), 5, 0],
+    ]);
   });
 });
