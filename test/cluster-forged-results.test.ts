@@ -105,8 +105,9 @@ describe("forged results on a cluster run", () => {
 
     // The run is done and its streams retired, but a dead-letter stream that holds records is kept.
     const dead = runStreamNames(RUN).dead;
-    const { messages } = (await session.jsm.streams.info(dead)).state;
-    const records = await Promise.all(Array.from({ length: messages }, (_, i) => session?.jsm.streams.getMessage(dead, { seq: i + 1 })));
+    const { jsm } = session;
+    const { messages } = (await jsm.streams.info(dead)).state;
+    const records = await Promise.all(Array.from({ length: messages }, (_, i) => jsm.streams.getMessage(dead, { seq: i + 1 })));
     const reasons = records.map((r) => r?.header.get(DeadLetterHeaders.reason) ?? "");
     expect(
       reasons.some((r) => /^invalid result: /.test(r)),

@@ -1,11 +1,12 @@
 /**
  * The `maspo` command's exit statuses, and the errors that choose them. Scripts rely on these:
- * 0 done, 1 failed, 2 refused (invalid spec or arguments; nothing was started).
+ * 0 done, 1 failed, 2 refused (invalid spec or arguments; nothing was started), 3 stopped (a run that
+ * can be resumed: its checkpoint is kept).
  */
 import { ERROR_CODES, MaspoError, isErrorCode } from "@maspo/core";
 import { CommanderError } from "commander";
 
-export const ExitStatus = { ok: 0, failed: 1, refused: 2 } as const;
+export const ExitStatus = { ok: 0, failed: 1, refused: 2, stopped: 3 } as const;
 export type ExitStatus = (typeof ExitStatus)[keyof typeof ExitStatus];
 
 /** The user asked for something maspo will not do as asked (e.g. overwrite files without --force). */

@@ -52,7 +52,13 @@ export {
   type WorkQueueSettings,
   type WorkQueueSettingsInput,
 } from "./transport/work-queue.js";
-export { PayloadTooLargeError, RunMismatchError, TaskFailedError, WorkQueueClosedError } from "./transport/transport-errors.js";
+export {
+  PayloadTooLargeError,
+  RunMismatchError,
+  RunStreamsGoneError,
+  TaskFailedError,
+  WorkQueueClosedError,
+} from "./transport/transport-errors.js";
 export { describeFailure, retryDelayMs } from "./transport/task-failure.js";
 export { createInProcessWorkQueue, type InProcessQueue, type InProcessWorkQueueOptions } from "./transport/in-process-work-queue.js";
 export { DeadLetterHeaders, openJetStreamWorkQueue, type JetStreamWorkQueueOptions } from "./transport/jetstream-work-queue.js";

@@ -8,11 +8,13 @@
 
 /**
  * How the `maspo` command exits when an error of the code reaches it (packages/cli/src/exit-status.ts):
- * `refused` (2) for invalid input or a refused request, nothing started; `failed` (1) for the rest.
+ * `refused` (2) for invalid input or a refused request, nothing started; `stopped` (3) for a run that
+ * stopped where it can be resumed (its checkpoint kept); `failed` (1) for the rest.
  */
 export const EXIT_FAMILIES = {
   failed: { status: 1, meaning: "failed: the command started and could not finish" },
   refused: { status: 2, meaning: "refused: invalid input or arguments, nothing was started" },
+  stopped: { status: 3, meaning: "stopped: the run stopped where it can go on; its checkpoint is kept, resume it with --resume" },
 } as const;
 export type ExitFamily = keyof typeof EXIT_FAMILIES;
 
@@ -188,11 +190,6 @@ export const ERROR_CODES = {
     exit: "failed",
     doc: "A call was refused because the run's stop.budgetUsd is spent (not retryable): the run ends as a budget stop with the best prompts so far; raise the budget to go further.",
   },
-  E_LLM_BUDGET: {
-    area: "llm",
-    exit: "failed",
-    doc: "A call was refused because the run's stop.budgetUsd is spent (not retryable): the run ends as a budget stop with the best prompts so far; raise the budget to go further.",
-  },
 
   // cache
   E_LLM_CACHE: {
@@ -225,7 +222,7 @@ export const ERROR_CODES = {
   E_TASK_RESULT: {
     area: "task",
     exit: "failed",
-    doc: "A worker's result does not match the schema its kind promises: a version mismatch or a worker bug; run one maspo version.",
+    doc: "Results of a task kept failing validation (a payload its kind's schema refuses, a result of another role): each was dead-lettered and the task retried under a fresh id, 3 times; a version mismatch, a worker bug or a forger: run one maspo version and per-role NATS users (deploy/README.md).",
   },
   E_CLUSTER_TASK: {
     area: "task",
@@ -259,6 +256,16 @@ export const ERROR_CODES = {
     exit: "failed",
     doc: "In a result record: a task was delivered maxDeliver times without an ack (its workers died or hung); check the workers' logs.",
   },
+  E_RUN_STALLED: {
+    area: "transport",
+    exit: "stopped",
+    doc: "The coordinator's watchdog: tasks were awaited and no result came for cluster.watchdogMs; the message names what is missing (a worker of a role, a consumer, the run's streams) and the fix; the checkpoint is kept: fix it and resume with --resume.",
+  },
+  E_RUN_STREAMS_GONE: {
+    area: "transport",
+    exit: "stopped",
+    doc: "A run's JetStream streams are gone mid-run (a NATS server restarted without its store, or they were deleted): resume with --resume, which re-creates them from the checkpoint in KV if it survived.",
+  },
   E_RESULTS_LOST: {
     area: "transport",
     exit: "failed",
@@ -280,6 +287,11 @@ export const ERROR_CODES = {
     area: "nats",
     exit: "failed",
     doc: "The NATS server cannot do what maspo needs (too old, or JetStream off for the server or account): the message names the fix.",
+  },
+  E_NATS_REPLICAS: {
+    area: "nats",
+    exit: "refused",
+    doc: "The replicas asked for (spec cluster.replicas or --replicas) exceed the NATS cluster's size, or the server cannot place that many: ask for at most the number of servers, or grow the cluster.",
   },
   E_KV_VALUE: {
     area: "nats",

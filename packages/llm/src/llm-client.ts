@@ -63,8 +63,8 @@ export interface LlmClientOptions {
   /**
    * How long a cross-process claim on a request outlives its owner's last renewal, for caches that
    * offer claims: a replica that dies mid-call delays the others' identical request by at most this.
-   * Default 10 s: below the work queue's default ack wait (30 s), so a dead worker's claims are gone
-   * before its tasks are redelivered, and long enough that a busy owner renews in time (every third).
+   * Default 10 s; a run sets half its work queue's ack wait (5 s by default), so a dead worker's claims
+   * are gone before its tasks are redelivered, and long enough that a busy owner renews in time (every third).
    */
   claimTtlMs?: number;
   /** Calls in flight at once over all endpoints of this client (the spec's `concurrency.maxInFlight`); unbounded by default. */

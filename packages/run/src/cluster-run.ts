@@ -38,6 +38,7 @@ import {
 import { CheckpointMismatchError, type RunState, assertResumable } from "@maspo/coordinator";
 import { reportNatsOutages } from "./cluster/nats-outages.js";
 import { cleanUpRun } from "./cluster/run-cleanup.js";
+import { type RunWatchdog, defaultStallMs, startRunWatchdog } from "./cluster/run-watchdog.js";
 import { RunDoneError, RunRecordStore } from "./cluster/run-record-store.js";
 import type { RunProgress } from "./run-progress.js";
 import { type RunOutcome, assertLensesKept, resolveData, runJob, specHash } from "./run-job.js";
@@ -95,6 +96,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
   let outages: NatsOutageWatch | undefined;
   let backlogTimer: NodeJS.Timeout | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
+  let watchdog: RunWatchdog | undefined;
   let workers: ReturnType<typeof startQueueWorkers> | undefined;
   const tasks: Record<WorkerRole, number> = { executor: 0, evaluator: 0, mutator: 0 };
   try {
@@ -143,6 +145,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       ledger,
       onEvent: (e) => {
         runMetrics?.onQueueEvent(e);
+        watchdog?.onEvent(e);
         if (e.type === "resolved") tasks[e.role]++;
         else if (e.type === "invalid-result")
           log(
@@ -162,7 +165,10 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     }, RUN_REGISTRY_REFRESH_MS);
     if (runMetrics) backlogTimer = pollBacklog(jsm, runId, runMetrics);
 
-    const finished = await runJob({
+    // No stall is silent: no result for stallMs while tasks are awaited ends the run with what is missing.
+    const stallMs = spec.cluster.watchdogMs ?? defaultStallMs(spec.cluster);
+    watchdog = startRunWatchdog({ jsm, runId, stallMs, natsUrl: natsUrlOf(options.nats), log });
+    const job = runJob({
       spec,
       data,
       ablations: options.ablations,
@@ -174,6 +180,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       ledger,
       ...(runMetrics ? { afterStep: runMetrics.afterStep, onPhase: runMetrics.onPhase } : {}),
     });
+    const finished = await Promise.race([job, watchdog.stalled]);
+    watchdog.stop();
     clearInterval(refreshTimer);
     clearInterval(backlogTimer);
     // Its work is over: nothing is pending any more (the consumers are about to go).
@@ -193,6 +201,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     metrics?.failed(err);
     throw err;
   } finally {
+    watchdog?.stop();
     clearInterval(backlogTimer);
     clearInterval(refreshTimer);
     await workers?.close();
@@ -257,6 +266,11 @@ async function retireRun(jsm: NatsSession["jsm"], runId: string, log: (line: str
       `maspo: could not remove run ${runId}'s streams and record (${describe(err)}); \`maspo run <spec> --nats <url> --resume ${runId}\` retries`,
     );
   }
+}
+
+/** The servers to name in a suggested command (the options never hold credentials: URLs with them are refused). */
+function natsUrlOf(nats: NatsAuthOptions): string {
+  return Array.isArray(nats.servers) ? nats.servers.join(",") : String(nats.servers);
 }
 
 function describe(err: unknown): string {

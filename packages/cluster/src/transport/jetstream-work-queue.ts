@@ -35,7 +35,8 @@ import { publishWithRetry } from "./jetstream-publish.js";
 import { ensureRunStreams, ensureWorkConsumer, withReplicas } from "./run-streams.js";
 import { Semaphore } from "./semaphore.js";
 import { describeFailure, retryDelayMs, shouldRetry, sharedAbortController } from "./task-failure.js";
-import { PayloadTooLargeError, RunMismatchError, WorkQueueClosedError } from "./transport-errors.js";
+import { PayloadTooLargeError, RunMismatchError, RunStreamsGoneError, WorkQueueClosedError } from "./transport-errors.js";
+import { isStreamNotFound } from "../nats/missing-stream.js";
 import {
   parseWorkQueueSettings,
   type DeliveredResult,
@@ -139,7 +140,18 @@ class JetStreamWorkQueue implements WorkQueue {
     if (bytes.length > this.ctx.maxPayload) {
       throw new PayloadTooLargeError(`task ${valid.taskId}`, bytes.length, this.ctx.maxPayload);
     }
-    await publishWithRetry(this.ctx.js, workSubject(this.runId, valid.role), bytes, { msgID: valid.taskId });
+    try {
+      await publishWithRetry(this.ctx.js, workSubject(this.runId, valid.role), bytes, { msgID: valid.taskId });
+    } catch (err) {
+      // No stream takes the subject any more: say so, rather than "jetstream is not enabled".
+      const work = runStreamNames(this.runId).work;
+      const gone = await this.ctx.jsm.streams.info(work).then(
+        () => false,
+        (infoErr: unknown) => isStreamNotFound(infoErr),
+      );
+      if (gone) throw new RunStreamsGoneError(this.runId, [work], { cause: err });
+      throw err;
+    }
   }
 
   async *results(options: ResultsOptions = {}): AsyncIterable<DeliveredResult> {

@@ -34,3 +34,15 @@ export class PayloadTooLargeError extends MaspoError<"E_PAYLOAD_TOO_LARGE"> {
     );
   }
 }
+
+/** The run's JetStream streams are gone (a server restarted without its store, or deleted by hand). */
+export class RunStreamsGoneError extends MaspoError<"E_RUN_STREAMS_GONE"> {
+  constructor(runId: string, streams: readonly string[], options?: { cause?: unknown }) {
+    super(
+      "E_RUN_STREAMS_GONE",
+      `run ${runId}: its JetStream stream${streams.length === 1 ? "" : "s"} ${streams.join(", ")} ${streams.length === 1 ? "is" : "are"} gone (a NATS server restarted without its store, or deleted by hand); ` +
+        `its record and checkpoint in KV are kept if they survived: resume with \`maspo run <spec> --nats <url> --resume ${runId}\`, which re-creates the streams`,
+      options,
+    );
+  }
+}

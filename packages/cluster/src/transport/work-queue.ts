@@ -16,8 +16,11 @@ import type { ResultEnvelope, TaskEnvelope } from "../messages.js";
  * number for `backoffMs` is accepted as the first step of a doubling schedule.
  */
 export const WorkQueueSettingsSchema = z.object({
-  /** A delivered task not acked (nor `working()`) within this time goes to another worker. */
-  ackWaitMs: z.number().int().min(1).default(30_000),
+  /**
+   * A delivered task not acked (nor `working()`) within this time goes to another worker: short, so a
+   * killed worker's task comes back soon; processors heartbeat every task they hold every ackWait/3.
+   */
+  ackWaitMs: z.number().int().min(1).default(10_000),
   /** Deliveries of one task before a retryable failure becomes a final error result. */
   maxDeliver: z.number().int().min(1).default(5),
   /** Cluster-wide cap on tasks delivered but not yet acked, per role. */

@@ -540,8 +540,10 @@ export const ReplicasSchema = boundedInt(1, SPEC_LIMITS.replicas);
 export const ClusterSchema = z
   .strictObject({
     ackWaitMs: boundedInt(1, SPEC_LIMITS.clusterWaitMs)
-      .default(30_000)
-      .meta({ description: `How long a worker may hold a task without a heartbeat, in ms (at most ${SPEC_LIMITS.clusterWaitMs}: a day).` }),
+      .default(10_000)
+      .meta({
+        description: `How long a worker may hold a task without a heartbeat, in ms (at most ${SPEC_LIMITS.clusterWaitMs}: a day): a killed worker's task goes to another worker this long after its last heartbeat. Workers heartbeat every task they hold every ackWaitMs/3, so a long task is not redelivered.`,
+      }),
     maxDeliver: boundedInt(1, SPEC_LIMITS.maxDeliver)
       .default(5)
       .meta({ description: `Deliveries of one task before it fails (1-${SPEC_LIMITS.maxDeliver}).` }),
@@ -553,6 +555,11 @@ export const ClusterSchema = z
       .max(SPEC_LIMITS.maxDeliver - 1)
       .default([1_000, 5_000, 15_000])
       .meta({ description: `Redelivery delays in ms, one per retry (each at most ${SPEC_LIMITS.clusterWaitMs}).` }),
+    watchdogMs: boundedInt(1000, SPEC_LIMITS.clusterWaitMs)
+      .optional()
+      .meta({
+        description: `The coordinator's watchdog, in ms (1000-${SPEC_LIMITS.clusterWaitMs}): when tasks are awaited and no result has come for this long, it checks the run's streams, consumers and workers, and stops the run (exit 3, checkpoint kept) naming what is missing; tasks still in progress only get a warning. Unset: ackWaitMs × maxDeliver + the backoff delays, at least 60 s (71 s with the defaults).`,
+      }),
     replicas: ReplicasSchema.optional().meta({
       description: `Copies of each stream and KV bucket the run creates (1-${SPEC_LIMITS.replicas}, at most the NATS servers in the cluster). Unset: min(3, the cluster's servers), 1 on a single server. From the command line: --set cluster.replicas=3.`,
     }),
