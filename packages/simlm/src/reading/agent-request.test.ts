@@ -205,6 +205,16 @@ describe("readAgentRequest", () => {
     for (const seed of [1, 2, 3]) expect(reply(world, messages, seed)).toBe(reply(world, plain, seed));
   });
 
+  it("takes the field holding the problem as the task when a predecessor's field is also named like one (task_plan)", () => {
+    const plain = dspyMessages(o.best.solver ?? "", first.input, [{ agentId: "planner", output: planner }]);
+    const renamed = plain.map((m) => ({ ...m, content: m.content.replace(/planner_output/g, "task_plan") }));
+    const r = turns(renamed);
+    const reading = readAgentRequest(cw, r.system, r.turns);
+    expect(reading).toMatchObject({ layout: "fields", task: first.input });
+    expect(reading.upstream.map((u) => [u.key, u.body])).toEqual([["task plan", planner.trim()]]);
+    expect(reply(world, renamed, 5)).toBe(reply(world, plain, 5));
+  });
+
   it("prefers the role phrase in the instruction over one in the boilerplate (a field named planner_output)", () => {
     const messages = dspyMessages(o.best.solver ?? "", first.input, [{ agentId: "planner", output: planner }]);
     const system = messages[0]?.content ?? "";

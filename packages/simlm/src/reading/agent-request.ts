@@ -62,8 +62,11 @@ export function readAgentRequest(cw: CompiledWorld, system: string, turns: reado
   });
   // The last task field is the one asked: a framework that writes demos into the same turn (Ax) puts
   // them first, each with its own task field, so the fields before the last task are demos.
+  // A task field names the task and holds one of the world's problems; failing that, the problem
+  // decides (a predecessor's field may be called `task_plan`), and failing that, the name.
   const named = fields.filter((f) => TASK_LABEL.test(f.key) && !/\boutput\b/.test(f.key));
-  const tasks = named.length > 0 ? named : fields.filter((f) => recogniseProblem(cw.templates, f.body) !== undefined);
+  const problems = fields.filter((f) => recogniseProblem(cw.templates, f.body) !== undefined);
+  const tasks = [named.filter((f) => problems.includes(f)), problems, named].find((c) => c.length > 0) ?? [];
   const field = tasks[tasks.length - 1];
   if (field) {
     const upstream = tasks.length > 1 ? fields.slice(fields.indexOf(field) + 1) : fields.filter((f) => f !== field);
