@@ -10,6 +10,7 @@ import {
   loadWorld as loadWorldFile,
   openRequestLog,
   oracle,
+  STATS_PATH,
   startSimServer,
   worldRealism,
   type RequestLogEntry,
@@ -47,6 +48,7 @@ interface ServeFlags extends ServiceRealismOverrides {
   port: number;
   host: string;
   logRequests?: string;
+  rpm?: number;
 }
 
 interface OracleFlags {
@@ -86,9 +88,15 @@ async function serve(flags: ServeFlags, io: SimCommandIo): Promise<void> {
       onError: (error) =>
         io.err(`simlm: a request failed inside simlm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
       ...(log ? { logRequest: (entry: RequestLogEntry) => log.write(entry) } : {}),
+      ...(flags.rpm !== undefined ? { rpm: flags.rpm } : {}),
     });
     io.out(`simlm world "${world.name}" serving at ${server.url} (Ctrl-C to stop)\n`);
     if (log) io.out(`simlm logging every chat request to ${log.file}\n`);
+    if (flags.rpm !== undefined) {
+      io.out(
+        `simlm caps each model at ${flags.rpm} requests per minute (429 beyond); counts at ${server.url.replace(/\/v1$/, "")}${STATS_PATH}\n`,
+      );
+    }
     const why = await stopRequested(io.stop);
     await server.close();
     io.out(`simlm stopped (${why})\n`);
@@ -139,6 +147,11 @@ export function registerSimCommands(program: Command, io: SimCommandIo = process
     .addOption(new Option("--fault-timeout <rate>", "rate of requests never answered").argParser(numberArg("rate", 0, 1)))
     .addOption(new Option("--fault-malformed <rate>", "rate of truncated or non-JSON bodies").argParser(numberArg("rate", 0, 1)))
     .addOption(new Option("--fault-seed <seed>", "seed of the fault draws").argParser(numberArg("seed", -(2 ** 31), 2 ** 32, true)))
+    .addOption(
+      new Option("--rpm <n>", "chat completions per model per minute (a sliding 60 s); beyond it 429 with Retry-After").argParser(
+        numberArg("requests per minute", 1, Infinity, true),
+      ),
+    )
     .option("--log-requests <file>", "append one JSON line per chat request: its model, messages and simlm's reading of it (no headers)")
     .action(async (flags: ServeFlags) => serve(flags, io));
 
