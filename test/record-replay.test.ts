@@ -140,10 +140,10 @@ describe("record and replay", () => {
   it("refuses to replay another spec or seed, listing each difference, and a request the recording lacks stops the replay without a live call", async () => {
     const rec = await recordRun();
 
-    const other = await replayRun(rec, ["--set", "search.rounds=3", "--seed", "2"]);
+    const other = await replayRun(rec, ["--set", "name=renamed", "--seed", "2"]);
     expect(other.code, other.output).toBe(2);
     expect(other.output).toContain("this run differs from the recorded one");
-    expect(other.output).toContain("spec.search.rounds: recorded 2, now 3");
+    expect(other.output).toContain('spec.name: recorded "math-chain-small", now "renamed"');
     expect(other.output).toContain("spec.seed: recorded 1, now 2");
 
     // A recording missing one exchange of the run (the first that is not a preflight probe).
