@@ -21,7 +21,7 @@ async function run(overrides: { path: string; value: unknown }[] = [], ablations
   return { spec: await loadSpecFile(SPEC, { overrides }), ablations, train: examples, heldOut: examples };
 }
 
-const report = {
+const report: Pick<Report, "cost" | "stopReason"> = {
   cost: { calls: 3, tokens: 30, usd: 0.1, cacheHits: 1, retries: 0, failedAttempts: 0, byRole: {}, byModel: [] },
   stopReason: "all rounds done",
 };
@@ -30,7 +30,7 @@ describe("a run's recording", () => {
   it("is not replayable until the recorded run finished, and then carries its cost", async () => {
     const recording = await startRecording(dir, await run(), "9.9.9", []);
     await expect(readManifest(dir)).rejects.toThrow(/the recording is incomplete \(the recorded run did not finish; 0 exchanges kept\)/);
-    await recording.finish(report as Report);
+    await recording.finish(report);
     const manifest = await readManifest(dir);
     expect(manifest).toMatchObject({ complete: true, maspoVersion: "9.9.9", cost: report.cost, stopReason: "all rounds done" });
     expect(Object.keys(manifest.promptVersions).sort()).toEqual(["formatter", "planner", "solver"]);
@@ -38,7 +38,7 @@ describe("a run's recording", () => {
 
   it("lists every way a replay differs: spec fields, ablations and the dataset", async () => {
     const recording = await startRecording(dir, await run(), "1", []);
-    await recording.finish(report as Report);
+    await recording.finish(report);
     const manifest = await readManifest(dir);
     expect(replayDifferences(manifest, await run())).toEqual([]);
     const other = { ...(await run([{ path: "name", value: "renamed" }], ["no-refresh"])), heldOut: [] };

@@ -121,7 +121,7 @@ export interface Recording {
   dir: string;
   recorder: ExchangeRecorder;
   /** The run finished: the exchanges file is closed and the manifest says complete, with the report's cost. */
-  finish(report: Report): Promise<ExchangeCounts>;
+  finish(report: Pick<Report, "cost" | "stopReason">): Promise<ExchangeCounts>;
   /** The run failed: the file is closed, the manifest left incomplete (it cannot be replayed). */
   abandon(): Promise<void>;
 }
