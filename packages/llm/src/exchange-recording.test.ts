@@ -162,6 +162,47 @@ describe("exchange recording", () => {
     expect(client.accounting.snapshot()).toEqual(second.accounting);
   });
 
+  it("replays an attempt the client gave up on (its timeout) as the same give-up, then the answer that followed", async () => {
+    const slow = { ...endpoint, timeoutMs: 50 };
+    let calls = 0;
+    // The first attempt never answers (only the client's timeout ends it); the second answers.
+    const hangOnce = (async (_input: string | URL | Request, init?: RequestInit) => {
+      if (++calls === 1) {
+        return new Promise<Response>((_, reject) =>
+          init?.signal?.addEventListener("abort", () => reject(new Error("aborted")), { once: true }),
+        );
+      }
+      return new Response(JSON.stringify(completion("late")), { status: 200, headers: { "content-type": "application/json" } });
+    }) as typeof fetch;
+    const recorder = new ExchangeRecorder(join(dir, "exchanges.jsonl"), []);
+    const live = new LlmClient({
+      endpoints: [slow],
+      env: { UNIT_KEY: KEY },
+      fetchFor: (e) => recorder.wrapFetch(e, hangOnce),
+      sleep: noSleep,
+    });
+    const answer = await ask(live, "abc");
+    await recorder.close();
+    const kinds = (await readFile(join(dir, "exchanges.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => (JSON.parse(l) as { outcome: { type: string } }).outcome.type);
+    expect(kinds).toEqual(["aborted", "response"]);
+
+    const replayer = await ExchangeReplayer.load(join(dir, "exchanges.jsonl"), () => undefined);
+    const replayed = new LlmClient({
+      endpoints: [slow],
+      env: { UNIT_KEY: "placeholder" },
+      cache: replayer.seededCache(),
+      fetchFor: (e) => replayer.fetchFor(e),
+      sleep: noSleep,
+    });
+    const again = await ask(replayed, "abc");
+    expect(again.content).toBe(answer.content);
+    expect(again.failedAttempts).toBe(1);
+    expect(replayed.accounting.snapshot()).toEqual(live.accounting.snapshot());
+  });
+
   it("refuses a recording line that is not an exchange, naming the line", async () => {
     const file = join(dir, "exchanges.jsonl");
     await writeFile(file, `${JSON.stringify({ v: 1, kind: "exchange", key: "nothex" })}\n`);
