@@ -7,8 +7,9 @@
  * the same retries, cache and accounting over either, which is why a replayed run counts the calls,
  * tokens, cost and retries the recorded run counted.
  *
- * A recording holds request bodies and response bodies only — no headers (the key travels in the
- * Authorization header) — and every API key value the recorder was given is scrubbed from both.
+ * A recording holds request and response bodies, and of the headers only a response's content type
+ * and retry hints — no request header (the key travels in the Authorization header) — and every API
+ * key value the recorder was given is scrubbed from all of it.
  */
 import { createHash } from "node:crypto";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -125,7 +126,7 @@ export class ExchangeRecorder {
 
   constructor(
     readonly file: string,
-    /** API key values to scrub from everything written (the recorder never writes headers at all). */
+    /** API key values to scrub from everything written (the recorder never writes a request header). */
     secrets: readonly string[],
   ) {
     this.secrets = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);

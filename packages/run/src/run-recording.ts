@@ -4,7 +4,7 @@
  * hash, seed, ablations, the dataset's hash, every endpoint by id, model and base URL, the initial
  * prompts' versions, when, how many exchanges, and the recorded run's cost once it finished) — and
  * `exchanges.jsonl`, every LLM exchange of the run (@maspo/llm's exchange-recording.ts: request and
- * response bodies, no headers, key values scrubbed).
+ * response bodies, no request headers, key values scrubbed).
  *
  * A replay checks the manifest against the spec it is given (any difference is listed and refuses
  * the replay), then runs the very same run with every endpoint's fetch answered from the recording:

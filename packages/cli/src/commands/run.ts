@@ -116,7 +116,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     )
     .option(
       "--record <dir>",
-      "keep every LLM exchange (request and response bodies, no headers or keys) and a manifest (spec hash, seed, models, prompt versions) in this new or empty directory, for --replay (embedded runs)",
+      "keep every LLM exchange (request and response bodies; no request headers, keys scrubbed) and a manifest (spec hash, seed, models, prompt versions) in this new or empty directory, for --replay (embedded runs)",
     )
     .option(
       "--replay <dir>",
@@ -135,7 +135,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
     "after",
     `
 Record and replay (embedded runs):
-  maspo run spec.yaml --record rec/      keeps every LLM exchange (bodies only: no headers, keys scrubbed) in
+  maspo run spec.yaml --record rec/      keeps every LLM exchange (bodies; no request headers, keys scrubbed) in
                                          rec/exchanges.jsonl and what was run in rec/manifest.json
   maspo run spec.yaml --replay rec/      the same run offline: no key read, no network; report.json is the
                                          recorded one in every field plus a "replay" note (newCalls: 0)
