@@ -89,6 +89,8 @@ export class ResultsLostError extends MaspoError<"E_RESULTS_LOST"> {
 
 /** What the coordinator's metrics and logs see; never payloads. */
 export type QueueWorkersEvent =
+  /** A task is being put on the queue: awaited from now on (its submit may still be retrying). */
+  | { type: "submitting"; role: WorkerRole; taskId: string }
   | { type: "submitted"; role: WorkerRole; taskId: string }
   | { type: "resolved"; role: WorkerRole; taskId: string; ok: boolean }
   | { type: "invalid-result"; role: WorkerRole; taskId: string; reason: string }
@@ -235,6 +237,7 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
       }
       waiters.set(taskId, [{ resolve, reject }]);
       submittedHere.add(taskId);
+      emit({ type: "submitting", role, taskId });
       queue.submit({ v: 1, runId: queue.runId, taskId, role, kind, payload }).then(
         () => emit({ type: "submitted", role, taskId }),
         (err: unknown) => rejectWaiters([taskId], err),

@@ -41,7 +41,7 @@ export interface RunWatchdogOptions {
 }
 
 export interface RunWatchdog {
-  /** Feed it the coordinator's queue events (submitted, resolved). */
+  /** Feed it the coordinator's queue events (submitting, resolved). */
   onEvent(event: QueueWorkersEvent): void;
   /** Rejects with RunStalledError when the run has stalled; never resolves. */
   readonly stalled: Promise<never>;
@@ -90,7 +90,7 @@ export function startRunWatchdog(options: RunWatchdogOptions): RunWatchdog {
 
   return {
     onEvent(event) {
-      if (event.type === "submitted") {
+      if (event.type === "submitting") {
         if (!answered.has(event.taskId)) awaited.set(event.taskId, event.role);
       } else if (event.type === "resolved") {
         answered.add(event.taskId);
