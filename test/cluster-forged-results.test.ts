@@ -11,6 +11,7 @@ import {
   connectNats,
   decodeTask,
   encode,
+  openJetStreamWorkQueue,
   resultSubject,
   runStreamNames,
   workSubject,
@@ -59,8 +60,21 @@ afterAll(async () => {
 });
 
 describe("forged results on a cluster run", () => {
+  it("are the role's their subject names: an executor's result claiming to be an evaluator's is read as the executor's", async () => {
+    const { nc } = (session = await connectNats({ servers: server.url }));
+    const queue = await openJetStreamWorkQueue({ nc, runId: "claims" });
+    const claimed = { v: 1, runId: "claims", taskId: "evaluate.x", role: "evaluator", ok: true, payload: {} } as const;
+    await jetstream(nc).publish(resultSubject("claims", "executor"), encode(claimed), { msgID: claimed.taskId });
+    for await (const { result } of queue.results()) {
+      // The coordinator refuses it for its evaluate task (a result of another role) and retries the task.
+      expect(result).toEqual({ ...claimed, role: "executor" });
+      break;
+    }
+    await queue.close();
+  });
+
   it("are dead-lettered and their tasks retried, and a --resume that reads them first in the log completes as the embedded run", async () => {
-    session = await connectNats({ servers: server.url });
+    session ??= await connectNats({ servers: server.url });
     const js = jetstream(session.nc);
     const forgeries: Promise<unknown>[] = [];
     const forgedIds: string[] = [];

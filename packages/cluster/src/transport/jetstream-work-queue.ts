@@ -27,7 +27,7 @@ import {
 import { headers, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { z } from "zod";
 import { CodecError, decodeResult, decodeTask, encode, validate } from "../codec.js";
-import type { WorkerRole } from "@maspo/core";
+import { WORKER_ROLES, type WorkerRole } from "@maspo/core";
 import { TaskEnvelopeSchema, type ResultEnvelope, type TaskEnvelope } from "../messages.js";
 import { ensureServerCompat } from "../nats/server-compat.js";
 import { checkRunId, deadLetterSubject, resultSubject, runStreamNames, workConsumerName, workSubject } from "../subjects.js";
@@ -170,6 +170,11 @@ class JetStreamWorkQueue implements WorkQueue {
       };
       this.reconnectListeners.add(onReconnect);
       this.resultReaders.add(msgs);
+      // An ordered consumer has one copy, on one server: when that server dies (a cluster losing a
+      // node) the client asks the dead one for ever. Its missed heartbeats re-open it too.
+      void (async () => {
+        for await (const status of msgs.status()) if (status.type === "heartbeats_missed") return onReconnect();
+      })().catch((err: unknown) => this.ctx.observer({ type: "transport-error", context: "results reader status", error: err }));
       try {
         for await (const m of msgs) {
           after = m.seq;
@@ -179,10 +184,14 @@ class JetStreamWorkQueue implements WorkQueue {
             if (result.runId !== this.runId) {
               throw new CodecError("result envelope", `runId "${result.runId}" on the results stream of run "${this.runId}"`);
             }
-            // The subject is what NATS permissions vouch for: a worker may publish only its role's results.
-            if (m.subject !== resultSubject(this.runId, result.role)) {
-              throw new CodecError("result envelope", `a ${result.role} result published on ${m.subject}`);
-            }
+            // The subject is what NATS permissions vouch for (a worker may publish only its role's
+            // results), so the result is the subject's role's, whatever its envelope claims: the
+            // coordinator then refuses a result of another role for its task and retries the task under
+            // a fresh id. Dropping it here instead would leave the task waiting, since the log keeps
+            // only the first result of a task id (msgID) and the genuine one came second.
+            const role = resultRoleOf(this.runId, m.subject);
+            if (role === undefined) throw new CodecError("result envelope", `a result published on ${m.subject}`);
+            if (role !== result.role) result = { ...result, role };
           } catch (err) {
             if (!(err instanceof CodecError)) throw err;
             // Ordered consumers have no acks: copying is all there is to do; the log keeps the original.
@@ -576,6 +585,11 @@ class JetStreamProcessor {
       this.ctx.observer({ type: "transport-error", context, error: err });
     }
   }
+}
+
+/** The role a results-log subject names (`maspo.<runId>.result.<role>`); undefined for any other subject. */
+function resultRoleOf(runId: string, subject: string): WorkerRole | undefined {
+  return WORKER_ROLES.find((role) => subject === resultSubject(runId, role));
 }
 
 /** A refused message: its bytes, where it was stored, and how often it was delivered. */
