@@ -341,8 +341,8 @@ const IDLE_POLL_MS = 50;
 type CheckedResult<T> = { kind: "value"; value: T } | { kind: "failed"; error: TaskError } | { kind: "invalid"; reason: string };
 
 function checkResult<S extends z.ZodType>(result: ResultEnvelope, role: WorkerRole, schema: S): CheckedResult<z.infer<S>> {
-  // The results log's subject names the role that published it (queue.results() checks the envelope
-  // says the same), and NATS permissions let a worker publish only its own role's results.
+  // A result's role is its subject's on JetStream (queue.results() reads it so, whatever the envelope
+  // claims), and NATS permissions let a worker publish only its own role's results.
   if (result.role !== role) return { kind: "invalid", reason: `a ${result.role} result for a ${role} task` };
   if (!result.ok) return { kind: "failed", error: result.error };
   const value = resultValue(result.payload, schema);

@@ -5,8 +5,8 @@
  * (a test checks it is current), and the permission tests start a real nats-server with it.
  *
  * What they rule out: a worker publishing a result for another role (results go to
- * `maspo.<run>.result.<role>`, and the coordinator refuses an envelope whose role is not its
- * subject's), taking or acknowledging another role's tasks (its pull and ack subjects name the role's
+ * `maspo.<run>.result.<role>`, and the coordinator reads a result as its subject's role's, whatever
+ * the envelope claims), taking or acknowledging another role's tasks (its pull and ack subjects name the role's
  * consumer), submitting tasks, or creating, changing or deleting a run's streams. A worker still
  * publishes its own role's results: a forged one from a worker of the same role is caught by the
  * coordinator's result validation (dead-lettered, the task retried; queue-workers.ts).
