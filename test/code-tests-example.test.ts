@@ -134,7 +134,12 @@ describe("examples/code-tests.yaml", () => {
     spec.dataset.source.file = join(dir, "broken.jsonl");
     const file = join(dir, "spec.json");
     await writeFile(file, JSON.stringify(spec));
-    const report = await runSpec(file, join(dir, "out"), ["--set", "search.rounds=1"]);
+    const report = await runSpec(file, join(dir, "out"), [
+      "--set",
+      "search.rounds=1",
+      "--set",
+      "search.reason=one round: every test fails whatever the search does",
+    ]);
     expect(report.delta.heldOut.baseline).toBe(0);
     expect(report.delta.heldOut.final).toBe(0);
   });

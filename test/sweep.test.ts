@@ -34,7 +34,9 @@ interface SweepJson {
 
 async function soloRun(args: string[]): Promise<ReportJson> {
   const out = await tempDir("maspo-solo-");
-  const proc = spawnMaspo("solo", ["run", join(ROOT, "examples/math-chain.yaml"), "--out", out, "--quiet", ...args]);
+  // The sweep states why its grid overrides K (sweep-plan.ts); a solo run states it on the command line.
+  const reason = ["--set", "search.reason=the solo run of a sweep's configuration"];
+  const proc = spawnMaspo("solo", ["run", join(ROOT, "examples/math-chain.yaml"), "--out", out, "--quiet", ...reason, ...args]);
   const { code } = await exitedWithin(proc, 100_000, [proc]);
   if (code !== 0) throw new Error(`solo run failed:\n${proc.output()}`);
   return readReport(out);

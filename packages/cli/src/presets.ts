@@ -19,6 +19,8 @@ export function applyPreset(spec: RunSpec, preset: "paper"): RunSpec {
           epochs: 1,
           minibatchSize: 10,
           trainPool: 50,
+          reason:
+            "paper preset: the MASPO paper's experimental setting (beam width 2, 2 children per parent, 3 steps per agent, 3 rounds, 1 epoch, a pool of 50, minibatches of 10)",
         },
         misalignment: { ...spec.misalignment, casesPerStep: 3 },
       };

@@ -41,6 +41,7 @@ export {
   GraphSchema,
   LENSES,
   MUTATION_OPERATORS,
+  STARTING_DEFAULTS,
   ModelEntrySchema,
   PAPER_WEIGHTS,
   PromptSpecSchema,
@@ -71,6 +72,7 @@ export {
   type WeightsSetting,
 } from "./spec/schema.js";
 export { validateSpec, type SpecValidation, type ValidateOptions } from "./spec/validate.js";
+export { STARTING_SETTINGS, startingConfigOverrides, type StartingOverride, type StartingSetting } from "./spec/starting-config.js";
 export { loadSpecFile, parseSpecText, type LoadSpecOptions, type ReadSpec } from "./spec/load.js";
 export { applyOverrides, parseOverride, type SpecOverride } from "./spec/overrides.js";
 export { loadDataset, type DatasetSplits, type SplitRecord, type StoredDatasetSource } from "./spec/dataset.js";

@@ -29,6 +29,7 @@ import {
   scoreFinalOutput,
   servingModelOf,
   simlmWorldOf,
+  startingConfigOverrides,
   type FinalScorer,
   type SplitRecord,
 } from "@maspo/core";
@@ -372,6 +373,7 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
     perAgent: finished.perAgent,
     unrepaired: finished.unrepaired,
     heldOutFailures: finished.heldOutFailures,
+    overrides: startingConfigOverrides(spec).map((o) => ({ ...o, reason: o.reason ?? "(none given: the spec was not validated)" })),
     patience: spec.stop.patience,
     finalAgent: graph.final,
     models: {

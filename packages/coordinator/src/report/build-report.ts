@@ -59,6 +59,8 @@ export interface BuildReportInput {
   patience?: number;
   /** The graph's final agent, for the wording of a topology recommendation. */
   finalAgent?: string;
+  /** The spec's departures from the method's starting config, with their reasons (quoted in the report). */
+  overrides?: Report["overrides"];
   seed: number;
   specHash: string;
   world?: string;
@@ -194,6 +196,7 @@ export function buildReport(input: BuildReportInput): Report {
     stopKind: kind,
     models: input.models,
     ablations: input.ablations,
+    overrides: input.overrides ?? [],
     cost: { ...input.cost, ...costSplit(input.usageRows ?? []) },
     errors: {
       failedAttempts: input.cost.failedAttempts,

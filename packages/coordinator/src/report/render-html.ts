@@ -6,7 +6,7 @@
 import { JUDGED_NOTE, measureName, replayNote } from "./render-markdown.js";
 import type { Report } from "./report-schema.js";
 import { type ReportTable, reportTables } from "./report-tables.js";
-import { PER_AGENT_NOTE, TRAJECTORY_NOTE, UNITS_NOTE, growthLine, heldOutFailuresLine, oracleLine } from "./report-text.js";
+import { PER_AGENT_NOTE, TRAJECTORY_NOTE, UNITS_NOTE, growthLine, heldOutFailuresLine, oracleLine, overridesLine } from "./report-text.js";
 import { pct, pts, relative, usd } from "./units.js";
 
 function esc(s: string): string {
@@ -103,6 +103,7 @@ export function renderHtml(r: Report): string {
       `${r.cost.calls} LLM calls, ${r.cost.tokens} tokens, ${usd(r.cost.usd)}, ${r.cost.cacheHits} cache hits, ${r.cost.retries} retries (${r.cost.failedAttempts} failed attempts), ${r.errors.malformedVerdicts} malformed verdicts${r.replay ? ` · <b>${esc(replayNote(r.replay))}</b>` : ""}${r.ablations.length > 0 ? ` · <b>ablations: ${esc(r.ablations.join(", "))}</b> (benchmarking, not full MASPO)` : ""}</p>`,
   );
   if (t.cost.rows.length > 0) s.push(table(t.cost));
+  s.push(`<p class="meta">${esc(overridesLine(r))}</p>`);
   s.push(`<p class="meta">Units: ${esc(plain(UNITS_NOTE))}</p>`);
   s.push(`<h2>1. Final prompt set</h2>`);
   s.push(

@@ -1,7 +1,6 @@
 /** report.md: the report's six sections, in the method's order, for people. */
 import type { Report } from "./report-schema.js";
-import { PER_AGENT_NOTE, TRAJECTORY_NOTE, UNITS_NOTE, growthLine, heldOutFailuresLine, oracleLine } from "./report-text.js";
-
+import { PER_AGENT_NOTE, TRAJECTORY_NOTE, UNITS_NOTE, growthLine, heldOutFailuresLine, oracleLine, overridesLine } from "./report-text.js";
 import { type ReportTable, reportTables } from "./report-tables.js";
 import { pct, pts, relative, usd } from "./units.js";
 
@@ -61,6 +60,7 @@ export function renderMarkdown(r: Report): string {
     "",
   );
   if (t.cost.rows.length > 0) out.push(...mdTable(t.cost), "");
+  out.push(overridesLine(r), "");
   out.push(`Units: ${UNITS_NOTE}`, "");
 
   out.push("## 1. Final prompt set", "");

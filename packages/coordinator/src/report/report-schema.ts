@@ -160,6 +160,8 @@ export const ReportSchema = z.object({
     serving: z.record(z.string(), z.string()),
   }),
   ablations: z.array(z.string()),
+  /** The spec's departures from the method's default starting config (K, T, E, operators, buffer budget, patience), each with the reason it gives. */
+  overrides: z.array(z.object({ setting: z.string(), name: z.string(), value: z.unknown(), default: z.unknown(), reason: z.string() })),
   cost: z.object({
     calls: z.number(),
     tokens: z.number(),

@@ -37,3 +37,13 @@ export function oracleLine(o: NonNullable<Report["oracle"]>): string {
       : `; the final prompts' expected score is ${pct(o.expectedFinal)}, ${pct(o.expectedGapClosed)} of the gap`;
   return `simlm oracle on this held-out split: floor ${pct(o.floor)} (the initial prompts' expected score), ceiling ${pct(o.ceiling)} (the best prompt set); the measured held-out result closed ${pct(o.gapClosed)} of the gap (${pts(o.ceiling - o.floor)} wide)${expected}.`;
 }
+
+/** The spec's departures from the method's starting config, each with the reason it states. */
+export function overridesLine(r: Report): string {
+  if (r.overrides.length === 0)
+    return "Starting config: the method's defaults (K = 5, T = 10, E = 3, all five operators, a buffer of 50 cases per agent, patience 3).";
+  const show = (v: unknown) => (Array.isArray(v) ? `[${v.join(", ")}]` : String(v));
+  return `Starting config overridden, with the spec's reasons: ${r.overrides
+    .map((o) => `${o.setting} = ${show(o.value)} (default ${show(o.default)}) — “${o.reason}”`)
+    .join("; ")}.`;
+}

@@ -340,3 +340,16 @@ describe("report: misalignment re-tested, recommendations, cost and units", () =
     expect(svg).toContain(">100.0%<");
   });
 });
+
+describe("report: the starting config", () => {
+  it("quotes each override of the method's starting config with its reason, and says when there is none", () => {
+    const quoted = buildReport({
+      ...inputs(),
+      overrides: [{ setting: "search.beamSize", name: "K (beam size)", value: 2, default: 5, reason: "cost: a first look" }],
+    });
+    const line = "search.beamSize = 2 (default 5) — “cost: a first look”";
+    expect(renderMarkdown(quoted)).toContain(line);
+    expect(renderHtml(quoted)).toContain("search.beamSize = 2 (default 5) — “cost: a first look”");
+    expect(renderMarkdown(report())).toContain("Starting config: the method's defaults (K = 5, T = 10, E = 3");
+  });
+});

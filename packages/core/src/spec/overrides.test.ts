@@ -56,11 +56,21 @@ describe("loadSpecFile with overrides", () => {
     const spec = await loadSpecFile(file, {
       overrides: [
         { path: "search.beamSize", value: 3 },
+        { path: "search.reason", value: "a smaller beam, for the test" },
         { path: "seed", value: 7 },
       ],
     });
     expect(spec.search.beamSize).toBe(3);
     expect(spec.seed).toBe(7);
+  });
+
+  it("refuses an override of K without a reason, from the command line as from the file", async () => {
+    const err = await loadSpecFile(file, { overrides: [{ path: "search.beamSize", value: 3 }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    const issue = (err as ValidationError).issues.find((i) => i.path === "search.beamSize");
+    expect(issue?.found).toBe("3 and no search.reason");
+    expect(issue?.hint).toContain("set by override search.beamSize");
+    expect((err as ValidationError).code).toBe("E_VALIDATION");
   });
 
   it("reports a bad path and bad values together, each naming the override that set it", async () => {

@@ -397,22 +397,46 @@ export const ServingSchema = z.strictObject({
 export const MUTATION_OPERATORS = ["rephrase", "add_constraint", "add_one_shot", "add_negative", "reorder_steps"] as const;
 export type MutationOperator = (typeof MUTATION_OPERATORS)[number];
 
+/**
+ * The method's default starting config (shared/maspo.md, "Defaults where the user does not override
+ * (with a stated reason)"): K, T, E, the operators, the buffer budget and the patience. A spec that
+ * departs from one states why in the section's `reason` (starting-config.ts checks it; the report
+ * quotes it).
+ */
+export const STARTING_DEFAULTS = {
+  beamSize: 5,
+  rounds: 10,
+  epochs: 3,
+  operators: MUTATION_OPERATORS,
+  bufferBudget: 50,
+  patience: 3,
+} as const;
+
+/** Why a section departs from the method's starting config: required when it does (quoted in the report). */
+const overrideReason = (fields: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .meta({ description: `Why this section departs from the method's default ${fields}: required when it does; the report quotes it.` });
+
 export const SearchSchema = z
   .strictObject({
     beamSize: boundedInt(1, SPEC_LIMITS.beamSize)
-      .default(5)
+      .default(STARTING_DEFAULTS.beamSize)
       .meta({ description: `K: beam candidates kept per agent (1-${SPEC_LIMITS.beamSize}).` }),
     rounds: boundedInt(1, SPEC_LIMITS.rounds)
-      .default(10)
+      .default(STARTING_DEFAULTS.rounds)
       .meta({ description: `T: rounds (1-${SPEC_LIMITS.rounds}).` }),
     epochs: boundedInt(1, SPEC_LIMITS.epochs)
-      .default(3)
+      .default(STARTING_DEFAULTS.epochs)
       .meta({ description: `E: epochs (1-${SPEC_LIMITS.epochs}).` }),
     operators: z
       .array(z.enum(MUTATION_OPERATORS))
       .min(1)
       .refine((ops) => new Set(ops).size === ops.length, { error: "each mutation operator at most once" })
-      .default([...MUTATION_OPERATORS]),
+      .default([...STARTING_DEFAULTS.operators]),
     childrenPerParent: boundedInt(1, SPEC_LIMITS.childrenPerParent)
       .default(2)
       .meta({ description: `Children proposed per beam parent and step (1-${SPEC_LIMITS.childrenPerParent}).` }),
@@ -427,6 +451,7 @@ export const SearchSchema = z
       .meta({
         description: `Optimize on a seeded sample of this many train examples (the paper used 50; 1-${SPEC_LIMITS.examples}); default: the whole train split.`,
       }),
+    reason: overrideReason("beamSize (K = 5), rounds (T = 10), epochs (E = 3) or operators (all five)"),
   })
   .prefault({});
 export type SearchSettings = z.output<typeof SearchSchema>;
@@ -434,11 +459,12 @@ export type SearchSettings = z.output<typeof SearchSchema>;
 export const MisalignmentSchema = z
   .strictObject({
     bufferBudget: boundedInt(0, SPEC_LIMITS.bufferBudget)
-      .default(50)
+      .default(STARTING_DEFAULTS.bufferBudget)
       .meta({ description: `Misalignment cases kept per agent (0-${SPEC_LIMITS.bufferBudget}).` }),
     casesPerStep: boundedInt(0, SPEC_LIMITS.casesPerStep)
       .default(3)
       .meta({ description: `Hard negatives shown to the optimizer per step (0-${SPEC_LIMITS.casesPerStep}).` }),
+    reason: overrideReason("bufferBudget (50 cases per agent)"),
   })
   .prefault({});
 
@@ -495,7 +521,7 @@ export const GuardsSchema = z
 export const StopSchema = z.strictObject({
   targetMetric: fraction.nullable().optional(),
   patience: boundedInt(1, SPEC_LIMITS.patience)
-    .default(3)
+    .default(STARTING_DEFAULTS.patience)
     .meta({ description: `Rounds without global improvement before stopping (1-${SPEC_LIMITS.patience}).` }),
   deadline: z
     .string()
@@ -520,6 +546,7 @@ export const StopSchema = z.strictObject({
     .meta({
       description: `Stop once this many USD are spent (at most ${SPEC_LIMITS.budgetUsd}); carried over a resume. Enforced on every call of the optimization by every process: each reserves its worst case first and is refused once the budget is spent, so the spend passes it by at most one call; the step it ran out in is dropped (the best prompts before it are returned). The held-out measurement after optimization is not held to it.`,
     }),
+  reason: overrideReason("patience (3 rounds)"),
 });
 
 export const ConcurrencySchema = z

@@ -1,11 +1,13 @@
 /**
  * Checks that tie settings together: joint reward weights that sum to 1 and justify any departure
- * from the method's defaults, a JetStream redelivery limit that leaves room for every backoff step,
+ * from the method's defaults, a stated reason for any departure from its starting config (K, T, E,
+ * operators, buffer budget, patience: starting-config.ts), a JetStream redelivery limit that leaves room for every backoff step,
  * and a step plan of bounded length (each field is bounded alone; their product must be too).
  */
 import type { Issue } from "../errors.js";
 import { DEFAULT_WEIGHTS, SPEC_LIMITS } from "./schema.js";
 import type { SpecSketch } from "./spec-sketch.js";
+import { checkStartingConfig } from "./starting-config.js";
 
 const SUM_TOLERANCE = 1e-6;
 
@@ -66,5 +68,5 @@ function checkPlanLength(sketch: SpecSketch): Issue[] {
 }
 
 export function checkSettings(sketch: SpecSketch): Issue[] {
-  return [...checkWeights(sketch), ...checkCluster(sketch), ...checkPlanLength(sketch)];
+  return [...checkWeights(sketch), ...checkStartingConfig(sketch.startingSections), ...checkCluster(sketch), ...checkPlanLength(sketch)];
 }

@@ -19,6 +19,7 @@ import {
   TOPOLOGIES,
   type Topology,
 } from "./schema.js";
+import type { StartingSections } from "./starting-config.js";
 
 export interface SketchAgent {
   id: string;
@@ -59,6 +60,8 @@ export interface SpecSketch {
   cluster?: ClusterSettings;
   /** The search settings with their defaults, when `search` is valid (or absent). */
   search?: SearchSettings;
+  /** search, misalignment and stop as written (no defaults): what departs from the starting config. */
+  startingSections: StartingSections;
 }
 
 type Rec = Record<string, unknown>;
@@ -131,7 +134,12 @@ export function sketchSpec(input: unknown): SpecSketch {
   const graph = asRecord(raw["graph"]);
   const agents = sketchAgents(graph);
   const servingDefault = asString(asRecord(raw["serving"])?.["default"]);
-  const sketch: SpecSketch = { models, agents, modelRefs: sketchModelRefs(raw, agents, servingDefault) };
+  const startingSections: StartingSections = {};
+  for (const section of ["search", "misalignment", "stop"] as const) {
+    const written = asRecord(raw[section]);
+    if (written !== undefined) startingSections[section] = written;
+  }
+  const sketch: SpecSketch = { models, agents, modelRefs: sketchModelRefs(raw, agents, servingDefault), startingSections };
 
   const topology = graph?.["topology"];
   if (TOPOLOGIES.some((t) => t === topology)) sketch.topology = topology as Topology;

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Issue } from "../errors.js";
 import { runSpecJsonSchema } from "./json-schema.js";
 import { DEFAULT_WEIGHTS, MUTATION_OPERATORS, PAPER_WEIGHTS } from "./schema.js";
+import { startingConfigOverrides } from "./starting-config.js";
 import { type ValidateOptions, validateSpec } from "./validate.js";
 
 type Json = Record<string, unknown>;
@@ -550,5 +551,59 @@ describe("validateSpec: bounds (issue 15, item 5)", () => {
         "cluster.ackWaitMs",
       ].sort(),
     );
+  });
+});
+
+describe("validateSpec: the method's starting config is overridden only with a reason", () => {
+  it("refuses an override of K without a reason, naming every such field at once with its default", async () => {
+    const spec = validSpec();
+    spec["search"] = { beamSize: 2, rounds: 3, operators: ["rephrase", "add_constraint"] };
+    spec["misalignment"] = { bufferBudget: 10 };
+    spec["stop"] = { deadline: "30m", patience: 1 };
+    const issues = await issuesOf(spec);
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      "misalignment.bufferBudget",
+      "search.beamSize",
+      "search.operators",
+      "search.rounds",
+      "stop.patience",
+    ]);
+    expect(at(issues, "search.beamSize")).toMatchObject({
+      expected: "search.reason saying why K (beam size) differs from the method's default 5",
+      found: "2 and no search.reason",
+    });
+    expect(at(issues, "stop.patience").expected).toContain("stop.reason");
+  });
+
+  it("accepts each override with its section's reason, and the defaults restated (operators in any order) need none", async () => {
+    const spec = validSpec();
+    spec["search"] = {
+      beamSize: 2,
+      epochs: 3,
+      operators: [...MUTATION_OPERATORS].reverse(),
+      reason: "cost: a small beam for a first look",
+    };
+    spec["misalignment"] = { bufferBudget: 10, reason: "ten cases per agent fit the optimizer's context" };
+    spec["stop"] = { deadline: "30m", patience: 3 };
+    const result = await validateSpec(spec, OPTS);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(startingConfigOverrides(result.spec)).toEqual([
+      { setting: "search.beamSize", name: "K (beam size)", value: 2, default: 5, reason: "cost: a small beam for a first look" },
+      {
+        setting: "misalignment.bufferBudget",
+        name: "the misalignment buffer budget",
+        value: 10,
+        default: 50,
+        reason: "ten cases per agent fit the optimizer's context",
+      },
+    ]);
+  });
+
+  it("refuses an empty reason as no reason", async () => {
+    const spec = validSpec();
+    spec["search"] = { beamSize: 2, reason: "  " };
+    const paths = (await issuesOf(spec)).map((i) => i.path);
+    expect(paths).toContain("search.beamSize");
   });
 });

@@ -7,7 +7,16 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { type Issue, type RunSpec, type SpecOverride, ValidationError, issuesFromZod, loadSpecFile, parseSpecText } from "@maspo/core";
+import {
+  type Issue,
+  type RunSpec,
+  STARTING_SETTINGS,
+  type SpecOverride,
+  ValidationError,
+  issuesFromZod,
+  loadSpecFile,
+  parseSpecText,
+} from "@maspo/core";
 import { bundledWorldNames } from "@maspo/simlm";
 import { z } from "zod";
 
@@ -148,9 +157,14 @@ export async function loadSweepPlan(
   const issues: Issue[] = [];
   const runs: SweepRun[] = [];
   let baseSeed: number | undefined;
+  const baseReasons = await sectionReasons(base);
   for (const c of configurations) {
     for (const seed of sweep.seeds ?? [undefined]) {
-      const overrides = [...c.overrides, ...(seed !== undefined ? [{ path: "seed", value: seed }] : [])];
+      const overrides = [
+        ...c.overrides,
+        ...gridReasons(sweep, c.overrides, baseReasons),
+        ...(seed !== undefined ? [{ path: "seed", value: seed }] : []),
+      ];
       try {
         const spec = await loadSpecFile(base, {
           env: options.env,
@@ -177,6 +191,44 @@ export async function loadSweepPlan(
     runs,
     configurations,
   };
+}
+
+/** The `reason` of each starting-config section of the base spec, as written (unreadable: none). */
+async function sectionReasons(base: string): Promise<Record<string, string>> {
+  let raw: unknown;
+  try {
+    raw = parseSpecText(await readFile(base, "utf8"), base).raw;
+  } catch {
+    // The base's own problems are reported by its validation below, once per run.
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const section of new Set(STARTING_SETTINGS.map((s) => s.section))) {
+    const reason = (raw as Record<string, Record<string, unknown> | undefined> | null)?.[section]?.["reason"];
+    if (typeof reason === "string" && reason.trim() !== "") out[section] = reason.trim();
+  }
+  return out;
+}
+
+/**
+ * A grid axis over a setting of the method's starting config (K, T, E, operators, buffer budget,
+ * patience) is the sweep's stated reason for overriding it: each such section's `reason` says so
+ * (after the base spec's own reason, if any), unless the configuration sets that reason itself.
+ */
+function gridReasons(sweep: SweepFile, overrides: readonly SpecOverride[], baseReasons: Record<string, string>): SpecOverride[] {
+  const bySection = new Map<string, string[]>();
+  for (const [path, values] of Object.entries(sweep.grid ?? {})) {
+    const setting = STARTING_SETTINGS.find((s) => `${s.section}.${s.key}` === path);
+    if (!setting) continue;
+    const line = `${path} varied by the sweep's grid (${values.map((v) => (Array.isArray(v) ? `[${v.join(", ")}]` : String(v))).join(", ")})`;
+    bySection.set(setting.section, [...(bySection.get(setting.section) ?? []), line]);
+  }
+  return [...bySection.entries()]
+    .filter(([section]) => !overrides.some((o) => o.path === `${section}.reason`))
+    .map(([section, lines]) => ({
+      path: `${section}.reason`,
+      value: [baseReasons[section], `a comparison: ${lines.join("; ")}`].filter((x) => x !== undefined).join("; "),
+    }));
 }
 
 /** The base spec's own problems repeat in every run: each is reported once. */
