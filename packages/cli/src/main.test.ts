@@ -136,7 +136,7 @@ describe("maspo (in process)", () => {
     const result = await maspo(["validate", brokenCopyOfExample((t) => t.replaceAll("simlm://math-chain", "simlm://math-chian"))]);
     expect(result.status).toBe(2);
     expect(result.err).toMatch(
-      /models\.sim\.baseURL: expected simlm:\/\/<world> naming the world to simulate: a bundled simlm world \(code-pipeline, code-tests, hier-research, math-chain\), found unknown world "math-chian" \(did you mean "math-chain"\?/,
+      /models\.sim\.baseURL: expected simlm:\/\/<world> naming the world to simulate: a bundled simlm world \(code-pipeline, code-tests, fan-in-review, hier-research, long-chain, math-chain, pair-bootstrap\), found unknown world "math-chian" \(did you mean "math-chain"\?/,
     );
   });
 

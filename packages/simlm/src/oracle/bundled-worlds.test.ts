@@ -127,6 +127,9 @@ const GROUNDED: Record<string, { agent: string; fix: string }> = {
   "code-pipeline": { agent: "spec_writer", fix: "list_requirements" },
   "hier-research": { agent: "manager", fix: "assign_regions" },
   "code-tests": { agent: "spec_writer", fix: "list_requirements" },
+  "fan-in-review": { agent: "clerk", fix: "extract_figures" },
+  "long-chain": { agent: "extractor", fix: "list_items" },
+  "pair-bootstrap": { agent: "case_reader", fix: "quote_lines" },
 };
 
 const SEEDS = Array.from({ length: 10 }, (_, i) => 1000 + i);
@@ -371,8 +374,16 @@ describe.each(bundledWorldNames())("bundled world %s", (name) => {
 });
 
 describe("bundled worlds", () => {
-  it("are the four the docs promise", () => {
-    expect(bundledWorldNames()).toEqual(["code-pipeline", "code-tests", "hier-research", "math-chain"]);
+  it("are the seven the docs promise", () => {
+    expect(bundledWorldNames()).toEqual([
+      "code-pipeline",
+      "code-tests",
+      "fan-in-review",
+      "hier-research",
+      "long-chain",
+      "math-chain",
+      "pair-bootstrap",
+    ]);
   });
 
   it("start from initial prompts rendered from their prompt parts", () => {
