@@ -272,8 +272,10 @@ async function peerBudgets(fullRows, resultsDir) {
  * under that load. MASPO's configurations run first, then the peers, each budgeted by full MASPO.
  */
 export async function runQualityBench(options = {}) {
-  // code-tests is left out: its example spec optimizes on an MBPP-style file scored by running tests, not on
-  // the world's generated held-out split that the oracle's floor and ceiling are computed on.
+  // Every bundled world (a new one is benched once it is in packages/simlm/worlds/ with an
+  // examples/<world>.yaml) but code-tests: its example spec optimizes on an MBPP-style file scored by
+  // running tests, not on the world's generated held-out split that the oracle's floor and ceiling are
+  // computed on.
   const worlds = options.worlds ?? bundledWorldNames().filter((w) => w !== "code-tests");
   const seeds = options.seeds ?? DEFAULT_SEEDS;
   const configs = options.configs ? CONFIGS.filter((c) => options.configs.includes(c.name)) : CONFIGS;
