@@ -128,7 +128,7 @@ describe("the default math-chain run's report", () => {
     // The cost split adds up to the run's cost.
     const byRole = Object.values(report.cost.byRole);
     expect(byRole.reduce((n, r) => n + r.calls, 0)).toBe(report.cost.calls);
-    expect(report.oracle?.gapClosed).toBeCloseTo(
+    expect(report.oracle?.gapClosed ?? Number.NaN).toBeCloseTo(
       (report.delta.heldOut.final - (report.oracle?.floor ?? 0)) / ((report.oracle?.ceiling ?? 1) - (report.oracle?.floor ?? 0)),
     );
   });

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -26,6 +27,8 @@ export interface NatsServer {
   readonly monitorPort: number;
   readonly storeDir: string;
   readonly pid: number;
+  /** True while its process is up. */
+  running(): boolean;
   /** SIGTERM and wait for exit (JetStream state flushed). */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit. */
@@ -72,12 +75,25 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 
   await mkdir(portsDir, { recursive: true });
   await writeFile(confPath, confFor(-1, -1));
-  let proc = await launch(binary, confPath);
+  const proc = await launch(binary, confPath);
   const ports = await readPorts(portsDir, proc);
   const port = ports.nats;
   const monitorPort = ports.monitoring;
   // Restarts must come back on the same ports, so pin them now.
   await writeFile(confPath, confFor(port, monitorPort));
+  return managedServer(binary, confPath, root, { port, monitorPort, storeDir }, proc);
+}
+
+/** A server on `confPath` (its ports pinned there), launched unless `launched` is its running process. */
+async function managedServer(
+  binary: string,
+  confPath: string,
+  root: string,
+  where: { port: number; monitorPort: number; storeDir: string },
+  launched?: Launched,
+): Promise<NatsServer> {
+  const { port, monitorPort, storeDir } = where;
+  let proc = launched ?? (await launch(binary, confPath));
   await waitHealthy(monitorPort, proc);
 
   const running = (): boolean => proc.exitCode === null && proc.signalCode === null;
@@ -96,6 +112,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     get pid() {
       return proc.pid ?? -1;
     },
+    running,
     stop: () => terminate("SIGTERM"),
     kill: () => terminate("SIGKILL"),
     async restart() {
@@ -171,4 +188,97 @@ async function waitHealthy(monitorPort: number, proc: Launched): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw failure("did not become healthy", proc);
+}
+
+// ---------------------------------------------------------------- a cluster of servers
+
+export interface NatsCluster {
+  /** The servers n1…nN in start order; each stops, is killed and restarts like a single server. */
+  readonly servers: readonly NatsServer[];
+  /** Every server's client URL, comma-separated, as `--nats` takes them. */
+  readonly urls: string;
+  /** Resolves once every running server is healthy and all name the same JetStream meta leader. */
+  ready(): Promise<void>;
+  /** Stops every server and deletes their temp dirs. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * `size` nats-servers with JetStream on loopback, routed to each other as one cluster: free ports
+ * chosen up front (so each config can name the others' routes), a store dir each, server names
+ * n1…nN. Resolves once the cluster is ready (ready()).
+ */
+export async function startNatsCluster(size: number): Promise<NatsCluster> {
+  const binary = natsServerBinary();
+  const ports = await freePorts(size * 3);
+  const nodes = Array.from({ length: size }, (_, i) => ({
+    name: `n${i + 1}`,
+    port: ports[3 * i] ?? 0,
+    monitorPort: ports[3 * i + 1] ?? 0,
+    routePort: ports[3 * i + 2] ?? 0,
+  }));
+  const clusterName = `maspo_test_${Date.now().toString(36)}`;
+  const servers = await Promise.all(
+    nodes.map(async (node) => {
+      const root = await mkdtemp(join(tmpdir(), `maspo-nats-${node.name}-`));
+      const storeDir = join(root, "store");
+      const confPath = join(root, "server.conf");
+      const routes = nodes.filter((n) => n !== node).map((n) => JSON.stringify(`nats-route://127.0.0.1:${n.routePort}`));
+      const lines = [
+        `server_name: ${node.name}`,
+        `listen: "127.0.0.1:${node.port}"`,
+        `http: "127.0.0.1:${node.monitorPort}"`,
+        `jetstream { store_dir: ${JSON.stringify(storeDir)} }`,
+        `cluster { name: ${clusterName}, listen: "127.0.0.1:${node.routePort}", routes: [${routes.join(", ")}] }`,
+      ];
+      await writeFile(confPath, `${lines.join("\n")}\n`);
+      return managedServer(binary, confPath, root, { port: node.port, monitorPort: node.monitorPort, storeDir });
+    }),
+  );
+  const cluster: NatsCluster = {
+    servers,
+    urls: servers.map((s) => s.url).join(","),
+    async ready() {
+      for (let i = 0; i < 400; i++) {
+        const leaders = await Promise.all(
+          servers
+            .filter((s) => s.running())
+            .map(async (s) => {
+              try {
+                const jsz = (await (await fetch(`http://127.0.0.1:${s.monitorPort}/jsz`)).json()) as { meta_cluster?: { leader?: string } };
+                return jsz.meta_cluster?.leader ?? "";
+              } catch {
+                return "";
+              }
+            }),
+        );
+        if (leaders.length > 0 && leaders.every((l) => l !== "" && l === leaders[0])) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`the NATS cluster at ${cluster.urls} elected no JetStream meta leader all its servers agree on`);
+    },
+    async dispose() {
+      await Promise.all(servers.map((s) => s.dispose()));
+    },
+  };
+  await cluster.ready();
+  return cluster;
+}
+
+/** Ports free right now on loopback (held together while chosen, so they differ). */
+async function freePorts(count: number): Promise<number[]> {
+  const held = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, "127.0.0.1", () => resolve(server));
+        }),
+    ),
+  );
+  const ports = held.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(held.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }

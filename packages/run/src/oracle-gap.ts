@@ -1,8 +1,8 @@
 /**
  * For a run on a simlm world: the world's oracle on the run's own held-out split (no LLM call — the
  * oracle computes expected scores from the world's model) and the share of its gap the run closed,
- * (achieved − floor) / (ceiling − floor), measured (the held-out result) and expected (the final
- * prompts' noise-free score). The report quotes it; benchmarks read it the same way.
+ * (achieved − floor) / (ceiling − floor), measured (the held-out result, when it is the task metric)
+ * and expected (the final prompts' noise-free score). The report quotes it; benchmarks read it the same way.
  */
 import { compileWorld, detectDirectives, expectedScore, oracle, recogniseAgent, type World } from "@maspo/simlm";
 
@@ -11,7 +11,8 @@ export interface OracleGap {
   ceiling: number;
   /** The final prompts' expected held-out score; null when a prompt no longer names its agent's role (the oracle's model does not cover it). */
   expectedFinal: number | null;
-  gapClosed: number;
+  /** null when held-out is a judged win rate (a run without labels): not a score the oracle's gap is in. */
+  gapClosed: number | null;
   expectedGapClosed: number | null;
 }
 
@@ -24,7 +25,7 @@ export function expectedScoreOf(world: World, prompts: Record<string, string>): 
 }
 
 /** The oracle's floor and ceiling for the world (sized as the run's), and the gap the run's result closed. */
-export function oracleGapOf(world: World, heldOutFinal: number, finalPrompts: Record<string, string>): OracleGap {
+export function oracleGapOf(world: World, heldOutFinal: number | null, finalPrompts: Record<string, string>): OracleGap {
   const { floor, ceiling } = oracle(world);
   const width = ceiling - floor;
   const expectedFinal = expectedScoreOf(world, finalPrompts);
@@ -32,7 +33,7 @@ export function oracleGapOf(world: World, heldOutFinal: number, finalPrompts: Re
     floor,
     ceiling,
     expectedFinal,
-    gapClosed: width === 0 ? 0 : (heldOutFinal - floor) / width,
+    gapClosed: heldOutFinal === null ? null : width === 0 ? 0 : (heldOutFinal - floor) / width,
     expectedGapClosed: expectedFinal === null || width === 0 ? null : (expectedFinal - floor) / width,
   };
 }

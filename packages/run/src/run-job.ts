@@ -385,7 +385,9 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
     cost: (await workers.refreshUsage?.(), workers.usage()),
     ...(input.spend ? { usageRows: input.spend().usage.rows } : {}),
     // simlm: the world's oracle on this held-out split, computed from the world (no call).
-    ...(data.world ? { oracle: oracleGapOf(data.world, finished.heldOut.final, result.finalPrompts) } : {}),
+    ...(data.world
+      ? { oracle: oracleGapOf(data.world, finished.heldOut.measure === "task-metric" ? finished.heldOut.final : null, result.finalPrompts) }
+      : {}),
     seed: spec.seed,
     specHash: input.specHash,
     ...(data.world ? { world: data.world.name } : {}),

@@ -1,9 +1,10 @@
 /**
  * A process's view of NATS availability, fed by the outage watch (nats/outage-watch.ts): whether
- * it is connected now, how often it lost the connection and for how long, and the JetStream leader
- * elections and lost quorums of maspo's streams it was told of. Process-wide, not per run (one
- * connection serves every run of a process), and the replicas its streams are created with, so a
- * dashboard shows an outage, its length, and whether the streams could survive it.
+ * it is connected now, how often it lost the connection and for how long, servers that left the
+ * cluster, and the JetStream leader elections and lost quorums of maspo's streams it was told of.
+ * Process-wide, not per run (one connection serves every run of a process), and the replicas its
+ * streams are created with, so a dashboard shows an outage, its length, and whether the streams
+ * could survive it.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { NatsOutageEvent } from "../nats/outage-watch.js";
@@ -15,6 +16,7 @@ export class NatsMetrics {
   private readonly connected: Gauge;
   private readonly disconnects: Counter;
   private readonly downSeconds: Counter;
+  private readonly serversLost: Counter;
   private readonly elections: Counter<"kind">;
   private readonly quorumLost: Counter<"kind">;
   private readonly replicas: Gauge;
@@ -42,6 +44,16 @@ export class NatsMetrics {
           registers,
         }),
     );
+    this.serversLost = metricFamily(
+      registry,
+      "maspo_nats_cluster_servers_lost_total",
+      () =>
+        new Counter({
+          name: "maspo_nats_cluster_servers_lost_total",
+          help: "Servers the connected NATS server told this process left the cluster (died, or were stopped).",
+          registers,
+        }),
+    );
     const byKind = (name: string, help: string): Counter<"kind"> =>
       metricFamily(registry, name, () => new Counter({ name, help, labelNames: ["kind"] as const, registers }));
     this.elections = byKind(
@@ -60,6 +72,7 @@ export class NatsMetrics {
     this.connected.set(1);
     this.disconnects.inc(0);
     this.downSeconds.inc(0);
+    this.serversLost.inc(0);
     for (const kind of ["stream", "consumer"] as const) {
       this.elections.inc({ kind }, 0);
       this.quorumLost.inc({ kind }, 0);
@@ -88,6 +101,7 @@ export class NatsMetrics {
         this.quorumLost.inc({ kind: kind(event) });
         return;
       case "cluster-changed":
+        this.serversLost.inc(event.removed.length);
         return;
     }
   };

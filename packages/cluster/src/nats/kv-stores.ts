@@ -26,6 +26,7 @@ import { RESPONSE_CACHE_BUCKET, runBucketNames } from "../subjects.js";
 import { chunkKeys, chunkSizeFor, KvValueError, readChunks, writeChunks } from "./kv-chunks.js";
 import { takeKvLease, type KvLeaseContext } from "./kv-lease.js";
 import { chooseReplicas, placing, raiseReplicas } from "./replicas.js";
+import { withJetStreamRetry } from "./jetstream-retry.js";
 import { isStaleRevision } from "./kv-revision.js";
 
 export class CheckpointConflictError extends MaspoError<"E_CHECKPOINT_CONFLICT"> {
@@ -76,7 +77,8 @@ export async function openKvRecord(nc: NatsConnection, runId: string, options: B
       const kv = created ?? bound;
       let entry: Awaited<ReturnType<KV["get"]>>;
       try {
-        entry = await kv.get(CHECKPOINT_KEY);
+        // A read is safe to retry: a replicated bucket may not answer while it elects a leader.
+        entry = await withJetStreamRetry(() => kv.get(CHECKPOINT_KEY));
       } catch (err) {
         if (isStreamNotFound(err)) return undefined;
         throw err;
@@ -119,13 +121,15 @@ function kvStreamName(bucket: string): string {
 /**
  * Opens or creates a bucket with `replicas` copies: `create` makes a missing bucket (a refusal to
  * place the copies is a ReplicasError) and opens an existing one as it is, which is then scaled
- * up to `replicas` if it has fewer.
+ * up to `replicas` if it has fewer. Retried while the cluster elects a leader (jetstream-retry.ts).
  */
-export async function createBucket(nc: NatsConnection, bucket: string, replicas: number, create: () => Promise<KV>): Promise<KV> {
-  const kv = await placing(`KV bucket ${bucket}`, replicas, create);
-  const { jsm } = await ensureServerCompat(nc);
-  await raiseReplicas(jsm, kvStreamName(bucket), replicas);
-  return kv;
+export function createBucket(nc: NatsConnection, bucket: string, replicas: number, create: () => Promise<KV>): Promise<KV> {
+  return withJetStreamRetry(async () => {
+    const kv = await placing(`KV bucket ${bucket}`, replicas, create);
+    const { jsm } = await ensureServerCompat(nc);
+    await raiseReplicas(jsm, kvStreamName(bucket), replicas);
+    return kv;
+  });
 }
 
 /** How big and how old the shared response cache may grow. */
@@ -201,7 +205,7 @@ export class KvResponseCache implements ResponseCache {
     // Two processes creating the bucket at once: the loser's create finds the winner's bucket on a second try.
     const kv = await create().catch(create);
     const { jsm } = await ensureServerCompat(nc);
-    const bounds = await boundCacheBucket(jsm, kvStreamName(bucket), wanted, set);
+    const bounds = await withJetStreamRetry(() => boundCacheBucket(jsm, kvStreamName(bucket), wanted, set));
     return new KvResponseCache(kv, chunkSizeFor(nc.info?.max_payload ?? 1024 * 1024), options, bounds);
   }
 

@@ -6,6 +6,10 @@
  * elect a new leader by themselves; this watch only makes it visible — a log line per event and
  * the process's NATS metrics (metrics/nats-metrics.ts) — so an outage is never silent.
  *
+ * A new stream's (or consumer's) first leader is elected too: an election is told only when it is
+ * a move — the process saw that stream led by another server before, or it happened during an
+ * outage this process saw (its connection down, or a server gone from the cluster and not back).
+ *
  * Advisories are read for maspo's own streams only (run streams `MASPO_…`, buckets `KV_maspo_…`).
  * A user whose permissions do not allow subscribing to `$JS.EVENT.ADVISORY.>` gets the connection
  * events only; the refusal is reported once through onTrouble.
@@ -45,55 +49,78 @@ export function isMaspoStream(stream: string): boolean {
 }
 
 const ADVISORY = "$JS.EVENT.ADVISORY";
+// nats-server 2.9 names the leader by its server name; newer servers may send an object.
 const AdvisorySchema = z.object({
   stream: z.string(),
   consumer: z.string().optional(),
-  leader: z.object({ name: z.string() }).optional(),
+  leader: z.union([z.string(), z.object({ name: z.string() })]).optional(),
 });
 
 export function watchNatsOutages(nc: NatsConnection, options: NatsOutageWatchOptions): NatsOutageWatch {
   const now = options.now ?? Date.now;
   const wanted = options.streams ?? isMaspoStream;
   const troubled = new Set<string>();
-  const trouble = (context: string, error: unknown): void => {
-    if (troubled.has(context)) return;
-    troubled.add(context);
+  /** Told once per `kind`, so a broken feed is one line, not one per message. */
+  const trouble = (kind: string, context: string, error: unknown): void => {
+    if (troubled.has(kind)) return;
+    troubled.add(kind);
     options.onTrouble?.(context, error);
   };
   let stopped = false;
+  /** Whether this process sees an outage now: its connection down, or servers gone from the cluster. */
+  let disconnected = false;
+  let serversGone = new Set<string>();
+  const leaders = new Map<string, string>();
 
   void (async () => {
     let downSince: number | undefined;
+    // The client reports only changes to the servers it discovered, not to those it was given, so
+    // the cluster's membership is tracked here from each INFO's connect_urls.
+    let members = new Set(nc.info?.connect_urls ?? []);
     for await (const status of nc.status()) {
       if (stopped) return;
       if (status.type === "disconnect") {
         downSince ??= now();
+        disconnected = true;
         options.onEvent({ type: "disconnected", server: status.server });
       } else if (status.type === "reconnect") {
         options.onEvent({ type: "reconnected", server: status.server, downMs: downSince === undefined ? 0 : now() - downSince });
         downSince = undefined;
-      } else if (status.type === "update" && ((status.added?.length ?? 0) > 0 || (status.deleted?.length ?? 0) > 0)) {
-        options.onEvent({ type: "cluster-changed", added: status.added ?? [], removed: status.deleted ?? [] });
+        disconnected = false;
+      } else if (status.type === "update") {
+        const current = new Set(nc.info?.connect_urls ?? []);
+        const added = [...current].filter((u) => !members.has(u));
+        const removed = [...members].filter((u) => !current.has(u));
+        members = current;
+        serversGone = new Set([...serversGone, ...removed].filter((u) => !current.has(u)));
+        if (added.length > 0 || removed.length > 0) options.onEvent({ type: "cluster-changed", added, removed });
       }
     }
-  })().catch((err: unknown) => trouble("watch the NATS connection", err));
+  })().catch((err: unknown) => trouble("status", "watch the NATS connection", err));
 
   const subscriptions: Subscription[] = [];
   const follow = (subject: string, kind: "leader-elected" | "quorum-lost"): void => {
     subscriptions.push(
       nc.subscribe(subject, {
         callback: (err, msg) => {
-          if (err) return trouble(`subscribe to ${subject}`, err);
+          if (err) return trouble("subscribe", `subscribe to ${subject}`, err);
           let advisory: z.infer<typeof AdvisorySchema>;
           try {
             advisory = AdvisorySchema.parse(msg.json());
           } catch (error) {
-            return trouble(`read an advisory on ${msg.subject}`, error);
+            return trouble("read", `read an advisory on ${msg.subject}`, error);
           }
           if (!wanted(advisory.stream)) return;
           const consumer = advisory.consumer !== undefined ? { consumer: advisory.consumer } : {};
           if (kind === "quorum-lost") options.onEvent({ type: "quorum-lost", stream: advisory.stream, ...consumer });
-          else options.onEvent({ type: "leader-elected", stream: advisory.stream, ...consumer, leader: advisory.leader?.name ?? "?" });
+          else {
+            const leader = typeof advisory.leader === "string" ? advisory.leader : (advisory.leader?.name ?? "(unnamed)");
+            const key = `${advisory.stream}\u0000${advisory.consumer ?? ""}`;
+            const before = leaders.get(key);
+            leaders.set(key, leader);
+            const moved = (before !== undefined && before !== leader) || disconnected || serversGone.size > 0;
+            if (moved) options.onEvent({ type: "leader-elected", stream: advisory.stream, ...consumer, leader });
+          }
         },
       }),
     );

@@ -21,6 +21,7 @@ import { RUN_REGISTRY_BUCKET } from "../subjects.js";
 import { isStaleRevision } from "./kv-revision.js";
 import { createBucket, type BucketOptions } from "./kv-stores.js";
 import { chooseReplicas } from "./replicas.js";
+import { withJetStreamRetry } from "./jetstream-retry.js";
 
 /** How long an entry lives after its last write: a day. */
 export const RUN_REGISTRY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -74,7 +75,9 @@ export class RunRegistry {
 
   /** The run's entry and its revision; undefined when the run is not (or no longer) registered. */
   async get(runId: string): Promise<{ entry: RunRegistryEntry; revision: number } | undefined> {
-    const stored = await this.kv.get(RunIdSchema.parse(runId));
+    const key = RunIdSchema.parse(runId);
+    // A read is safe to retry: a replicated bucket may not answer while it elects a leader.
+    const stored = await withJetStreamRetry(() => this.kv.get(key));
     if (!stored || stored.operation !== "PUT") return undefined;
     return { entry: parseEntry(stored.value), revision: stored.revision };
   }

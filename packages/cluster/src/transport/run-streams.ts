@@ -23,6 +23,7 @@ import type { WorkerRole } from "@maspo/core";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { deleteStreamIfPresent, isStreamNotFound } from "../nats/missing-stream.js";
 import { chooseReplicas, placing, raiseReplicas } from "../nats/replicas.js";
+import { withJetStreamRetry } from "../nats/jetstream-retry.js";
 import { deadLetterSubject, runStreamNames, workConsumerName, workSubject } from "../subjects.js";
 import type { WorkQueueSettings } from "./work-queue.js";
 
@@ -58,22 +59,25 @@ export async function ensureWorkConsumer(
 ): Promise<void> {
   const stream = runStreamNames(runId).work;
   const durable = workConsumerName(role);
-  try {
-    await jsm.consumers.add(stream, {
-      durable_name: durable,
-      filter_subject: workSubject(runId, role),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(settings.ackWaitMs),
-      max_deliver: settings.maxDeliver,
-      max_ack_pending: settings.maxAckPending,
-    });
-  } catch (err) {
-    // A replica with other settings created it first: the first one's settings rule, as they must be
-    // shared by all replicas anyway.
-    if (!(err instanceof JetStreamApiError && ALREADY_EXISTS.has(err.code))) throw err;
-    await jsm.consumers.info(stream, durable);
-  }
+  // Retried while the cluster elects a leader (a worker starting during an outage).
+  await withJetStreamRetry(async () => {
+    try {
+      await jsm.consumers.add(stream, {
+        durable_name: durable,
+        filter_subject: workSubject(runId, role),
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(settings.ackWaitMs),
+        max_deliver: settings.maxDeliver,
+        max_ack_pending: settings.maxAckPending,
+      });
+    } catch (err) {
+      // A replica with other settings created it first: the first one's settings rule, as they must be
+      // shared by all replicas anyway.
+      if (!(err instanceof JetStreamApiError && ALREADY_EXISTS.has(err.code))) throw err;
+      await jsm.consumers.info(stream, durable);
+    }
+  });
 }
 
 /** What retireRunStreams did with the run's dead letters. */
@@ -117,12 +121,15 @@ export async function retireRunStreams(
   return { deadLetters: info.state.messages };
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string; num_replicas: number }): Promise<void> {
-  try {
-    await placing(`stream ${config.name}`, config.num_replicas, () => jsm.streams.add(config));
-  } catch (err) {
-    if (!(err instanceof JetStreamApiError && ALREADY_EXISTS.has(err.code))) throw err;
-    // There already, maybe with other settings (those rule) or fewer copies (raised).
-    await raiseReplicas(jsm, config.name, config.num_replicas, await jsm.streams.info(config.name));
-  }
+/** Creates the stream, or raises its copies if it is there; retried while the cluster elects a leader. */
+function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string; num_replicas: number }): Promise<void> {
+  return withJetStreamRetry(async () => {
+    try {
+      await placing(`stream ${config.name}`, config.num_replicas, () => jsm.streams.add(config));
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && ALREADY_EXISTS.has(err.code))) throw err;
+      // There already, maybe with other settings (those rule) or fewer copies (raised).
+      await raiseReplicas(jsm, config.name, config.num_replicas, await jsm.streams.info(config.name));
+    }
+  });
 }

@@ -187,6 +187,7 @@ export function buildReport(input: BuildReportInput): Report {
       finalMetricFloor: input.finalMetricFloor ?? null,
       ...(input.patience !== undefined ? { patience: input.patience } : {}),
       ...(input.finalAgent !== undefined ? { finalAgent: input.finalAgent } : {}),
+      heldOutJudged: measure === "judge-vs-baseline",
     }),
     orientation: orientation
       ? { trainMetric: orientation.trainMetric, weakestLens: orientation.weakestLens, constrainingAgent: orientation.constrainingAgent }

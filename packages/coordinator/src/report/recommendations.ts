@@ -23,6 +23,8 @@ export interface RecommendationInput {
   patience?: number;
   /** The agent whose output is the system's answer (no successors to re-wire). */
   finalAgent?: string;
+  /** Held-out is judged against the baseline (no labels): a failure is a lost comparison. */
+  heldOutJudged?: boolean;
 }
 
 /** Did any agent's best change in the last round of agent steps? */
@@ -95,7 +97,7 @@ export function recommendationsFor(input: RecommendationInput): string[] {
   if (held.failed > 0 && top) {
     const who = top.agent === null ? "the system's final answer (global lens)" : `${top.agent} (${top.lens} lens)`;
     out.push(
-      `${held.failed} of ${held.examples} held-out examples still fail; the largest failure mode (${top.count} examples) points at ${who} — ${top.detail}. Aim the next run there.`,
+      `${held.failed} of ${held.examples} held-out examples ${input.heldOutJudged ? "lost to the baseline's answers" : "still fail"}; the largest failure mode (${top.count} examples) points at ${who} — ${top.detail}. Aim the next run there.`,
     );
   }
 

@@ -191,7 +191,8 @@ export const ReportSchema = z.object({
       floor: z.number(),
       ceiling: z.number(),
       expectedFinal: z.number().nullable(),
-      gapClosed: z.number(),
+      /** null for a judged held-out (a win rate against the baseline, not a score on the oracle's scale). */
+      gapClosed: z.number().nullable(),
       expectedGapClosed: z.number().nullable(),
     })
     .optional(),

@@ -25,6 +25,11 @@ export function growthLine(r: Report): string {
 /** How many held-out examples still fail, and how many of them the baseline got right. */
 export function heldOutFailuresLine(r: Report): string {
   const f = r.remainingFailures.heldOut;
+  if (r.delta.heldOut.measure === "judge-vs-baseline") {
+    if (f.failed === 0)
+      return `On none of the ${f.examples} held-out examples did the final prompts' answer lose to the baseline's (judged).`;
+    return `On ${f.failed} of ${f.examples} held-out examples (${pct(f.failed / Math.max(1, f.examples))}) the final prompts' answer lost to the baseline's (judged: no labels). Each is counted once, under the agent and lens its trace points at:`;
+  }
   if (f.failed === 0) return `All ${f.examples} held-out examples pass under the final prompts.`;
   return `${f.failed} of ${f.examples} held-out examples (${pct(f.failed / Math.max(1, f.examples))}) still fail under the final prompts; ${f.regressed} of them the baseline got right. Each is counted once, under the agent and lens its trace points at:`;
 }
@@ -35,7 +40,11 @@ export function oracleLine(o: NonNullable<Report["oracle"]>): string {
     o.expectedFinal === null || o.expectedGapClosed === null
       ? ""
       : `; the final prompts' expected score is ${pct(o.expectedFinal)}, ${pct(o.expectedGapClosed)} of the gap`;
-  return `simlm oracle on this held-out split: floor ${pct(o.floor)} (the initial prompts' expected score), ceiling ${pct(o.ceiling)} (the best prompt set); the measured held-out result closed ${pct(o.gapClosed)} of the gap (${pts(o.ceiling - o.floor)} wide)${expected}.`;
+  const measured =
+    o.gapClosed === null
+      ? "the held-out result is a judged win rate, not on the oracle's scale"
+      : `the measured held-out result closed ${pct(o.gapClosed)} of the gap`;
+  return `simlm oracle on this held-out split: floor ${pct(o.floor)} (the initial prompts' expected score), ceiling ${pct(o.ceiling)} (the best prompt set), a gap of ${pts(o.ceiling - o.floor)}; ${measured}${expected}.`;
 }
 
 /** The spec's departures from the method's starting config, each with the reason it states. */
