@@ -62,6 +62,7 @@ export {
   type RunFiles,
   type RunOutcome,
 } from "./run-job.js";
+export { expectedScoreOf, oracleGapOf, type OracleGap } from "./oracle-gap.js";
 export {
   RunDoneError,
   RunExistsError,
