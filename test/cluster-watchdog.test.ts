@@ -70,7 +70,47 @@ function coordinate(spec: string, runId: string, out: string, extra: string[] = 
   return coordinator;
 }
 
+/** The small spec on an inline dataset whose first train example is `bytes` long (exact-match metric). */
+async function specWithBigExample(bytes: number): Promise<string> {
+  const text = await readFile(SMALL_SPEC, "utf8");
+  const inline = [
+    "dataset:",
+    "  source:",
+    "    kind: inline",
+    "    train:",
+    `      - { id: big, input: "${"How many? ".repeat(Math.ceil(bytes / 10))}", label: "1" }`,
+    ...[1, 2, 3, 4].map((i) => `      - { id: t${i}, input: "What is ${i} + ${i}?", label: "${2 * i}" }`),
+    "    heldOut:",
+    ...[1, 2].map((i) => `      - { id: h${i}, input: "What is ${i} + 10?", label: "${i + 10}" }`),
+  ].join("\n");
+  const replaced = text
+    .replace(/^dataset:\n {2}source:\n( {4}.*\n)+/m, `${inline}\n`)
+    .replace("    kind: world", "    kind: exact_match\n    extract: 'Answer:\\s*(-?\\d+)'");
+  if (!replaced.includes("id: big") || replaced.includes("kind: world")) throw new Error("the small spec's dataset or metric moved");
+  const file = join(await tempDir("maspo-spec-"), "big-example.yaml");
+  await writeFile(file, replaced);
+  return file;
+}
+
 describe("the cluster coordinator's watchdog", () => {
+  it("refuses, before it creates anything, a dataset with an example over the server's max_payload, naming it", async () => {
+    const small = await startNatsServer({ config: "max_payload: 4096" });
+    try {
+      const out = await tempDir();
+      const coordinator = spawnMaspo("coordinator-big-example", ["run", await specWithBigExample(6000), "--nats", small.url, "--out", out]);
+      procs.push(coordinator);
+      expect((await exitedWithin(coordinator, 60_000, procs)).code, coordinator.output()).toBe(1);
+      expect(coordinator.output()).toMatch(
+        /dataset example "big", which every task about it carries, is \d+ bytes, over the server's max_payload of 4096/,
+      );
+      const { nc, jsm } = await connectNats({ servers: small.url });
+      expect(await jsm.streams.names().next(), "nothing was created").toEqual([]);
+      await nc.close();
+    } finally {
+      await small.dispose();
+    }
+  });
+
   it("ends cluster workers whose results reader is closed while it is being opened (a run failing that early exits)", async () => {
     const queue = await openJetStreamWorkQueue({ nc: session.nc, runId: "closed-early" });
     const workers = startQueueWorkers({ queue });

@@ -16,13 +16,15 @@
  * the run's record, where pool workers read it to label their series of the run.
  */
 import { createHash } from "node:crypto";
-import { type Ablations, MaspoError, type RunSpec, WORKER_ROLES, type WorkerRole, ablationNames } from "@maspo/core";
+import { type Ablations, type Example, MaspoError, type RunSpec, WORKER_ROLES, type WorkerRole, ablationNames } from "@maspo/core";
 import {
   RUN_REGISTRY_REFRESH_MS,
   KvSpendLedger,
   assertReplicasFit,
   chooseReplicas,
+  PayloadTooLargeError,
   connectNats,
+  encode,
   describeReplicas,
   startQueueWorkers,
   ensureWorkConsumer,
@@ -108,6 +110,9 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     session = await connectNats({ ...options.nats, name: options.nats.name ?? `maspo-coordinator-${runId}` });
     const { nc, jsm } = session;
     log(`maspo: run ${runId} on ${session.description}, nats-server ${session.server.version}`);
+    // Every task carries its example: one over the server's max_payload could never be sent, so say
+    // so now, before anything is created, rather than at the first task that carries it.
+    assertExamplesFit(data, nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
 
     // Copies of every stream and bucket (spec cluster.replicas, else min(3, cluster size)): a new run
     // asking for more than the cluster has is refused before it creates anything.
@@ -266,6 +271,20 @@ async function retireRun(jsm: NatsSession["jsm"], runId: string, log: (line: str
       `maspo: could not remove run ${runId}'s streams and record (${describe(err)}); \`maspo run <spec> --nats <url> --resume ${runId}\` retries`,
     );
   }
+}
+
+/** nats-server's default max_payload, when the server does not say. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/** Refuses a dataset with an example that alone is over the server's max_payload (PayloadTooLargeError). */
+function assertExamplesFit(data: { train: readonly Example[]; heldOut: readonly Example[] }, maxPayload: number): void {
+  const over = [...data.train, ...data.heldOut]
+    .map((example) => ({ id: example.id, bytes: encode(example).length }))
+    .filter((e) => e.bytes > maxPayload);
+  const [first] = over;
+  if (!first) return;
+  const more = over.length > 1 ? ` (and ${over.length - 1} more example${over.length > 2 ? "s" : ""})` : "";
+  throw new PayloadTooLargeError(`dataset example "${first.id}"${more}, which every task about it carries,`, first.bytes, maxPayload);
 }
 
 /** The servers to name in a suggested command (the options never hold credentials: URLs with them are refused). */
