@@ -182,6 +182,21 @@ describe("maspo (in process)", () => {
     expect(result.err).not.toContain("tok3n-value");
   });
 
+  it("worker refuses --replicas outside JetStream's 1-5 with exit 2, before connecting", async () => {
+    for (const replicas of ["0", "6", "two"]) {
+      const result = await maspo(["worker", "executor", "--nats", "nats://127.0.0.1:1", "--replicas", replicas]);
+      expect(result.status, replicas).toBe(2);
+      expect(result.err).toContain(`expected 1 to 5 copies (JetStream's range; at most the servers in the cluster), found "${replicas}"`);
+    }
+  });
+
+  it("validate refuses a spec's cluster.replicas outside 1-5, naming the field", async () => {
+    const file = brokenCopyOfExample((text) => `${text}\ncluster:\n  replicas: 7\n`);
+    const result = await maspo(["validate", file]);
+    expect(result.status).toBe(2);
+    expect(result.err).toContain("cluster.replicas");
+  });
+
   it("init writes a spec, dataset and schema that validate, and refuses to overwrite without --force", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "maspo-init-")), "project");
     const first = await maspo(["init", dir]);

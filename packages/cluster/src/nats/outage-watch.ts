@@ -147,8 +147,13 @@ export function describeOutageEvent(event: NatsOutageEvent): string {
       return `lost the NATS connection to ${event.server}; reconnecting`;
     case "reconnected":
       return `reconnected to NATS at ${event.server} after ${(event.downMs / 1000).toFixed(1)} s`;
-    case "cluster-changed":
-      return `NATS cluster changed:${event.removed.length > 0 ? ` ${event.removed.join(", ")} gone` : ""}${event.added.length > 0 ? ` ${event.added.join(", ")} joined` : ""}`;
+    case "cluster-changed": {
+      const parts = [
+        ...(event.removed.length > 0 ? [`${event.removed.join(", ")} gone`] : []),
+        ...(event.added.length > 0 ? [`${event.added.join(", ")} joined`] : []),
+      ];
+      return `NATS cluster changed: ${parts.join("; ")}`;
+    }
     case "leader-elected":
       return `JetStream ${what(event)} has a new leader: ${event.leader}`;
     case "quorum-lost":
