@@ -388,7 +388,7 @@ async function poolBench(dir, latencyMs, options) {
   const sweepBase = await specVariant(dir, "pool-sweep-base", SMALL_SPEC, "SIM_URL", (raw) => {
     cap(raw);
     raw.search = { ...raw.search, rounds: 6 };
-    raw.stop = { ...raw.stop, patience: 6 };
+    raw.stop = { ...raw.stop, patience: 6, reason: "the bench runs every round: patience as long as the run" };
   });
   const large = await specVariant(dir, "pool-large", SMALL_SPEC, "SIM_URL", (raw) => {
     cap(raw);
@@ -512,7 +512,7 @@ async function memoryBench(dir) {
   // A long run: many rounds of the small spec with patience that never stops it.
   const longSpec = await specVariant(dir, "rss-long", SMALL_SPEC, undefined, (raw) => {
     raw.search = { ...raw.search, rounds: 60 };
-    raw.stop = { ...raw.stop, patience: 60 };
+    raw.stop = { ...raw.stop, patience: 60, reason: "the bench runs every round: patience as long as the run" };
   });
   const long = await coordinatorRss(dir, "rss-long", longSpec);
   const tasks = long.tasks.executor + long.tasks.evaluator + long.tasks.mutator;
