@@ -16,7 +16,17 @@
  * the run's record, where pool workers read it to label their series of the run.
  */
 import { createHash } from "node:crypto";
-import { type Ablations, type Example, MaspoError, type RunSpec, WORKER_ROLES, type WorkerRole, ablationNames } from "@maspo/core";
+import {
+  type Ablations,
+  type Example,
+  MaspoError,
+  type RunSpec,
+  WORKER_ROLES,
+  type WorkerRole,
+  ablationNames,
+  listModelEndpoints,
+} from "@maspo/core";
+import { RATE_WINDOW } from "@maspo/llm";
 import {
   RUN_REGISTRY_REFRESH_MS,
   KvSpendLedger,
@@ -171,7 +181,9 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     if (runMetrics) backlogTimer = pollBacklog(jsm, runId, runMetrics);
 
     // No stall is silent: no result for stallMs while tasks are awaited ends the run with what is missing.
-    const stallMs = spec.cluster.watchdogMs ?? defaultStallMs(spec.cluster);
+    // A rate limit may hold every call back for a whole window (rate-limit.ts): that is waiting, not a stall.
+    const rateWaitMs = listModelEndpoints(spec).some((e) => e.rateLimit) ? RATE_WINDOW.slotMs * (RATE_WINDOW.slots + 1) : 0;
+    const stallMs = spec.cluster.watchdogMs ?? defaultStallMs(spec.cluster) + rateWaitMs;
     watchdog = startRunWatchdog({ jsm, runId, stallMs, natsUrl: natsUrlOf(options.nats), log });
     const job = runJob({
       spec,
