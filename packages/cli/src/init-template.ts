@@ -100,7 +100,8 @@ optimizer:
   temperature: 0.7
 
 # Search settings default to the MASPO method's: beam 5, 10 rounds, 3 epochs, all five mutation
-# operators, 2 children per parent, minibatches of 10. This small dataset wants smaller batches:
+# operators, 2 children per parent, minibatches of 10. Changing the beam, rounds, epochs or operators
+# needs a reason (search.reason: "..."; the report quotes it). This small dataset wants smaller batches:
 search:
   minibatchSize: 4
 
