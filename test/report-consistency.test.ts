@@ -103,8 +103,11 @@ describe("the default math-chain run's report", () => {
     expect(report.cost.calls).toBeGreaterThanOrEqual(last.calls);
     // Each round records the current graph: one prompt version per agent.
     for (const r of rounds) expect(Object.keys(r.versions).sort()).toEqual(Object.keys(report.finalPrompts).sort());
-    // Trajectory rows name what their lenses were measured against.
-    for (const t of report.trajectory) expect(t.best_reference).toBeDefined();
+    // Trajectory rows come in round order and name what their lenses were measured against.
+    report.trajectory.forEach((t, i) => {
+      expect(t.round).toBeGreaterThanOrEqual(report.trajectory[i - 1]?.round ?? 0);
+      expect(t.best_reference).toBeDefined();
+    });
   });
 
   it("uses one unit style: fractions in the JSON, percentages with one decimal and points in Markdown and HTML", () => {

@@ -56,7 +56,7 @@ export const CandidateRecordSchema = z.object({
   finalMetric: z.number().nullable(),
   /** Its lenses and composite chained back to the initial prompt (see AnchorSchema), when known. */
   vsInitial: AnchorSchema.nullable(),
-  /** promoted: became its agent's global best; kept: stays in the beam as a parent; rejected: dropped. */
+  /** At the step it was evaluated in — promoted: became its agent's global best; kept: stayed in the beam as a parent; rejected: dropped (`why` says which rule). */
   verdict: z.enum(CANDIDATE_VERDICTS),
   why: z.string(),
   /** Rounds in which a Beam Refresh later made it its agent's best. */
