@@ -22,7 +22,7 @@ const plain = (text: string) => text.replace(/\*\*|\*|`/g, "");
  * 0) and the returned set (the round it comes from). Axes labelled: round; metric in percent.
  */
 export function trajectorySvg(r: Report, width = 720, height = 320): string {
-  const left = 56;
+  const left = 68;
   const right = 24;
   const top = 20;
   const bottom = 48;
