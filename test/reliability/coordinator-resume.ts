@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 import { BUDGET_FLAGS, type ReportJson, httpSpec, readReport, spawnMaspo, startCountingSim, tempDir } from "../fixtures/maspo-processes.js";
 import { type CaseResult, type Figure, atMost, repeatedCalls, seeded, zero } from "./figures.js";
-import { KEY_ENV, KEY_VAR, drift, endOf, lastStep, sleep, startClusterRun, stepOf } from "./runs.js";
+import { KEY_ENV, KEY_VAR, drift, endOf, lastStep, sleep, startClusterRun, reachedStep } from "./runs.js";
 
 export type RunMode = "embedded" | "cluster";
 
@@ -95,7 +95,7 @@ export async function measureCoordinatorResumes(options: ResumeOptions): Promise
           const out = cluster?.out ?? (await tempDir("maspo-rel-"));
           const first =
             cluster?.coordinator ?? spawnMaspo("embedded", ["run", spec, "--out", out, "--json-logs", ...BUDGET_FLAGS], KEY_ENV);
-          await Promise.race([first.waitForLine((l) => stepOf(l) >= killStep), first.exited]);
+          await reachedStep(first, killStep);
           await sleep(delayMs);
           const killed = first.child.exitCode === null;
           first.child.kill("SIGKILL");

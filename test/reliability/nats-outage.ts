@@ -7,7 +7,7 @@
 import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 import { type ReportJson, SMALL_SPEC, embeddedReport, httpSpec, startCountingSim } from "../fixtures/maspo-processes.js";
 import { type CaseResult, repeatedCalls, seeded, timing, zero } from "./figures.js";
-import { KEY_VAR, drift, endOf, lastStep, nextStepAfter, sleep, startClusterRun, stepOf } from "./runs.js";
+import { KEY_VAR, drift, endOf, lastStep, nextStepAfter, sleep, startClusterRun, reachedStep } from "./runs.js";
 
 /** A log line about the broken NATS connection, from any process of the run. */
 export const OUTAGE_MESSAGE = /lost the NATS connection|disconnected|reconnect/i;
@@ -31,7 +31,7 @@ export async function measureNatsRestarts(options: NatsOutageOptions): Promise<C
     try {
       const spec = await httpSpec(sim.url, KEY_VAR);
       const run = await startClusterRun(spec, server.url, `rel-nats-kill-${i + 1}`);
-      await Promise.race([run.coordinator.waitForLine((l) => stepOf(l) >= afterStep), run.coordinator.exited]);
+      await reachedStep(run.coordinator, afterStep);
       const killed = run.coordinator.child.exitCode === null;
       const stepAtKill = lastStep(run.coordinator);
       const outputBefore = run.all().map((p) => p.output().length);

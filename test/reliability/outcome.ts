@@ -6,7 +6,8 @@
 import type { ReportJson } from "../fixtures/maspo-processes.js";
 import { drift, type RunEnd } from "./runs.js";
 
-export type OutcomeKind = "same result" | "clear error" | "unclear";
+/** "contained": an input a run must survive, survived (the run ended with the reference's result). */
+export type OutcomeKind = "same result" | "contained" | "clear error" | "unclear";
 
 export interface Outcome {
   kind: OutcomeKind;

@@ -95,8 +95,22 @@ export function lastStep(proc: MaspoProcess): number {
 
 /** Resolves with the time (ms) at which the coordinator logs a step after `step`, or when it exits. */
 export async function nextStepAfter(proc: MaspoProcess, step: number): Promise<number> {
-  await Promise.race([proc.waitForLine((line) => stepOf(line) > step).catch(() => ""), proc.exited]);
+  await reachedStep(proc, step + 1, 600_000);
   return Date.now();
+}
+
+/**
+ * Resolves once the coordinator has logged step `step` (or exited, or `ms` passed — a run stuck before
+ * it must not hang the case: the caller's end-of-run limit then judges it).
+ */
+export async function reachedStep(proc: MaspoProcess, step: number, ms = 120_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    proc.waitForLine((l) => stepOf(l) >= step).catch(() => ""),
+    proc.exited,
+    new Promise<void>((r) => (timer = setTimeout(r, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** The step index of a `--json-logs` step line, or 0 for any other line. */

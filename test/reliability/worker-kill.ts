@@ -9,7 +9,7 @@
 import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 import { type ReportJson, SMALL_SPEC, embeddedReport, httpSpec, startCountingSim } from "../fixtures/maspo-processes.js";
 import { type CaseResult, repeatedCalls, repeatsAroundKill, seeded, timing, zero } from "./figures.js";
-import { KEY_VAR, drift, endOf, lastStep, nextStepAfter, sleep, startClusterRun, stepOf } from "./runs.js";
+import { KEY_VAR, drift, endOf, lastStep, nextStepAfter, sleep, startClusterRun, reachedStep } from "./runs.js";
 
 const ROLES = ["executor", "evaluator", "mutator"] as const;
 /** Steps of the small spec's run (orientation, 3 inits, 2 rounds × 4). */
@@ -46,7 +46,7 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
         const run = await startClusterRun(spec, server.url, runId);
         const victim = run.workers.filter((w) => w.name.startsWith(role))[victimIndex];
         if (!victim) throw new Error(`no ${role} worker ${victimIndex + 1}`);
-        await Promise.race([run.coordinator.waitForLine((l) => stepOf(l) >= afterStep), run.coordinator.exited]);
+        await reachedStep(run.coordinator, afterStep);
         await sleep(delayMs);
         const killed = run.coordinator.child.exitCode === null;
         const stepAtKill = lastStep(run.coordinator);
