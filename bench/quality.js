@@ -18,8 +18,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NO_ABLATIONS, initialPromptTexts, loadSpecFile } from "@maspo/core";
 import { BUDGET_POINTS, PEERS, PEER_NAMES, anytimeCurve, meterCalls, openMachinery, runPeer } from "@maspo/peers";
-import { bundledWorldNames, compileWorld, detectDirectives, expectedScore, loadWorld, oracle, recogniseAgent } from "@maspo/simlm";
-import { runEmbedded } from "@maspo/run";
+import { bundledWorldNames, loadWorld, oracle } from "@maspo/simlm";
+import { expectedScoreOf, runEmbedded } from "@maspo/run";
 import { renderAnytimeHtml, renderMarkdown } from "./quality-render.js";
 import { summarize } from "./quality-summary.js";
 
@@ -40,21 +40,10 @@ export const CONFIGS = [
 
 const SILENT_PROGRESS = { step() {}, round() {}, message() {}, stop() {} };
 
-/**
- * The noise-free expected held-out score of a prompt set: the oracle's model applied to the directives
- * it carries. null when a prompt no longer names its agent's role: simlm then answers as a generic
- * assistant, which the oracle's model (roles with directive sets) does not describe.
- */
-function expectedOf(world, prompts) {
-  const cw = compileWorld(world);
-  if (world.agents.some((a) => recogniseAgent(cw, prompts[a.id] ?? "")?.id !== a.id)) return null;
-  const assignment = Object.fromEntries(world.agents.map((a) => [a.id, detectDirectives(a, prompts[a.id] ?? "")]));
-  return expectedScore(world, assignment);
-}
-
 /** A score as the fraction of the world's oracle gap; with the expected score of the same prompts. */
 function gapOf(world, { floor, ceiling }, heldOut, prompts) {
-  const expected = expectedOf(world, prompts);
+  // The noise-free expected held-out score of the prompts (null: simlm would not recognise every agent), as the report reads it.
+  const expected = expectedScoreOf(world, prompts);
   return {
     gapClosed: (heldOut - floor) / (ceiling - floor),
     expectedFinal: expected,
