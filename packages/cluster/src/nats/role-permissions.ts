@@ -12,7 +12,7 @@
  * coordinator's result validation (dead-lettered, the task retried; queue-workers.ts).
  */
 import { WORKER_ROLES, type WorkerRole } from "@maspo/core";
-import { RESPONSE_CACHE_BUCKET, RUN_REGISTRY_BUCKET, workConsumerName } from "../subjects.js";
+import { RATE_LIMIT_BUCKET, RESPONSE_CACHE_BUCKET, RUN_REGISTRY_BUCKET, SPEND_LEDGER_BUCKET, workConsumerName } from "../subjects.js";
 
 export type MaspoRole = "coordinator" | WorkerRole;
 export const MASPO_ROLES: readonly MaspoRole[] = ["coordinator", ...WORKER_ROLES];
@@ -32,7 +32,14 @@ export function rolePasswordEnv(role: MaspoRole): string {
   return `MASPO_NATS_${role.toUpperCase()}_PASSWORD`;
 }
 
-/** The JetStream API subjects of KV buckets every role opens (creating them if missing) and watches. */
+/**
+ * The KV buckets shared by every run that workers open (creating them if missing), read, write and
+ * watch: the response cache, the run registry, the runs' spend ledger and the rate-limit windows. A
+ * new shared bucket must be added here, or workers are refused it (the permission tests run a real run).
+ */
+const WORKER_BUCKETS = [RESPONSE_CACHE_BUCKET, RUN_REGISTRY_BUCKET, SPEND_LEDGER_BUCKET, RATE_LIMIT_BUCKET];
+
+/** The JetStream API subjects of one shared KV bucket. */
 function sharedBucketApi(bucket: string): string[] {
   const stream = `KV_${bucket}`;
   return [
@@ -51,8 +58,8 @@ function sharedBucketApi(bucket: string): string[] {
  * A role's permissions. The coordinator may do anything but publish a result; a worker only its
  * role's part: pull, heartbeat and ack on its role's consumer (on any run's work stream: stream names
  * are single tokens, `MASPO_<run>_WORK`, so the consumer name is what pins the role), publish its
- * role's results and dead letters, read streams and KV (a run's spec), and write the shared response
- * cache and the run registry's bucket it opens.
+ * role's results and dead letters, read streams and KV (a run's spec), and use the shared buckets
+ * (WORKER_BUCKETS).
  */
 export function rolePermissions(role: MaspoRole): SubjectPermissions {
   if (role === "coordinator") {
@@ -79,8 +86,7 @@ export function rolePermissions(role: MaspoRole): SubjectPermissions {
         `$JS.API.CONSUMER.MSG.NEXT.*.${consumer}`,
         `$JS.ACK.*.${consumer}.>`,
         "$JS.FC.>",
-        ...sharedBucketApi(RESPONSE_CACHE_BUCKET),
-        ...sharedBucketApi(RUN_REGISTRY_BUCKET),
+        ...WORKER_BUCKETS.flatMap(sharedBucketApi),
       ],
     },
     subscribe: {
@@ -105,9 +111,19 @@ export interface RoleCredential {
 
 /** nats-server config: `authorization { users: [...] }` with one user per role and its permissions. */
 export function renderRoleAuthorization(credentials: readonly RoleCredential[] = MASPO_ROLES.map((role) => ({ role }))): string {
-  const list = (subjects: readonly string[]): string => `[${subjects.map((s) => JSON.stringify(s)).join(", ")}]`;
-  const side = (p: { allow: string[]; deny?: string[] }): string => `{ allow: ${list(p.allow)}${p.deny ? `, deny: ${list(p.deny)}` : ""} }`;
-  const users = credentials.map((c) => {
+  // One subject a line, so a review of the config (or of a change to it) reads like a list.
+  const list = (name: string, subjects: readonly string[], indent: string): string[] => [
+    `${indent}${name}: [`,
+    ...subjects.map((subject) => `${indent}  ${JSON.stringify(subject)}`),
+    `${indent}]`,
+  ];
+  const side = (name: string, p: { allow: string[]; deny?: string[] }): string[] => [
+    `        ${name}: {`,
+    ...list("allow", p.allow, "          "),
+    ...(p.deny ? list("deny", p.deny, "          ") : []),
+    `        }`,
+  ];
+  const users = credentials.flatMap((c) => {
     const permissions = rolePermissions(c.role);
     const password = c.password !== undefined ? JSON.stringify(c.password) : `$${rolePasswordEnv(c.role)}`;
     return [
@@ -115,18 +131,19 @@ export function renderRoleAuthorization(credentials: readonly RoleCredential[] =
       `      user: ${JSON.stringify(c.user ?? roleUser(c.role))}`,
       `      password: ${password}`,
       `      permissions: {`,
-      `        publish: ${side(permissions.publish)}`,
-      `        subscribe: ${side(permissions.subscribe)}`,
+      ...side("publish", permissions.publish),
+      ...side("subscribe", permissions.subscribe),
       `      }`,
       `    }`,
-    ].join("\n");
+    ];
   });
   return [
     "# One NATS user per maspo role, each allowed only its role's subjects. Generated from",
-    "# packages/cluster/src/nats/role-permissions.ts (renderRoleAuthorization): do not edit by hand.",
+    "# packages/cluster/src/nats/role-permissions.ts (renderRoleAuthorization) by scripts/write-nats-auth.js:",
+    "# do not edit by hand.",
     "authorization {",
     "  users: [",
-    users.join("\n"),
+    ...users,
     "  ]",
     "}",
     "",
