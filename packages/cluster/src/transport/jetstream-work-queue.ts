@@ -32,7 +32,7 @@ import { TaskEnvelopeSchema, type ResultEnvelope, type TaskEnvelope } from "../m
 import { ensureServerCompat } from "../nats/server-compat.js";
 import { checkRunId, deadLetterSubject, resultSubject, runStreamNames, workConsumerName, workSubject } from "../subjects.js";
 import { publishWithRetry } from "./jetstream-publish.js";
-import { ensureRunStreams, ensureWorkConsumer, withReplicas } from "./run-streams.js";
+import { CONSUMER_IDLE_HEARTBEAT_MS, ensureRunStreams, ensureWorkConsumer, withReplicas } from "./run-streams.js";
 import { Semaphore } from "./semaphore.js";
 import { describeFailure, retryDelayMs, shouldRetry, sharedAbortController } from "./task-failure.js";
 import { PayloadTooLargeError, RunMismatchError, RunStreamsGoneError, WorkQueueClosedError } from "./transport-errors.js";
@@ -223,7 +223,7 @@ class JetStreamWorkQueue implements WorkQueue {
           stream,
           after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 } : {},
         );
-        const msgs = await consumer.consume();
+        const msgs = await consumer.consume({ idle_heartbeat: CONSUMER_IDLE_HEARTBEAT_MS });
         if (this.closed) {
           // close() ran while this reader was being opened, so it could not close it: do it here, or
           // the iterator (and whoever awaits it, such as a failed run's cleanup) waits for ever. Not
@@ -403,7 +403,7 @@ class JetStreamProcessor {
       let msgs: ConsumerMessages;
       try {
         const consumer = await this.ctx.js.consumers.get(streams.work, workConsumerName(this.role));
-        msgs = await consumer.consume({ max_messages: this.prefetch });
+        msgs = await consumer.consume({ max_messages: this.prefetch, idle_heartbeat: CONSUMER_IDLE_HEARTBEAT_MS });
       } catch (err) {
         if (this.stopping) return;
         this.ctx.observer({ type: "transport-error", context: `${this.role} consumer attach`, error: err });
@@ -415,7 +415,14 @@ class JetStreamProcessor {
       let restartReason: string | undefined;
       void (async () => {
         for await (const status of msgs.status()) {
-          if (status.type === "consumer_deleted" || status.type === "stream_not_found" || status.type === "consumer_not_found") {
+          // Missed heartbeats: the pull went to a server that died (its consumer's leader moved); the
+          // client would check again only after a 30 s backoff, so attach afresh now.
+          if (
+            status.type === "heartbeats_missed" ||
+            status.type === "consumer_deleted" ||
+            status.type === "stream_not_found" ||
+            status.type === "consumer_not_found"
+          ) {
             restartReason = status.type;
             await msgs.close();
             return;
