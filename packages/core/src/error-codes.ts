@@ -268,7 +268,7 @@ export const ERROR_CODES = {
   },
   E_RESULTS_LOST: {
     area: "transport",
-    exit: "failed",
+    exit: "stopped",
     doc: "The results log stopped (queue closed, connection lost for good) while tasks were awaited: resume the run with --resume.",
   },
 
