@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Report, ReportSchema } from "@maspo/coordinator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, removeTempDirs, spawnMaspo, tempDir } from "./fixtures/maspo-processes.js";
+import { ROOT, SMALL_SPEC, removeTempDirs, spawnMaspo, tempDir } from "./fixtures/maspo-processes.js";
 
 let report: Report;
 let md: string;
@@ -135,4 +135,24 @@ describe("the default math-chain run's report", () => {
       (report.delta.heldOut.final - (report.oracle?.floor ?? 0)) / ((report.oracle?.ceiling ?? 1) - (report.oracle?.floor ?? 0)),
     );
   });
+});
+
+describe("a report of a spec that overrides the starting config (the tests' small spec)", () => {
+  it("quotes the spec's reason for each override, once per reason", async () => {
+    const out = await tempDir("maspo-report-overrides-");
+    const proc = spawnMaspo("small-run", ["run", SMALL_SPEC, "--out", out, "--quiet"]);
+    const { code } = await proc.exited;
+    expect(code, proc.output()).toBe(0);
+    const r = ReportSchema.parse(JSON.parse(await readFile(join(out, "report.json"), "utf8")));
+    expect(r.overrides.map((o) => [o.setting, o.value, o.default])).toEqual([
+      ["search.beamSize", 3, 5],
+      ["search.rounds", 2, 10],
+      ["search.epochs", 1, 3],
+    ]);
+    const reason = r.overrides[0]?.reason ?? "";
+    expect(reason).toMatch(/small run/);
+    const text = await readFile(join(out, "report.md"), "utf8");
+    expect(text).toContain(`search.beamSize = 3 (default 5), search.rounds = 2 (default 10), search.epochs = 1 (default 3) — “${reason}”`);
+    expect(text.split(reason).length - 1).toBe(1);
+  }, 120_000);
 });

@@ -52,7 +52,11 @@ export function overridesLine(r: Report): string {
   if (r.overrides.length === 0)
     return "Starting config: the method's defaults (K = 5, T = 10, E = 3, all five operators, a buffer of 50 cases per agent, patience 3).";
   const show = (v: unknown) => (Array.isArray(v) ? `[${v.join(", ")}]` : String(v));
-  return `Starting config overridden, with the spec's reasons: ${r.overrides
-    .map((o) => `${o.setting} = ${show(o.value)} (default ${show(o.default)}) — “${o.reason}”`)
+  // One section states one reason for all its overrides: each reason once, after the settings it covers.
+  const byReason = new Map<string, string[]>();
+  for (const o of r.overrides)
+    byReason.set(o.reason, [...(byReason.get(o.reason) ?? []), `${o.setting} = ${show(o.value)} (default ${show(o.default)})`]);
+  return `Starting config overridden, with the spec's reasons: ${[...byReason.entries()]
+    .map(([reason, settings]) => `${settings.join(", ")} — “${reason}”`)
     .join("; ")}.`;
 }
