@@ -8,7 +8,8 @@
  *   normal budget stop;
  * - a worker SIGKILLed mid-task: the run's reported calls and tokens are what simlm served.
  */
-import { KvSpendLedger, connectNats } from "@maspo/cluster";
+import { KvSpendLedger, type NatsSession, connectNats, decodeResult, runStreamNames } from "@maspo/cluster";
+import { TaskOutputSchema } from "@maspo/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type NatsServer, startNatsServer } from "./helpers/nats-server.js";
 import {
@@ -61,6 +62,19 @@ function coordinator(spec: string, runId: string, out: string, extra: string[] =
   );
   procs.push(proc);
   return proc;
+}
+
+/** Serving calls the results published so far say their tasks made. */
+async function reportedServingCalls(session: NatsSession, runId: string): Promise<number> {
+  const stream = runStreamNames(runId).results;
+  const { state } = await session.jsm.streams.info(stream);
+  let calls = 0;
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+    const result = decodeResult((await session.jsm.streams.getMessage(stream, { seq })).data);
+    const output = result.ok ? TaskOutputSchema.safeParse(result.payload) : undefined;
+    if (output?.success) calls += output.data.usage.rows.filter((r) => r.role === "serving").reduce((n, r) => n + r.calls, 0);
+  }
+  return calls;
 }
 
 /** The $ served by the end of optimization, as the run's budget-stop line says it. */
@@ -124,8 +138,13 @@ describe("one budget over every process", () => {
 
 describe("cost counted from what endpoints served", () => {
   it("a worker SIGKILLed mid-task: the run reports the calls and tokens simlm served", async () => {
-    let holding = false;
-    const sim = await startCountingSim({ latencyMs: 5, hold: () => holding });
+    // "downstream": the calls that follow a solver's output are held: in the solver's agent step, where
+    // the kill comes, the executor's tasks then stop after paid solver calls; "all": every request is held.
+    let holding: "none" | "downstream" | "all" = "none";
+    const sim = await startCountingSim({
+      latencyMs: 5,
+      hold: (body) => holding === "all" || (holding === "downstream" && body.includes("## Output of solver")),
+    });
     sims.push(sim);
     const runId = "worker-killed";
     // A short ack wait: the killed worker's tasks go to its successor soon.
@@ -135,21 +154,25 @@ describe("cost counted from what endpoints served", () => {
     const out = await tempDir();
     const proc = coordinator(spec, runId, out);
     await waitForStep(proc, 5);
-    // From now on every request is held unanswered. Once nothing else is being answered and the ledger has
-    // settled every call served so far, the executor dies with tasks half done (calls paid, results never sent).
-    holding = true;
-    const { nc } = await connectNats({ servers: server.url });
+    const session = await connectNats({ servers: server.url });
     try {
-      const ledger = await KvSpendLedger.open(nc, runId, { budgetUsd: null, mode: "join" });
-      const settled = async (): Promise<number> => {
+      const ledger = await KvSpendLedger.open(session.nc, runId, { budgetUsd: null, mode: "join" });
+      const settled = async (role?: string): Promise<number> => {
         await ledger.refresh();
-        return ledger.snapshot().rows.reduce((n, r) => n + r.calls, 0);
+        return ledger.snapshot().rows.reduce((n, r) => n + (role === undefined || r.role === role ? r.calls : 0), 0);
       };
-      while (sim.held() === 0 || sim.service.inFlight > 0 || (await settled()) !== sim.total()) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+      // Until the executor (the only one serving agents) has been served calls that no result of its
+      // reports: its tasks are half done. Counted from task results, as before the ledger, those are lost.
+      holding = "downstream";
+      while ((await settled("serving")) <= (await reportedServingCalls(session, runId))) await pause();
+      // Then every request is held: once nothing is being answered and the ledger has settled every call
+      // served so far, the executor dies with those tasks half done.
+      holding = "all";
+      while (sim.service.inFlight > 0 || (await settled()) !== sim.total()) await pause();
+      expect(await settled("serving")).toBeGreaterThan(await reportedServingCalls(session, runId));
     } finally {
-      await nc.close();
+      await session.nc.close();
     }
     executor?.child.kill("SIGKILL");
     expect((await executor?.exited)?.signal).toBe("SIGKILL");
