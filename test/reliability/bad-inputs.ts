@@ -25,7 +25,7 @@ import {
   tempDir,
 } from "../fixtures/maspo-processes.js";
 import { type CaseResult, zero } from "./figures.js";
-import { type Outcome, judgeError, judgeRun } from "./outcome.js";
+import { NO_CODE, type Outcome, judgeError, judgeRun } from "./outcome.js";
 import { endOf, startClusterRun, reachedStep } from "./runs.js";
 
 export type BadInputCategory = "spec" | "yaml" | "dataset" | "world" | "cli" | "checkpoint" | "bus" | "payload";
@@ -561,6 +561,13 @@ export async function measureBadInputs(options: BadInputOptions = {}): Promise<C
     figures: [
       { name: "inputs in the corpus", value: rows.length, target: "≥ 60", met: options.only !== undefined || rows.length >= 60 },
       zero("inputs neither a clear error nor contained", unclear.length, unclear.map((r) => r.id).join(", ") || undefined),
+      {
+        name: "of which: exit 1 naming the thing at fault but printing no E_ code",
+        value: unclear.filter((r) => String(r.says).startsWith(NO_CODE)).length,
+        target: "informational",
+        met: true,
+        note: "the message is readable, but a script cannot tell the error by its stable code",
+      },
       ...(["spec", "yaml", "dataset", "world", "cli", "checkpoint", "bus", "payload"] as const).map((cat) => ({
         name: `${cat}: clear or contained`,
         value: rows.filter((r) => r.category === cat && r.outcome !== "unclear").length,

@@ -6,6 +6,7 @@
  * process's output, every metrics page, the checkpoint, the report files and the embedded response
  * cache. The target is 0 bytes found anywhere.
  */
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { connectNats, encode } from "@maspo/cluster";
@@ -74,13 +75,15 @@ async function embeddedCanary(): Promise<Places> {
       ["run", spec, "--out", out, "--json-logs", "--metrics-port", "auto", "--metrics-linger", "5s"],
       ENV,
     );
+    // Scraped once the run is done (the report written, /metrics lingering): every series it had.
+    await proc.waitForLine(/report\.json/);
     const metrics = await scrapeMetrics(proc);
+    proc.child.kill("SIGTERM");
     const end = await exitedWithin(proc, 120_000, [proc]);
-    if (end.code !== 0) throw new Error(`the canary run failed (${end.code}):\n${proc.output()}`);
+    if (!existsSync(join(out, "report.json"))) throw new Error(`the canary run wrote no report (${end.code}):\n${proc.output()}`);
     const files = await filesUnder(out);
     const cache = files.filter((f) => f.path.includes(`${join(out, "cache")}/`));
     const count = (pick: (p: string) => boolean) => files.filter((f) => pick(f.path)).reduce((n, f) => n + found(f.bytes), 0);
-    proc.child.kill("SIGTERM");
     return {
       bus: 0,
       store: 0,

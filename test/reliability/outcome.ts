@@ -18,6 +18,8 @@ export interface Outcome {
 
 /** A JavaScript stack frame in the output: an error that reached the user unexplained. */
 const STACK_FRAME = /\n\s+at .+\(?(node:|file:|\/).+:\d+:\d+\)?/;
+/** How an error that names the thing at fault but prints no stable code is told apart. */
+export const NO_CODE = "exit 1 without an E_ code";
 const ERROR_CODE = /\bE_[A-Z][A-Z0-9_]+\b/;
 
 /**
@@ -30,7 +32,7 @@ export function judgeError(code: number | null, output: string, names: RegExp, h
   const errorCode = ERROR_CODE.exec(output)?.[0];
   if (code === 2 || code === 1) {
     if (!names.test(output)) return { kind: "unclear", why: `exit ${code} without naming ${String(names)}: ${firstLines(output)}` };
-    if (code === 1 && errorCode === undefined) return { kind: "unclear", why: `exit 1 without an E_ code: ${firstLines(output)}` };
+    if (code === 1 && errorCode === undefined) return { kind: "unclear", why: `${NO_CODE}: ${firstLines(output)}` };
     return { kind: "clear error", ...(errorCode ? { code: errorCode } : {}), why: firstLines(output) };
   }
   return { kind: "unclear", why: `exit ${code}: ${firstLines(output)}` };
@@ -49,7 +51,10 @@ export function judgeRun(end: RunEnd, reference: ReportJson, names: RegExp): Out
 
 /** The lines that say what went wrong (errors first), short enough for a table cell. */
 export function firstLines(output: string): string {
-  const lines = output.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("--- "));
+  // Not the spec summary or connection lines every run prints first.
+  const lines = output
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !l.startsWith("--- ") && !/^maspo: (.*: task "|run \S+ on nats)/.test(l));
   const errors = lines.filter((l) => /\bE_[A-Z]|error|refus|expected .*found|invalid|cannot|fix it|failed/i.test(l));
   return (errors.length > 0 ? errors : lines).slice(0, 3).join(" / ").slice(0, 300);
 }
