@@ -15,7 +15,10 @@ import { removeTempDirs } from "../test/fixtures/maspo-processes.js";
 import type { CaseResult } from "../test/reliability/figures.js";
 import { measureCoordinatorResumes } from "../test/reliability/coordinator-resume.js";
 import { BEYOND_RETRIES_LASTING, BEYOND_RETRIES_RESCUED, measureLlmFaults, tenPercent } from "../test/reliability/llm-faults.js";
-import { measureNatsRestarts } from "../test/reliability/nats-outage.js";
+import { measureNatsRestarts, measureNodeLoss } from "../test/reliability/nats-outage.js";
+import { measureAuth } from "../test/reliability/auth.js";
+import { measureBadInputs } from "../test/reliability/bad-inputs.js";
+import { measureCanary } from "../test/reliability/canary.js";
 import { measureWorkerKills } from "../test/reliability/worker-kill.js";
 import { type ReliabilityResults, machine, writeReliabilityResults } from "./reliability-report.js";
 
@@ -27,9 +30,10 @@ const count = (full: number, short = 1): number => repeatsOverride ?? (quick ? s
 
 /** Every case, in the order of the tables: id → how to measure it at this bench's counts. */
 const CASES: [string, () => Promise<CaseResult[]>][] = [
-  ["worker-kill", async () => [await measureWorkerKills({ repeats: count(20), seed: 15, ackWaitMs: 2000 })]],
+  ["worker-kill", async () => [await measureWorkerKills({ repeats: count(20), seed: 15 })]],
   ["coordinator-resume", () => measureCoordinatorResumes({ repeats: count(10), seed: 15 })],
   ["nats-restart", async () => [await measureNatsRestarts({ repeats: count(5), seed: 15 })]],
+  ["node-loss", async () => [await measureNodeLoss({ repeats: count(3), seed: 15 })]],
   [
     "llm-faults",
     async () => [
@@ -38,6 +42,9 @@ const CASES: [string, () => Promise<CaseResult[]>][] = [
       }),
     ],
   ],
+  ["bad-inputs", async () => [await measureBadInputs()]],
+  ["canary", async () => [await measureCanary()]],
+  ["auth", async () => [await measureAuth()]],
 ];
 
 describe("reliability bench", () => {
