@@ -92,7 +92,7 @@ describe("replicas on a 3-node NATS cluster", () => {
     expect((await jsm.streams.info(`KV_${RUN_REGISTRY_BUCKET}`)).config.num_replicas).toBe(3);
   }, 60_000);
 
-  it("keeps every stream and bucket of a run in 3 copies, and the run survives SIGKILL of its results stream's leader with the uninterrupted run's prompts, every process logging the outage", async () => {
+  it("keeps every stream and bucket of a run in 3 copies, and the run survives SIGKILL of its results stream's leader with the uninterrupted run's prompts, every process logging the outage and its metrics showing it", async () => {
     const runId = "replicas-kill";
     // A short ack wait: a task whose worker's server died while it answered comes back in seconds.
     const spec = await httpSpec(sim.url, "MASPO_TEST_KEY", "cluster:\n  ackWaitMs: 2000\n");
@@ -101,7 +101,7 @@ describe("replicas on a 3-node NATS cluster", () => {
     const out = await tempDir();
     const coordinator = spawnMaspo(
       "coordinator",
-      ["run", spec, "--nats", cluster.urls, "--run-id", runId, "--out", out, "--json-logs"],
+      ["run", spec, "--nats", cluster.urls, "--run-id", runId, "--out", out, "--json-logs", "--metrics-port", "auto"],
       KEY_ENV,
     );
     procs.push(coordinator);
@@ -117,6 +117,19 @@ describe("replicas on a 3-node NATS cluster", () => {
     const victim = cluster.servers[Number(/^n(\d)$/.exec(leader ?? "")?.[1]) - 1];
     if (!victim) throw new Error(`the results stream's leader "${leader}" is none of the cluster's servers`);
     await victim.kill();
+
+    // The coordinator's metrics show the outage while the run rides it out.
+    const metricsUrl = /(http:\/\/\S+\/metrics)/.exec(await coordinator.waitForLine(/coordinator metrics on http/))?.[1] ?? "";
+    let outageSeen = 0;
+    while (outageSeen === 0 && coordinator.child.exitCode === null) {
+      const text = await fetch(metricsUrl).then(
+        (r) => r.text(),
+        () => "",
+      );
+      outageSeen = metricSum(text, "maspo_nats_disconnects_total") + metricSum(text, "maspo_nats_cluster_servers_lost_total");
+      if (outageSeen === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(outageSeen, "the coordinator's metrics show the outage").toBeGreaterThan(0);
 
     const { code } = await exitedWithin(coordinator, 150_000, procs);
     expect(code, outputs(procs)).toBe(0);
