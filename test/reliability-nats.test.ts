@@ -1,7 +1,8 @@
 /**
  * The short version of the reliability suite's NATS outage case (the bench repeats it): nats-server
  * killed with SIGKILL mid-run and restarted on its store — the run completes with the embedded run's
- * final prompts, and some process of the run logs the outage.
+ * final prompts, and some process of the run logs the outage. (The bench's other outage case, a
+ * 3-node cluster losing a node, has its short version in test/cluster-replicas.test.ts.)
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { removeTempDirs } from "./fixtures/maspo-processes.js";
