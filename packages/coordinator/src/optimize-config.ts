@@ -28,7 +28,14 @@ export interface OptimizeConfig {
   misalignment: { bufferBudget: number; casesPerStep: number };
   weights: JointWeights;
   guards: { finalMetricFloor: number | null; localValidityFloor: number | null; tokensPerRoundMax: number | null };
-  stop: { targetMetric: number | null; patience: number; deadlineAt: number | null; budgetUsd: number | null };
+  stop: {
+    targetMetric: number | null;
+    patience: number;
+    deadlineAt: number | null;
+    budgetUsd: number | null;
+    /** Tokens (prompt and completion, every role); absent or null: no token budget. */
+    budgetTokens?: number | null;
+  };
   ablations: Ablations;
   /**
    * How the train pool's round metric is measured (final-measure.ts): the task metric (the default),

@@ -22,7 +22,7 @@ import { orientation } from "./orientation.js";
 import { roundEnd } from "./round-end.js";
 import type { RunState } from "./run-state.js";
 import { type Step, describeStep, globalRound, planSteps } from "./step-plan.js";
-import { budgetRanOut, stopBeforeStep, stopWhenPlanDone } from "./stop-conditions.js";
+import { budgetRanOut, hasBudget, stopBeforeStep, stopWhenPlanDone } from "./stop-conditions.js";
 
 export { ablatedWeights } from "./ablated-weights.js";
 export type { OptimizeConfig } from "./optimize-config.js";
@@ -96,7 +96,7 @@ export async function optimize(
     if (state.stopReason !== null) break;
     // The step the budget runs out in is dropped, whether its calls were refused or it finished, so
     // where a run stops does not depend on the order its concurrent calls were served in.
-    const before = config.stop.budgetUsd !== null ? structuredClone(state) : undefined;
+    const before = hasBudget(config.stop) ? structuredClone(state) : undefined;
     try {
       await runStep(ctx, step, globalRound(step, config.search.rounds));
     } catch (err) {

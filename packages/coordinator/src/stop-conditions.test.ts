@@ -51,6 +51,19 @@ describe("budgetRanOut", () => {
     expect(s).toEqual({ ...before, stopReason: "budget of $1 spent" });
   });
 
+  it("stops on a token budget too, USD first when both are spent", async () => {
+    const usage = { calls: 0, tokens: 500, usd: 2, cacheHits: 0, retries: 0, failedAttempts: 0 };
+    const tokensOnly = state();
+    await budgetRanOut({ ...stop, budgetTokens: 500 }, tokensOnly, { usage: () => usage }, state());
+    expect(tokensOnly.stopReason).toBe("budget of 500 tokens spent");
+    const both = state();
+    await budgetRanOut({ ...stop, budgetUsd: 1, budgetTokens: 500 }, both, { usage: () => usage }, state());
+    expect(both.stopReason).toBe("budget of $1 spent");
+    const before = state();
+    stopBeforeStep({ ...stop, budgetTokens: 400 }, before, { usage: () => usage }, () => 0);
+    expect(before.stopReason).toBe("budget of 400 tokens spent");
+  });
+
   it("leaves a step under budget, or a run without a budget, as it is", async () => {
     const s = { ...state(), nextStep: 7 };
     expect(await budgetRanOut({ ...stop, budgetUsd: 1 }, s, spent(0.99), state())).toBe(false);

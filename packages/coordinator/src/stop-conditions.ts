@@ -6,7 +6,7 @@
  * on the round's train metric. The first reason found is kept: the
  * report says why the run ended.
  */
-import type { EngineWorkers } from "@maspo/core";
+import type { EngineWorkers, UsageTotals } from "@maspo/core";
 import type { OptimizeConfig } from "./optimize-config.js";
 import type { RunState } from "./run-state.js";
 
@@ -22,7 +22,20 @@ export function stopBeforeStep(stop: StopConfig, state: RunState, workers: Pick<
   const usage = workers.usage();
   const deadlineAt = state.deadlineAt !== undefined ? state.deadlineAt : stop.deadlineAt;
   if (deadlineAt !== null && now() >= deadlineAt) state.stopReason = "deadline reached";
-  else if (stop.budgetUsd !== null && usage.usd >= stop.budgetUsd) state.stopReason = `budget of $${stop.budgetUsd} spent`;
+  else state.stopReason = budgetSpent(stop, usage) ?? null;
+}
+
+/** Whether the run has a budget (USD or tokens). */
+export function hasBudget(stop: StopConfig): boolean {
+  return stop.budgetUsd !== null || (stop.budgetTokens ?? null) !== null;
+}
+
+/** The stop reason of a budget that `usage` has spent (USD first), or undefined. */
+export function budgetSpent(stop: StopConfig, usage: UsageTotals): string | undefined {
+  if (stop.budgetUsd !== null && usage.usd >= stop.budgetUsd) return `budget of $${stop.budgetUsd} spent`;
+  const tokens = stop.budgetTokens ?? null;
+  if (tokens !== null && usage.tokens >= tokens) return `budget of ${tokens} tokens spent`;
+  return undefined;
 }
 
 /**
@@ -36,11 +49,12 @@ export async function budgetRanOut(
   workers: Pick<EngineWorkers, "usage" | "refreshUsage">,
   before: RunState | undefined,
 ): Promise<boolean> {
-  if (stop.budgetUsd === null || before === undefined) return false;
+  if (!hasBudget(stop) || before === undefined) return false;
   await workers.refreshUsage?.();
-  if (workers.usage().usd < stop.budgetUsd) return false;
+  const reason = budgetSpent(stop, workers.usage());
+  if (reason === undefined) return false;
   for (const key of Object.keys(state) as (keyof RunState)[]) delete state[key];
-  Object.assign(state, before, { stopReason: `budget of $${stop.budgetUsd} spent` });
+  Object.assign(state, before, { stopReason: reason });
   return true;
 }
 

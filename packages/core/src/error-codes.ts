@@ -188,7 +188,7 @@ export const ERROR_CODES = {
   E_LLM_BUDGET: {
     area: "llm",
     exit: "failed",
-    doc: "A call was refused because the run's stop.budgetUsd is spent (not retryable): the run ends as a budget stop with the best prompts so far; raise the budget to go further.",
+    doc: "A call was refused because the run's stop.budgetUsd or stop.budgetTokens is spent (not retryable): the run ends as a budget stop with the best prompts so far; raise the budget to go further.",
   },
 
   // cache

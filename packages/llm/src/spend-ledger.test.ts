@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { BudgetSpentError, MemorySpendLedger, emptyLedger, settleIn, spentUsd, tryReserve, worstCaseCost } from "./spend-ledger.js";
+import {
+  BudgetSpentError,
+  MemorySpendLedger,
+  emptyLedger,
+  settleIn,
+  spentTokens,
+  spentUsd,
+  tryReserve,
+  worstCaseCost,
+} from "./spend-ledger.js";
 
 const who = { endpointId: "gpt", model: "m", role: "serving" as const };
 const signal = () => new AbortController().signal;
@@ -15,7 +24,7 @@ describe("worstCaseCost", () => {
 
 describe("tryReserve and settleIn", () => {
   it("admits while spent + reserved is under the budget, waits beyond it, refuses once spent reaches it", () => {
-    let state = emptyLedger(1);
+    let state = emptyLedger({ budgetUsd: 1 });
     const r = tryReserve(state, "a", { usd: 0.8, tokens: 1 }, 0, 1_000);
     expect(r.kind).toBe("admitted");
     if (r.kind !== "admitted") return;
@@ -28,12 +37,12 @@ describe("tryReserve and settleIn", () => {
     expect(tryReserve(b.next, "c", { usd: 0.1, tokens: 1 }, 0, 1_000).kind).toBe("wait");
     state = settleIn(b.next, "b", who, { ok: true, promptTokens: 1, completionTokens: 1, costUsd: 0.6 });
     expect(spentUsd(state)).toBeCloseTo(1.1, 12);
-    expect(tryReserve(state, "c", { usd: 0.1, tokens: 1 }, 0, 1_000)).toEqual({ kind: "refused", spentUsd: 1.1, budgetUsd: 1 });
+    expect(tryReserve(state, "c", { usd: 0.1, tokens: 1 }, 0, 1_000)).toEqual({ kind: "refused", unit: "usd", spent: 1.1, budget: 1 });
     expect(tryReserve({ ...state, enforced: false }, "c", { usd: 0.1, tokens: 1 }, 0, 1_000).kind).toBe("admitted");
   });
 
   it("drops a reservation whose expiry passed (its holder died), but still counts its attempt if it is settled late", () => {
-    const r = tryReserve(emptyLedger(1), "dead", { usd: 1, tokens: 1 }, 0, 1_000);
+    const r = tryReserve(emptyLedger({ budgetUsd: 1 }), "dead", { usd: 1, tokens: 1 }, 0, 1_000);
     if (r.kind !== "admitted") throw new Error("refused");
     expect(tryReserve(r.next, "x", { usd: 0.1, tokens: 1 }, 999, 1_000).kind).toBe("wait");
     const later = tryReserve(r.next, "x", { usd: 0.1, tokens: 1 }, 1_001, 1_000);
@@ -46,8 +55,22 @@ describe("tryReserve and settleIn", () => {
     ]);
   });
 
+  it("holds a token budget the same way, whichever budget is spent first refusing", () => {
+    let state = emptyLedger({ budgetUsd: 100, budgetTokens: 50 });
+    const a = tryReserve(state, "a", { usd: 0.1, tokens: 50 }, 0, 1_000);
+    if (a.kind !== "admitted") throw new Error("a refused");
+    // 50 tokens reserved of 50: the next waits, though the USD budget is far from spent.
+    expect(tryReserve(a.next, "b", { usd: 0.1, tokens: 40 }, 0, 1_000).kind).toBe("wait");
+    state = settleIn(a.next, "a", who, { ok: true, promptTokens: 30, completionTokens: 25, costUsd: 0.01 });
+    expect(spentTokens(state)).toBe(55);
+    expect(tryReserve(state, "b", { usd: 0.1, tokens: 40 }, 0, 1_000)).toEqual({ kind: "refused", unit: "tokens", spent: 55, budget: 50 });
+    expect(new BudgetSpentError(who, { kind: "refused", unit: "tokens", spent: 55, budget: 50 }).message).toContain(
+      "the run's budget of 50 tokens is spent (55 served)",
+    );
+  });
+
   it("counts a failed attempt, and a retry when the call goes on, at no cost", () => {
-    let state = emptyLedger(null);
+    let state = emptyLedger({ budgetUsd: null });
     state = settleIn(state, "a", who, { ok: false, retried: true });
     state = settleIn(state, "b", who, { ok: false, retried: false });
     expect(state.rows[0]).toMatchObject({ calls: 0, failedAttempts: 2, retries: 1, costUsd: 0 });
@@ -57,7 +80,7 @@ describe("tryReserve and settleIn", () => {
     const carried = {
       rows: [{ ...who, calls: 3, failedAttempts: 1, retries: 1, promptTokens: 9, completionTokens: 9, costUsd: 0.3, cacheHits: 5 }],
     };
-    const state = emptyLedger(1, carried);
+    const state = emptyLedger({ budgetUsd: 1 }, carried);
     expect(spentUsd(state)).toBeCloseTo(0.3, 12);
     expect(state.rows[0]?.cacheHits).toBe(0);
   });

@@ -6,7 +6,8 @@
  * costs nothing). An attempt is admitted while spent + reserved < budget; beyond that it waits for
  * reservations in flight to settle; once spent ≥ budget it is refused (BudgetSpentError,
  * E_LLM_BUDGET, not retryable). So the spend never passes the budget by more than one attempt's
- * worst case, whatever the number of processes.
+ * worst case, whatever the number of processes. A budget is in USD, in tokens (prompt and
+ * completion, every role), or both: whichever is spent first.
  *
  * The ledger, not the task results, is what the report's cost, the budget stop and the cost
  * metrics read: a worker that dies mid-task, or a delivery that fails after paid calls, loses
@@ -42,6 +43,8 @@ export const LedgerStateSchema = z.object({
   v: z.literal(1),
   /** The run's budget in USD; null: none. */
   budgetUsd: z.number().positive().nullable(),
+  /** The run's budget in tokens; null: none. */
+  budgetTokens: z.number().positive().nullable().default(null),
   /** Whether the budget refuses attempts: lifted for the held-out measurement after optimization. */
   enforced: z.boolean(),
   reservations: z.record(z.string(), z.object({ usd: z.number().nonnegative(), tokens: z.number().nonnegative(), expiresAt: z.number() })),
@@ -50,15 +53,31 @@ export const LedgerStateSchema = z.object({
 });
 export type LedgerState = z.infer<typeof LedgerStateSchema>;
 
+/** A run's budget: USD, tokens, or both (null: none of that kind). */
+export interface LedgerBudget {
+  budgetUsd: number | null;
+  budgetTokens?: number | null | undefined;
+}
+
 /** A ledger that has counted nothing yet, or that goes on from a resumed run's `carried` use (its paid part). */
-export function emptyLedger(budgetUsd: number | null, carried?: LlmAccountingSnapshot): LedgerState {
+export function emptyLedger(budget: LedgerBudget, carried?: LlmAccountingSnapshot): LedgerState {
   const rows = (carried?.rows ?? []).map((r) => ({ ...r, cacheHits: 0 }));
-  return { v: 1, budgetUsd, enforced: true, reservations: {}, rows };
+  return { v: 1, budgetUsd: budget.budgetUsd, budgetTokens: budget.budgetTokens ?? null, enforced: true, reservations: {}, rows };
+}
+
+/** Whether a ledger with this budget holds anything back. */
+export function hasBudget(budget: LedgerBudget): boolean {
+  return budget.budgetUsd !== null || (budget.budgetTokens ?? null) !== null;
 }
 
 /** USD spent by settled attempts. */
 export function spentUsd(state: LedgerState): number {
   return state.rows.reduce((n, r) => n + r.costUsd, 0);
+}
+
+/** Tokens (prompt and completion) of settled attempts. */
+export function spentTokens(state: LedgerState): number {
+  return state.rows.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0);
 }
 
 /**
@@ -71,17 +90,21 @@ export function worstCaseCost(price: LlmEndpoint["price"], messages: readonly { 
 }
 
 export type ReserveStep =
-  { kind: "admitted"; next: LedgerState } | { kind: "wait" } | { kind: "refused"; spentUsd: number; budgetUsd: number };
+  { kind: "admitted"; next: LedgerState } | { kind: "wait" } | { kind: "refused"; unit: "usd" | "tokens"; spent: number; budget: number };
 
 /** Whether an attempt may reserve `charge` now (see the module comment), and the state with it reserved. */
 export function tryReserve(state: LedgerState, id: string, charge: SpendCharge, nowMs: number, ttlMs: number): ReserveStep {
   const reservations = Object.fromEntries(Object.entries(state.reservations).filter(([, r]) => r.expiresAt > nowMs));
-  const spent = spentUsd(state);
-  const reserved = Object.values(reservations).reduce((n, r) => n + r.usd, 0);
-  const budget = state.budgetUsd;
-  if (budget !== null && state.enforced) {
-    if (spent >= budget) return { kind: "refused", spentUsd: spent, budgetUsd: budget };
-    if (spent + reserved >= budget) return { kind: "wait" };
+  if (state.enforced) {
+    const held = Object.values(reservations);
+    const kinds = [
+      { unit: "usd" as const, budget: state.budgetUsd, spent: spentUsd(state), reserved: held.reduce((n, r) => n + r.usd, 0) },
+      { unit: "tokens" as const, budget: state.budgetTokens, spent: spentTokens(state), reserved: held.reduce((n, r) => n + r.tokens, 0) },
+    ];
+    for (const { unit, budget, spent } of kinds) {
+      if (budget !== null && spent >= budget) return { kind: "refused", unit, spent, budget };
+    }
+    if (kinds.some(({ budget, spent, reserved }) => budget !== null && spent + reserved >= budget)) return { kind: "wait" };
   }
   reservations[id] = { usd: charge.usd, tokens: charge.tokens, expiresAt: nowMs + ttlMs };
   return { kind: "admitted", next: { ...state, reservations } };
@@ -171,20 +194,25 @@ export interface SpendLedger {
 
 /** An attempt refused because the run's budget is spent: not retryable, the run ends as a budget stop. */
 export class BudgetSpentError extends LlmError {
-  constructor(who: LedgerWho, spent: number, budget: number) {
-    super(
-      "E_LLM_BUDGET",
-      `LLM call to endpoint '${who.endpointId}' (model ${who.model}) refused: the run's budget of $${budget} is spent ($${spent.toFixed(6)} served)`,
-      { endpointId: who.endpointId, model: who.model, attempts: 0, retryable: false },
-    );
+  constructor(who: LedgerWho, refused: Extract<ReserveStep, { kind: "refused" }>) {
+    const { unit, spent, budget } = refused;
+    const what =
+      unit === "usd"
+        ? `budget of $${budget} is spent ($${spent.toFixed(6)} served)`
+        : `budget of ${budget} tokens is spent (${spent} served)`;
+    super("E_LLM_BUDGET", `LLM call to endpoint '${who.endpointId}' (model ${who.model}) refused: the run's ${what}`, {
+      endpointId: who.endpointId,
+      model: who.model,
+      attempts: 0,
+      retryable: false,
+    });
   }
 }
 
 /** How long a waiting attempt sleeps before it looks at the reservations again. */
 export const RESERVATION_POLL_MS = 25;
 
-export interface MemorySpendLedgerOptions {
-  budgetUsd: number | null;
+export interface MemorySpendLedgerOptions extends LedgerBudget {
   /** A resumed run's use so far (its checkpoint's): the ledger goes on from it. */
   carried?: LlmAccountingSnapshot;
   now?: () => number;
@@ -197,7 +225,7 @@ export class MemorySpendLedger implements SpendLedger {
   private readonly settled = new Set<() => void>();
 
   constructor(options: MemorySpendLedgerOptions) {
-    this.state = emptyLedger(options.budgetUsd, options.carried);
+    this.state = emptyLedger(options, options.carried);
     this.now = options.now ?? Date.now;
   }
 
@@ -206,7 +234,7 @@ export class MemorySpendLedger implements SpendLedger {
       if (signal.aborted) throw signal.reason;
       const id = randomUUID();
       const step = tryReserve(this.state, id, charge, this.now(), ttlMs);
-      if (step.kind === "refused") throw new BudgetSpentError(who, step.spentUsd, step.budgetUsd);
+      if (step.kind === "refused") throw new BudgetSpentError(who, step);
       if (step.kind === "admitted") {
         this.state = step.next;
         return {

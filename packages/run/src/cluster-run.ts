@@ -146,6 +146,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     // endpoints served, and reserves against its budget. A new run starts it afresh; a resumed one keeps it.
     const ledger = await KvSpendLedger.open(nc, runId, {
       budgetUsd: spec.stop.budgetUsd ?? null,
+      budgetTokens: spec.stop.budgetTokens ?? null,
       mode: options.resume ? "resume" : "fresh",
       ...(resumeState?.spend ? { carried: resumeState.spend.usage } : {}),
       replicas: replicas.replicas,

@@ -95,6 +95,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   // What endpoints served, counted as it happens, and the budget every call reserves against first.
   const ledger = new MemorySpendLedger({
     budgetUsd: spec.stop.budgetUsd ?? null,
+    budgetTokens: spec.stop.budgetTokens ?? null,
     ...(resumeState?.spend ? { carried: resumeState.spend.usage } : {}),
   });
   const client = createRunLlmClient({

@@ -219,6 +219,7 @@ export function optimizeConfigOf(spec: RunSpec, data: ResolvedData, ablations: A
       // The schema only admits valid durations, so this is always a number of milliseconds.
       deadlineAt: startedAt + (parseDuration(spec.stop.deadline) ?? 0),
       budgetUsd: spec.stop.budgetUsd ?? null,
+      budgetTokens: spec.stop.budgetTokens ?? null,
     },
     ablations,
     ...(measure !== "task-metric" ? { measure } : {}),
@@ -370,6 +371,7 @@ export async function finishRun(input: FinishRunInput): Promise<RunOutcome> {
     heldOut: finished.heldOut,
     trainMeasure: config.measure ?? "task-metric",
     finalMetricFloor: config.guards.finalMetricFloor,
+    localValidityFloor: config.guards.localValidityFloor,
     perAgent: finished.perAgent,
     unrepaired: finished.unrepaired,
     heldOutFailures: finished.heldOutFailures,
@@ -455,6 +457,8 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
     workers,
     {
       onStep: async (event: StepEvent) => {
+        // The checkpoint and the progress line carry every call served so far (in KV in cluster mode).
+        await workers.refreshUsage?.();
         await save(event.state);
         input.afterStep?.(event, config);
         progress.step(event, workers.usage());
@@ -464,10 +468,10 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
     input.resumeState,
   );
   await save(result.state);
-  if (config.stop.budgetUsd !== null && result.state.stopReason === `budget of $${config.stop.budgetUsd} spent`) {
+  if (result.state.stopReason?.startsWith("budget of ") === true) {
     const spent = workers.usage();
     progress.message(
-      `${result.state.stopReason}: $${spent.usd.toFixed(6)} served by the end of optimization (${spent.calls} calls); the step it ran out in is dropped`,
+      `${result.state.stopReason}: $${spent.usd.toFixed(6)} served by the end of optimization (${spent.calls} calls, ${spent.tokens} tokens); the step it ran out in is dropped`,
     );
   }
   progress.stop();

@@ -18,8 +18,10 @@ import {
   LedgerStateSchema,
   RESERVATION_POLL_MS,
   emptyLedger,
+  hasBudget,
   settleIn,
   tryReserve,
+  type LedgerBudget,
   type LedgerState,
   type LedgerWho,
   type ReserveStep,
@@ -40,9 +42,8 @@ const LEDGER_TTL_MS = 7 * 24 * 3_600_000;
 /** The longest a waiting attempt sleeps between looks at the reservations. */
 const MAX_POLL_MS = 400;
 
-export interface KvSpendLedgerOptions {
-  /** The run's stop.budgetUsd (null: none). */
-  budgetUsd: number | null;
+/** The run's stop.budgetUsd and stop.budgetTokens (null: none). */
+export interface KvSpendLedgerOptions extends LedgerBudget {
   /**
    * `fresh`: a new run (the coordinator) — the ledger starts empty, whatever was there. `resume`: the
    * coordinator taking a run over — the ledger is kept, or started from `carried` if it is gone.
@@ -59,7 +60,7 @@ export interface KvSpendLedgerOptions {
 export class KvSpendLedger implements SpendLedger {
   private constructor(
     private readonly state: KvBatchedState<LedgerState>,
-    private readonly budgetUsd: number | null,
+    private readonly budgeted: boolean,
     private readonly now: () => number,
     private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>,
   ) {}
@@ -67,11 +68,11 @@ export class KvSpendLedger implements SpendLedger {
   static async open(nc: NatsConnection, runId: string, options: KvSpendLedgerOptions): Promise<KvSpendLedger> {
     const key = validate(RunIdSchema, runId, "run id");
     const kv = await openSpendBucket(nc, options.replicas);
-    const initial = (): LedgerState => emptyLedger(options.budgetUsd, options.mode === "resume" ? options.carried : undefined);
+    const initial = (): LedgerState => emptyLedger(options, options.mode === "resume" ? options.carried : undefined);
     const state = new KvBatchedState(kv, key, LedgerStateSchema, initial, `the spend ledger of run ${runId}`);
     if (options.mode === "fresh") await state.overwrite(initial());
     else await state.read();
-    return new KvSpendLedger(state, options.budgetUsd, options.now ?? Date.now, options.sleep ?? abortableSleep);
+    return new KvSpendLedger(state, hasBudget(options), options.now ?? Date.now, options.sleep ?? abortableSleep);
   }
 
   /** Removes a run's ledger (its run is done). */
@@ -83,14 +84,14 @@ export class KvSpendLedger implements SpendLedger {
   async reserve(who: LedgerWho, charge: SpendCharge, ttlMs: number, signal: AbortSignal): Promise<SpendReservation> {
     const id = randomUUID();
     // Without a budget (or once it is lifted) there is nothing to hold back: only the settlement is written.
-    if (this.budgetUsd !== null && this.state.latest.enforced) {
+    if (this.budgeted && this.state.latest.enforced) {
       for (let waits = 0; ; waits++) {
         if (signal.aborted) throw signal.reason;
         const step = await this.state.apply((current): { next?: LedgerState; result: ReserveStep } => {
           const decided = tryReserve(current, id, charge, this.now(), ttlMs);
           return decided.kind === "admitted" ? { next: decided.next, result: decided } : { result: decided };
         });
-        if (step.kind === "refused") throw new BudgetSpentError(who, step.spentUsd, step.budgetUsd);
+        if (step.kind === "refused") throw new BudgetSpentError(who, step);
         if (step.kind === "admitted") break;
         await this.sleep(Math.min(MAX_POLL_MS, RESERVATION_POLL_MS * 2 ** Math.min(waits, 4)), signal);
       }

@@ -66,6 +66,8 @@ export const SPEC_LIMITS = {
   patience: 1_000,
   /** The spend budget: a million dollars. */
   budgetUsd: 1_000_000,
+  /** The token budget: a million million tokens is beyond any budget in dollars. */
+  budgetTokens: 1e12,
   /** The wall-clock limit: 30 days (a timer or a deadline further away means a mistyped unit). */
   deadlineMs: 30 * 86_400_000,
   /** The run seed: 31 bits, an integer every YAML, JSON and OpenAI-compatible reader takes exactly. */
@@ -545,6 +547,12 @@ export const StopSchema = z.strictObject({
     .optional()
     .meta({
       description: `Stop once this many USD are spent (at most ${SPEC_LIMITS.budgetUsd}); carried over a resume. Enforced on every call of the optimization by every process: each reserves its worst case first and is refused once the budget is spent, so the spend passes it by at most one call; the step it ran out in is dropped (the best prompts before it are returned). The held-out measurement after optimization is not held to it.`,
+    }),
+  budgetTokens: boundedInt(1, SPEC_LIMITS.budgetTokens)
+    .nullable()
+    .optional()
+    .meta({
+      description: `Stop once this many tokens (prompt and completion, every role) are served (at most ${SPEC_LIMITS.budgetTokens}); enforced like budgetUsd, and with it whichever is spent first.`,
     }),
   reason: overrideReason("patience (3 rounds)"),
 });

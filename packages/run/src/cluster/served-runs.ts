@@ -218,7 +218,11 @@ export class ServedRuns {
     const metrics = this.metricsOf(runId, record.sweep, spec);
     // The run's ledger, as its coordinator made it: each call served here is settled in it before the
     // task's result goes out, so a worker that dies mid-task has counted every call it was served.
-    const ledger = await KvSpendLedger.open(session.nc, runId, { budgetUsd: spec.stop.budgetUsd ?? null, mode: "join" });
+    const ledger = await KvSpendLedger.open(session.nc, runId, {
+      budgetUsd: spec.stop.budgetUsd ?? null,
+      budgetTokens: spec.stop.budgetTokens ?? null,
+      mode: "join",
+    });
     const llm = createRunLlmClient({
       spec,
       env: this.options.env,
