@@ -6,7 +6,8 @@
  * - a $ budget: embedded and cluster, the spend at the end of optimization passes the budget by at
  *   most the calls in flight (in fact by at most one call's worst case), and the run ends as a
  *   normal budget stop;
- * - a worker SIGKILLed mid-task: the run's reported calls and tokens are what simlm served.
+ * - a worker SIGKILLed with tasks half done (paid calls in no result): the run's reported calls and
+ *   tokens are what simlm served.
  */
 import { KvSpendLedger, type NatsSession, connectNats, decodeResult, runStreamNames } from "@maspo/cluster";
 import { TaskOutputSchema } from "@maspo/core";
@@ -30,7 +31,6 @@ import {
   startWorkers,
   stopAll,
   tempDir,
-  waitForStep,
 } from "./fixtures/maspo-processes.js";
 
 const KEY_ENV = { MASPO_TEST_KEY: "test-key-not-secret" };
@@ -67,7 +67,13 @@ function coordinator(spec: string, runId: string, out: string, extra: string[] =
 /** Serving calls the results published so far say their tasks made. */
 async function reportedServingCalls(session: NatsSession, runId: string): Promise<number> {
   const stream = runStreamNames(runId).results;
-  const { state } = await session.jsm.streams.info(stream);
+  const info = await session.jsm.streams.info(stream).catch((err: unknown) => {
+    // Not created yet: the run has published nothing.
+    if (err instanceof Error && err.name === "StreamNotFoundError") return undefined;
+    throw err;
+  });
+  if (!info) return 0;
+  const { state } = info;
   let calls = 0;
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
     const result = decodeResult((await session.jsm.streams.getMessage(stream, { seq })).data);
@@ -138,12 +144,13 @@ describe("one budget over every process", () => {
 
 describe("cost counted from what endpoints served", () => {
   it("a worker SIGKILLed mid-task: the run reports the calls and tokens simlm served", async () => {
-    // "downstream": the calls that follow a solver's output are held: in the solver's agent step, where
-    // the kill comes, the executor's tasks then stop after paid solver calls; "all": every request is held.
-    let holding: "none" | "downstream" | "all" = "none";
+    // "downstream", from the start: the calls that follow a planner's output are held, so the executor's
+    // first tasks stop after their planner calls, which nothing has cached yet: paid, in no result.
+    // "all": every request is held.
+    let holding: "downstream" | "all" = "downstream";
     const sim = await startCountingSim({
       latencyMs: 5,
-      hold: (body) => holding === "all" || (holding === "downstream" && body.includes("## Output of solver")),
+      hold: (body) => holding === "all" || body.includes("## Output of planner"),
     });
     sims.push(sim);
     const runId = "worker-killed";
@@ -153,7 +160,6 @@ describe("cost counted from what endpoints served", () => {
     procs.push(executor as MaspoProcess, ...others);
     const out = await tempDir();
     const proc = coordinator(spec, runId, out);
-    await waitForStep(proc, 5);
     const session = await connectNats({ servers: server.url });
     try {
       const ledger = await KvSpendLedger.open(session.nc, runId, { budgetUsd: null, mode: "join" });
@@ -161,10 +167,12 @@ describe("cost counted from what endpoints served", () => {
         await ledger.refresh();
         return ledger.snapshot().rows.reduce((n, r) => n + (role === undefined || r.role === role ? r.calls : 0), 0);
       };
-      const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+      const pause = async (): Promise<void> => {
+        if (proc.child.exitCode !== null) throw new Error(`the run ended while the test waited:\n${outputs(procs)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      };
       // Until the executor (the only one serving agents) has been served calls that no result of its
       // reports: its tasks are half done. Counted from task results, as before the ledger, those are lost.
-      holding = "downstream";
       while ((await settled("serving")) <= (await reportedServingCalls(session, runId))) await pause();
       // Then every request is held: once nothing is being answered and the ledger has settled every call
       // served so far, the executor dies with those tasks half done.
