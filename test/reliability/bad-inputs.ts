@@ -595,7 +595,7 @@ async function runProcessCase(c: BadInput, shared: Omit<CaseContext, "dir">, ref
   let outcome: Outcome;
   if (c.expect === "contained") {
     const report = code === 0 ? await readReport(args[args.indexOf("--resume") + 1] ?? dir).catch(() => undefined) : undefined;
-    outcome = judgeRun({ code, signal: null, hung, output: proc.output(), ...(report ? { report } : {}) }, reference, c.names);
+    outcome = judgeRun({ code, signal: null, hung, output: proc.output(), says: "", ...(report ? { report } : {}) }, reference, c.names);
   } else {
     outcome = judgeError(code, proc.output(), c.names, hung);
   }

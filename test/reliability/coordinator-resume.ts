@@ -129,7 +129,7 @@ export async function measureCoordinatorResumes(options: ResumeOptions): Promise
             differs: differs.join(", ") || "none",
             repeated: repeatedCalls(sim.requests),
             inFlightAtKill,
-            ...(end.code === 0 ? {} : { tail: end.output.split("\n").slice(-6).join(" | ").slice(0, 600) }),
+            ...(end.code === 0 ? {} : { says: end.says }),
           });
         } finally {
           await sim.close();

@@ -55,7 +55,7 @@ export async function measureNatsRestarts(options: NatsOutageOptions): Promise<C
         stalledSeconds: Number(stalledSeconds.toFixed(2)),
         outageLogged: said,
         repeated: repeatedCalls(sim.requests),
-        ...(end.code === 0 ? {} : { tail: end.output.split("\n").slice(-6).join(" | ").slice(0, 600) }),
+        ...(end.code === 0 ? {} : { says: end.says }),
       });
     } finally {
       await sim.close();
@@ -112,7 +112,7 @@ export async function measureNodeLoss(options: NatsOutageOptions): Promise<CaseR
         stalledSeconds: Number(stalledSeconds.toFixed(2)),
         outageLogged: said,
         repeated: repeatedCalls(sim.requests),
-        ...(end.code === 0 ? {} : { tail: end.output.split("\n").slice(-6).join(" | ").slice(0, 600) }),
+        ...(end.code === 0 ? {} : { says: end.says }),
       });
     } finally {
       await sim.close();

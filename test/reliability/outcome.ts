@@ -51,10 +51,30 @@ export function judgeRun(end: RunEnd, reference: ReportJson, names: RegExp): Out
 
 /** The lines that say what went wrong (errors first), short enough for a table cell. */
 export function firstLines(output: string): string {
-  // Not the spec summary or connection lines every run prints first.
+  // Not the spec summary or connection lines every run prints first; of --json-logs lines, only
+  // warnings and errors, by their message.
   const lines = output
     .split("\n")
+    .map((l) => (l.startsWith("{") ? jsonLogMessage(l) : l))
     .filter((l) => l.trim() !== "" && !l.startsWith("--- ") && !/^maspo: (.*: task "|run \S+ on nats)/.test(l));
   const errors = lines.filter((l) => /\bE_[A-Z]|error|refus|expected .*found|invalid|cannot|fix it|failed/i.test(l));
-  return (errors.length > 0 ? errors : lines).slice(0, 3).join(" / ").slice(0, 300);
+  // Control characters (a binary input echoed back) would break the Markdown and the JSON's readers.
+  return (
+    (errors.length > 0 ? errors : lines)
+      .slice(0, 3)
+      .join(" / ")
+      // eslint-disable-next-line no-control-regex -- binary inputs are echoed back
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/g, "?")
+      .slice(0, 300)
+  );
+}
+
+/** A --json-logs line's message if it is a warning or an error (pino level ≥ 40), else "". */
+function jsonLogMessage(line: string): string {
+  try {
+    const entry = JSON.parse(line) as { level?: number; msg?: string };
+    return (entry.level ?? 0) >= 40 ? (entry.msg ?? "") : "";
+  } catch {
+    return line;
+  }
 }

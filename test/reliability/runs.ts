@@ -3,6 +3,7 @@
  * cluster run (workers + coordinator on a nats-server) or an embedded run of the small math-chain spec
  * on a counting simlm HTTP server, and how a finished run compares with the reference run.
  */
+import { firstLines } from "./outcome.js";
 import {
   type MaspoProcess,
   type ReportJson,
@@ -55,6 +56,8 @@ export interface RunEnd {
   report?: ReportJson;
   /** Every process's output, for a row's detail when the run did not end well. */
   output: string;
+  /** What the awaited process itself said went wrong (its error lines), for a row's detail. */
+  says: string;
 }
 
 /** Waits for `proc` (killing it if it hangs past `ms`), reads its report if it wrote one, and stops `others`. */
@@ -72,7 +75,7 @@ export async function endOf(proc: MaspoProcess, out: string, others: MaspoProces
   await stopAll(others);
   let report: ReportJson | undefined;
   if (exit.code === 0) report = await readReport(out).catch(() => undefined);
-  return { ...exit, hung, output, ...(report ? { report } : {}) };
+  return { ...exit, hung, output, says: firstLines(proc.output()), ...(report ? { report } : {}) };
 }
 
 /** What differs between a run's outcome and the reference's: final prompts and held-out delta ([] = none). */

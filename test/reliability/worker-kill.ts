@@ -70,7 +70,7 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
           repeatedOther: repeats.other,
           abandonedByVictim: sim.abandoned(),
           recoverySeconds: Number(recoverySeconds.toFixed(2)),
-          ...(end.code === 0 ? {} : { tail: end.output.split("\n").slice(-8).join(" | ").slice(0, 600) }),
+          ...(end.code === 0 ? {} : { says: end.says }),
         });
       } finally {
         await sim.close();
