@@ -26,7 +26,7 @@ import {
   waitForStep,
 } from "../fixtures/maspo-processes.js";
 import { type CaseResult, zero } from "./figures.js";
-import type { RunMode } from "./coordinator-resume.js";
+import type { RunMode } from "./runs.js";
 
 export const CANARY_KEY = "sk-maspo-canary-5e1f0c9a7d3b2k6w";
 export const CANARY_PASSWORD = "nats-canary-pw-8d2b6f4a0c9e1q7y";

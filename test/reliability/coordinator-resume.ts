@@ -21,9 +21,7 @@ import {
   tempDir,
 } from "../fixtures/maspo-processes.js";
 import { type CaseResult, type Figure, atMost, repeatedCalls, seeded, zero } from "./figures.js";
-import { KEY_ENV, KEY_VAR, drift, endOf, lastStep, sleep, startClusterRun, reachedStep } from "./runs.js";
-
-export type RunMode = "embedded" | "cluster";
+import { KEY_ENV, KEY_VAR, type RunMode, drift, endOf, lastStep, sleep, startClusterRun, reachedStep } from "./runs.js";
 
 export interface ResumeOptions {
   repeats: number;

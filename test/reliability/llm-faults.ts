@@ -19,9 +19,8 @@ import {
 } from "../fixtures/maspo-processes.js";
 import type { ServiceRealismInput } from "@maspo/simlm";
 import { type CaseResult, zero } from "./figures.js";
-import { type RunMode } from "./coordinator-resume.js";
 import { judgeRun } from "./outcome.js";
-import { KEY_ENV, KEY_VAR, endOf, startClusterRun } from "./runs.js";
+import { KEY_ENV, KEY_VAR, type RunMode, endOf, startClusterRun } from "./runs.js";
 
 export interface FaultScenario {
   name: string;

@@ -17,6 +17,9 @@ import {
   tempDir,
 } from "../fixtures/maspo-processes.js";
 
+/** How a run is run: one `maspo run` process, or a coordinator and worker processes on NATS. */
+export type RunMode = "embedded" | "cluster";
+
 /** The key the runs' specs read (not a secret: the canary case uses its own). */
 export const KEY_VAR = "MASPO_TEST_KEY";
 export const KEY_ENV = { [KEY_VAR]: "test-key-not-secret" };
