@@ -3,6 +3,7 @@
  * measured) and reliability.md (one table of figures against targets, met / NOT met, then each
  * case's rows). A target not met is reported here, never thrown: the suite measures, it does not gate.
  */
+import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
@@ -11,6 +12,8 @@ import type { CaseResult } from "../test/reliability/figures.js";
 export interface ReliabilityResults {
   date: string;
   machine: string;
+  /** The commit measured (`git describe --always --dirty`): figures belong to a tree. */
+  commit?: string;
   seconds: number;
   cases: CaseResult[];
 }
@@ -24,7 +27,7 @@ export function reliabilityMarkdown(results: ReliabilityResults): string {
   const lines = [
     "# Reliability",
     "",
-    `Measured ${results.date} on ${results.machine} in ${Math.round(results.seconds)} s by \`npm run bench:reliability\``,
+    `Measured ${results.date} on ${results.machine}${results.commit ? ` at ${results.commit}` : ""} in ${Math.round(results.seconds)} s by \`npm run bench:reliability\``,
     "(bench/reliability.bench.ts; each case's logic in test/reliability/, whose short versions run in `npm test`).",
     "Real processes throughout: the built `maspo` CLI, real nats-server processes, simlm over HTTP.",
     "",
@@ -57,6 +60,14 @@ export async function writeReliabilityResults(results: ReliabilityResults, jsonP
   await mkdir(dirname(jsonPath), { recursive: true });
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(mdPath, reliabilityMarkdown(results));
+}
+
+export function commitMeasured(): string | undefined {
+  try {
+    return execFileSync("git", ["describe", "--always", "--dirty"], { encoding: "utf8" }).trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export function machine(): string {

@@ -20,7 +20,7 @@ import { measureAuth } from "../test/reliability/auth.js";
 import { measureBadInputs } from "../test/reliability/bad-inputs.js";
 import { measureCanary } from "../test/reliability/canary.js";
 import { measureWorkerKills } from "../test/reliability/worker-kill.js";
-import { type ReliabilityResults, machine, writeReliabilityResults } from "./reliability-report.js";
+import { type ReliabilityResults, commitMeasured, machine, writeReliabilityResults } from "./reliability-report.js";
 
 const quick = process.env.RELIABILITY_QUICK === "1";
 const only = process.env.RELIABILITY_ONLY?.split(",").filter(Boolean);
@@ -68,9 +68,11 @@ describe("reliability bench", () => {
       }
       await removeTempDirs();
     }
+    const commit = commitMeasured();
     const results: ReliabilityResults = {
       date: new Date().toISOString(),
       machine: machine(),
+      ...(commit ? { commit } : {}),
       seconds: (Date.now() - started) / 1000,
       cases,
     };
