@@ -1,12 +1,13 @@
 /**
  * The `maspo` command's exit statuses, and the errors that choose them. Scripts rely on these:
  * 0 done, 1 failed, 2 refused (invalid spec or arguments; nothing was started), 3 stopped (a run that
- * can be resumed: its checkpoint is kept).
+ * can be resumed: its checkpoint is kept), 4 done but the returned prompt set breaks a guard floor
+ * (the report says which; the prompts are there, and must not be used as if they met it).
  */
 import { ERROR_CODES, MaspoError, isErrorCode } from "@maspo/core";
 import { CommanderError } from "commander";
 
-export const ExitStatus = { ok: 0, failed: 1, refused: 2, stopped: 3 } as const;
+export const ExitStatus = { ok: 0, failed: 1, refused: 2, stopped: 3, floorBreached: 4 } as const;
 export type ExitStatus = (typeof ExitStatus)[keyof typeof ExitStatus];
 
 /** The user asked for something maspo will not do as asked (e.g. overwrite files without --force). */

@@ -4,7 +4,7 @@
  * (b), joint evaluation of the new candidates against their parents on one shared minibatch (c),
  * misalignment mining, and the top K (d); then one trajectory row for the report.
  */
-import { Rng, deriveSeed, successorsOf } from "@maspo/core";
+import { Rng, deriveSeed, promptVersion, successorsOf } from "@maspo/core";
 import type { Example, Trace } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
 import { refreshBeam, refreshEnabled } from "./beam-refresh.js";
@@ -13,10 +13,10 @@ import { evaluateAsProposed } from "./candidate-pipeline.js";
 import { contextSignature, isBeamStale } from "./gauss-seidel.js";
 import { roundOverTokenBudget } from "./guard-floors.js";
 import { admitCandidates } from "./joint-evaluation.js";
-import { keepTopK } from "./keep-top-k.js";
 import { type LoopContext, contextPrompts, contextVersions, drawStepMinibatch, evidence, propose, runAll } from "./loop-context.js";
 import { hardNegativesFor, mine } from "./misalignment-mining.js";
 import { hybridBatch } from "./operator-choice.js";
+import { candidateScoring, keepTopKGuarded } from "./promotion-guard.js";
 import type { TrajectoryRow } from "./run-state.js";
 import type { Step } from "./step-plan.js";
 
@@ -61,7 +61,8 @@ export async function agentStep(ctx: LoopContext, step: AgentStep, round: number
   const members = parents.map((p) => ({ ...p, scoredIn: p.scoredIn }));
   admitCandidates(ctx, agentId, round, scoredIn, candidates, evaluations, members);
   mine(ctx, agentId, evaluations, round);
-  const changed = keepTopK(ctx, agentId, members);
+  const scoring = candidateScoring(candidates, evaluations, promptVersion, minibatch, base);
+  const changed = await keepTopKGuarded(ctx, agentId, members, round, scoring);
   state.trajectory.push(trajectoryRow(ctx, agentId, step.epoch, round, refreshed, changed));
 }
 

@@ -11,11 +11,11 @@ import { evaluateAsProposed } from "./candidate-pipeline.js";
 import { contextSignature } from "./gauss-seidel.js";
 import { admitCandidates } from "./joint-evaluation.js";
 import { NEUTRAL, REFERENCE_J } from "./joint-score.js";
-import { keepTopK } from "./keep-top-k.js";
 import { type LoopContext, contextPrompts, contextVersions, drawStepMinibatch, evidence, propose, runAll } from "./loop-context.js";
 import { mine } from "./misalignment-mining.js";
 import { initOperators } from "./operator-choice.js";
 import { finishOrientation } from "./orientation.js";
+import { candidateScoring, keepTopKGuarded } from "./promotion-guard.js";
 
 export async function initBeam(ctx: LoopContext, agentId: string): Promise<void> {
   const { config, state, order } = ctx;
@@ -45,6 +45,6 @@ export async function initBeam(ctx: LoopContext, agentId: string): Promise<void>
   const members = [root];
   admitCandidates(ctx, agentId, 0, scoredIn, candidates, evaluations, members);
   mine(ctx, agentId, evaluations, 0);
-  keepTopK(ctx, agentId, members);
+  await keepTopKGuarded(ctx, agentId, members, 0, candidateScoring(candidates, evaluations, promptVersion, minibatch, base));
   if (agentId === order[order.length - 1]) finishOrientation(ctx);
 }

@@ -11,7 +11,7 @@ import type { Evaluation } from "@maspo/core";
 import { contextSignature } from "./gauss-seidel.js";
 import { NEUTRAL, REFERENCE_J, refreshJ } from "./joint-score.js";
 import { recordRefresh } from "./candidate-log.js";
-import { keepTopK } from "./keep-top-k.js";
+import { keepTopKGuarded } from "./promotion-guard.js";
 import { type LoopContext, contextPrompts, contextVersions, drawStepMinibatch, evaluate, runAll } from "./loop-context.js";
 import { mine } from "./misalignment-mining.js";
 
@@ -55,7 +55,10 @@ export async function refreshBeam(ctx: LoopContext, agentId: string, rng: Rng, r
     round,
   );
   const members = rescored.map((r) => r.member);
-  const changed = keepTopK(ctx, agentId, members);
+  const byVersion = new Map(
+    rescored.flatMap((r) => (r.evaluation ? [[r.member.version, { evaluation: r.evaluation, reference: bestPrompt }] as const] : [])),
+  );
+  const changed = await keepTopKGuarded(ctx, agentId, members, round, { scoreOf: (v) => byVersion.get(v), minibatch, base });
   recordRefresh(ctx, agentId, round, members, promptVersion(bestPrompt));
   return changed;
 }

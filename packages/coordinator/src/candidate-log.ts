@@ -5,14 +5,14 @@
  * trajectory's rows compare across rounds although each comparison has its own reference.
  *
  * Recording only: nothing here is read by the search, and no call is made for it. The loop calls
- * `recordGuardRejected` (a candidate a guard floor refused), `recordSelection` (the top K of a step
- * or an initialisation) and `recordRefresh` (a Beam Refresh).
+ * `recordSelection` (the top K of a step or an initialisation, with a promotion a confirmation or a
+ * guard floor held back) and `recordRefresh` (a Beam Refresh).
  */
 import { z } from "zod";
 import { LensScoresSchema, promptVersion, successorsOf } from "@maspo/core";
 import { type BeamMember, mayLead } from "./beam.js";
 import type { LoopContext } from "./loop-context.js";
-import type { GuardEvent, RunState } from "./run-state.js";
+import type { RunState } from "./run-state.js";
 
 /**
  * A member's lenses and composite against the *initial* prompt of its agent, as margins (0 = as good
@@ -146,15 +146,6 @@ function recordOf(
   };
 }
 
-/** A candidate a guard floor refused: it never reached the beam; the floors it broke are the reason. */
-export function recordGuardRejected(ctx: LoopContext, agentId: string, m: BeamMember, events: readonly GuardEvent[]): void {
-  const parentVersion = m.lineage.parent ?? m.version;
-  const parentJ = (ctx.state.beams[agentId] ?? []).find((p) => p.version === parentVersion)?.J ?? 0;
-  const anchor = chained(anchorOf(ctx, agentId, parentVersion, hasLookahead(ctx, agentId)), m, m.J - parentJ, parentVersion, "parent");
-  const why = `refused by a guard floor: ${events.map((e) => `${e.guard} (${e.detail})`).join("; ")}`;
-  log(ctx.state).push(recordOf(m, agentId, "rejected", why, anchor));
-}
-
 /**
  * After a step's or an initialisation's top K: each new candidate's verdict (promoted, kept as a
  * parent, or dropped) and why, its anchor, and the promotion if the agent's best moved.
@@ -166,6 +157,7 @@ export function recordSelection(
   members: readonly BeamMember[],
   beam: readonly BeamMember[],
   previousBest: string | undefined,
+  held?: { challenger: string; why: string },
 ): void {
   const { state } = ctx;
   const before = new Set(previous.map((m) => m.version));
@@ -189,9 +181,12 @@ export function recordSelection(
       why = `first of the beam by J (${m.J.toFixed(3)}) with no loss on the graph lenses: became ${agentId}'s best`;
     } else if (at !== undefined) {
       verdict = "kept";
-      why = !mayLead(m, ctx.weights)
-        ? `kept as a parent only: its graph lenses against its parent (lookahead ${m.lenses.lookahead === null ? "—" : pct(m.lenses.lookahead)}, global ${pct(m.lenses.global)}) show no gain, so it may not lead`
-        : `kept as a parent: J ${m.J.toFixed(3)}, not above the best's ${(top?.J ?? 0).toFixed(3)}`;
+      why =
+        held?.challenger === m.version
+          ? held.why
+          : !mayLead(m, ctx.weights)
+            ? `kept as a parent only: its graph lenses against its parent (lookahead ${m.lenses.lookahead === null ? "—" : pct(m.lenses.lookahead)}, global ${pct(m.lenses.global)}) show no gain, so it may not lead`
+            : `kept as a parent: J ${m.J.toFixed(3)}, not above the best's ${(top?.J ?? 0).toFixed(3)}`;
     } else {
       verdict = "rejected";
       why = `below the top K = ${K} by J (${m.J.toFixed(3)}; the K-th has ${(last?.J ?? 0).toFixed(3)})`;

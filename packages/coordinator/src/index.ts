@@ -16,6 +16,7 @@ export { buildReport } from "./report/build-report.js";
 export { renderHtml } from "./report/render-html.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { ReportSchema, type Report } from "./report/report-schema.js";
+export { floorBreachText } from "./report/report-text.js";
 export { finish, type FinishInput, type FinishResult } from "./finish.js";
 export { FINAL_MEASURE_NAMES, type FinalMeasure } from "./final-measure.js";
 export { STOP_KINDS, stopKind, type StopKind } from "./stop-kind.js";

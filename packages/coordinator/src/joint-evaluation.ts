@@ -1,15 +1,13 @@
 /**
  * Joint evaluation of a step's new candidates (workflow step 4c): each is scored against its own
  * beam parent through the three lenses on the step's shared minibatch (as it is proposed: see
- * candidate-pipeline.ts), becomes a beam member with the accumulated J, and joins the beam's
- * candidates only if it passes the guard floors. Beam
+ * candidate-pipeline.ts) and becomes a beam member with the accumulated J; the guard floors apply
+ * when one would become its agent's best (promotion-check.ts). Beam
  * initialisation and the agent step both admit their children here, so they cannot drift apart.
  */
 import { promptVersion } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
 import type { Evaluation, Proposal } from "@maspo/core";
-import { recordGuardRejected } from "./candidate-log.js";
-import { passesGuards } from "./guard-floors.js";
 import { childJ } from "./joint-score.js";
 import type { LoopContext } from "./loop-context.js";
 
@@ -39,7 +37,7 @@ export function childMember(parent: BeamMember, proposal: Proposal, evaluation: 
   };
 }
 
-/** Appends to `members` each evaluated candidate that passes the guard floors; counts malformed verdicts for the report. */
+/** Appends every evaluated candidate to `members` (the guard floors apply when one would be promoted: promotion-check.ts); counts malformed verdicts for the report. */
 export function admitCandidates(
   ctx: LoopContext,
   agentId: string,
@@ -52,9 +50,6 @@ export function admitCandidates(
   candidates.forEach((c, i) => {
     const evaluation = evaluations[i] as Evaluation;
     ctx.state.malformedVerdicts += evaluation.malformedVerdicts;
-    const m = childMember(c.parent, c.proposal, evaluation, round, scoredIn);
-    const guardEventsBefore = ctx.state.guardEvents.length;
-    if (passesGuards(ctx, agentId, round, m)) members.push(m);
-    else recordGuardRejected(ctx, agentId, m, ctx.state.guardEvents.slice(guardEventsBefore));
+    members.push(childMember(c.parent, c.proposal, evaluation, round, scoredIn));
   });
 }

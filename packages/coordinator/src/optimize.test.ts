@@ -445,17 +445,18 @@ describe("optimize: the record of the search (candidate-log.ts)", () => {
     }
   });
 
-  it("records a candidate a guard floor refused as rejected, with the floor that refused it", async () => {
+  it("blocks every promotion a guard floor refuses: the candidate is kept as a parent, the floor named where it happened", async () => {
     const { state } = await optimize(
       config({ guards: { finalMetricFloor: null, localValidityFloor: 0.95, tokensPerRoundMax: null } }),
       toyWorkers(),
     );
-    const refused = (state.candidates ?? []).filter((c) => c.why.startsWith("refused by a guard floor"));
-    expect(refused.length).toBeGreaterThan(0);
-    for (const c of refused) {
-      expect(c.verdict).toBe("rejected");
-      expect(c.why).toContain("localValidityFloor");
+    const held = (state.candidates ?? []).filter((c) => c.why.includes("would break localValidityFloor"));
+    expect(held.length).toBeGreaterThan(0);
+    for (const c of held) {
+      expect(c.verdict).toBe("kept");
+      expect((state.promotions ?? []).some((p) => p.to === c.version && p.round === c.round)).toBe(false);
     }
+    expect(state.guardEvents.filter((g) => g.guard === "localValidityFloor").length).toBeGreaterThanOrEqual(held.length);
   });
 
   it("records per round the current graph's versions, the best so far (never decreasing) and |ℬ_mis| per agent", async () => {

@@ -8,12 +8,12 @@
 import { dirname, resolve } from "node:path";
 import { type Issue, type SpecOverride, ValidationError, loadSpecFile, parseOverride } from "@maspo/core";
 import { ABLATION_FLAGS, ABLATION_WARNINGS, type Ablations } from "@maspo/core";
-import type { Report } from "@maspo/coordinator";
+import { type Report, floorBreachText } from "@maspo/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import type { CliIo } from "../cli-io.js";
 import { runCluster, runEmbedded } from "@maspo/run";
 import { bundledWorldNames } from "@maspo/simlm";
-import { RefusedError } from "../exit-status.js";
+import { ExitStatus, RefusedError, ReportedError } from "../exit-status.js";
 import {
   METRICS_LINGER_HELP,
   METRICS_PORT_HELP,
@@ -249,4 +249,9 @@ async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<voi
     `maspo: held-out ${h.measure === "judge-vs-baseline" ? "judged win rate vs the baseline (no labels; 50% = as good as the baseline) " : ""}${(h.baseline * 100).toFixed(1)}% → ${(h.final * 100).toFixed(1)}% (${h.absolute >= 0 ? "+" : ""}${(h.absolute * 100).toFixed(1)} points); stopped: ${report.stopReason}`,
   );
   io.out(`report: ${files.md}\n        ${files.json}\n        ${files.html}\n`);
+  if (report.floorBreaches.length > 0) {
+    // Said even with --quiet: the run finished, but its result must not be taken as meeting its floors.
+    for (const b of report.floorBreaches) io.err(`maspo: the returned prompt set breaks a guard floor: ${floorBreachText(b)}\n`);
+    throw new ReportedError(ExitStatus.floorBreached, "the returned prompt set breaks a guard floor");
+  }
 }

@@ -44,6 +44,8 @@ export interface BuildReportInput {
   trainMeasure?: FinalMeasure;
   /** The run's finalMetricFloor guard, to tell a floor above the baseline from a topology problem. */
   finalMetricFloor?: number | null;
+  /** The run's localValidityFloor guard, checked on the returned set's per-agent local win rates against the initial prompts. */
+  localValidityFloor?: number | null;
   perAgent: Report["delta"]["perAgent"];
   unrepaired: readonly UnrepairedCase[];
   /** The held-out failures of the final prompts, sorted into failure modes (finish.ts). */
@@ -193,6 +195,7 @@ export function buildReport(input: BuildReportInput): Report {
       ? { trainMetric: orientation.trainMetric, weakestLens: orientation.weakestLens, constrainingAgent: orientation.constrainingAgent }
       : null,
     guards: state.guardEvents,
+    floorBreaches: floorBreachesOf(input),
     stopReason,
     stopKind: kind,
     models: input.models,
@@ -213,4 +216,27 @@ export function buildReport(input: BuildReportInput): Report {
     malformedVerdicts,
     ...(input.replay !== undefined ? { replay: input.replay } : {}),
   };
+}
+
+/**
+ * The floors the returned set breaks: held-out's task metric against finalMetricFloor (a judged
+ * held-out is a win rate, not on the floor's scale: not checked), and each agent's local win rate
+ * against its initial prompt (the finish's per-agent delta + ½; an unchanged agent is at ½).
+ */
+export function floorBreachesOf(
+  input: Pick<BuildReportInput, "heldOut" | "perAgent" | "finalMetricFloor" | "localValidityFloor">,
+): Report["floorBreaches"] {
+  const out: Report["floorBreaches"] = [];
+  const final = input.finalMetricFloor ?? null;
+  const measure = input.heldOut.measure ?? "task-metric";
+  if (final !== null && measure === "task-metric" && input.heldOut.final < final) {
+    out.push({ guard: "finalMetricFloor", where: "held-out", measured: input.heldOut.final, floor: final });
+  }
+  const local = input.localValidityFloor ?? null;
+  if (local !== null) {
+    for (const [agent, d] of Object.entries(input.perAgent)) {
+      if (d.local + 0.5 < local) out.push({ guard: "localValidityFloor", where: agent, measured: d.local + 0.5, floor: local });
+    }
+  }
+  return out;
 }

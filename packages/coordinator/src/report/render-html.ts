@@ -6,7 +6,16 @@
 import { JUDGED_NOTE, measureName, replayNote } from "./render-markdown.js";
 import type { Report } from "./report-schema.js";
 import { type ReportTable, reportTables } from "./report-tables.js";
-import { PER_AGENT_NOTE, TRAJECTORY_NOTE, UNITS_NOTE, growthLine, heldOutFailuresLine, oracleLine, overridesLine } from "./report-text.js";
+import {
+  PER_AGENT_NOTE,
+  TRAJECTORY_NOTE,
+  UNITS_NOTE,
+  floorBreachText,
+  growthLine,
+  heldOutFailuresLine,
+  oracleLine,
+  overridesLine,
+} from "./report-text.js";
 import { pct, pts, relative, usd } from "./units.js";
 
 function esc(s: string): string {
@@ -139,6 +148,11 @@ export function renderHtml(r: Report): string {
   if (r.guards.length > 0) {
     s.push(
       `<p>Guard floors that stopped candidates:</p><ul>${r.guards.map((g) => `<li>round ${g.round}, ${esc(g.agent)}: ${esc(g.guard)} — ${esc(g.detail)}</li>`).join("")}</ul>`,
+    );
+  }
+  if (r.floorBreaches.length > 0) {
+    s.push(
+      `<p><b>The returned prompt set breaks a guard floor</b> (the run exits with status 4):</p><ul>${r.floorBreaches.map((b) => `<li>${esc(floorBreachText(b))}</li>`).join("")}</ul>`,
     );
   }
   s.push(`<h2>6. Recommended next experiments</h2><ul>${r.recommendations.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`);

@@ -1,6 +1,15 @@
 /** report.md: the report's six sections, in the method's order, for people. */
 import type { Report } from "./report-schema.js";
-import { PER_AGENT_NOTE, TRAJECTORY_NOTE, UNITS_NOTE, growthLine, heldOutFailuresLine, oracleLine, overridesLine } from "./report-text.js";
+import {
+  PER_AGENT_NOTE,
+  TRAJECTORY_NOTE,
+  UNITS_NOTE,
+  floorBreachText,
+  growthLine,
+  heldOutFailuresLine,
+  oracleLine,
+  overridesLine,
+} from "./report-text.js";
 import { type ReportTable, reportTables } from "./report-tables.js";
 import { pct, pts, relative, usd } from "./units.js";
 
@@ -118,6 +127,10 @@ export function renderMarkdown(r: Report): string {
   if (r.guards.length > 0) {
     out.push("", "Guard floors that stopped candidates:");
     for (const g of r.guards) out.push(`- round ${g.round}, ${g.agent}: ${g.guard} — ${g.detail}`);
+  }
+  if (r.floorBreaches.length > 0) {
+    out.push("", "**The returned prompt set breaks a guard floor** (the run exits with status 4):");
+    for (const b of r.floorBreaches) out.push(`- ${floorBreachText(b)}`);
   }
   out.push("");
 

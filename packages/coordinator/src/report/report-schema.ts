@@ -151,6 +151,22 @@ export const ReportSchema = z.object({
     })
     .nullable(),
   guards: z.array(z.object({ round: z.number(), agent: z.string(), guard: z.string(), detail: z.string() })),
+  /**
+   * Guard floors the RETURNED prompt set breaks (empty: none): the final metric on held-out below
+   * finalMetricFloor, or an agent's final prompt below localValidityFloor in local win rate against
+   * its initial prompt. A run that returns such a set exits with status 4 (done, floor breached).
+   */
+  floorBreaches: z
+    .array(
+      z.object({
+        guard: z.enum(["finalMetricFloor", "localValidityFloor"]),
+        /** "held-out", or the agent whose final prompt breaks the local floor. */
+        where: z.string(),
+        measured: z.number(),
+        floor: z.number(),
+      }),
+    )
+    .default([]),
   stopReason: z.string(),
   /** The stop reason's kind: what the recommendations are consistent with. */
   stopKind: z.enum(STOP_KINDS),

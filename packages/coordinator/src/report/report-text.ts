@@ -60,3 +60,10 @@ export function overridesLine(r: Report): string {
     .map(([reason, settings]) => `${settings.join(", ")} — “${reason}”`)
     .join("; ")}.`;
 }
+
+/** One breach of a guard floor by the returned set, in words (Markdown, HTML and the terminal say the same). */
+export function floorBreachText(b: Report["floorBreaches"][number]): string {
+  return b.guard === "finalMetricFloor"
+    ? `guards.finalMetricFloor ${pct(b.floor)}: the returned set scores ${pct(b.measured)} on held-out`
+    : `guards.localValidityFloor ${pct(b.floor)}: ${b.where}'s final prompt wins ${pct(b.measured)} locally against its initial prompt`;
+}

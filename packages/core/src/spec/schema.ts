@@ -512,8 +512,14 @@ const floor = fraction.nullable();
 
 export const GuardsSchema = z
   .strictObject({
-    finalMetricFloor: floor.meta({ description: "Refuse a prompt set whose final metric drops below this; null: none." }),
-    localValidityFloor: floor.meta({ description: "Per-agent local validity floor; null: none." }),
+    finalMetricFloor: floor.meta({
+      description:
+        "No promotion to an agent's best whose graph scores below this task metric on the minibatch that put it first; a returned set below it on held-out exits 4. null: none.",
+    }),
+    localValidityFloor: floor.meta({
+      description:
+        "No promotion whose local win rate against the agent's initial prompt (0.5 = as good as it) is below this; a returned set below it at the finish exits 4. null: none.",
+    }),
     tokensPerRoundMax: boundedInt(1, SPEC_LIMITS.tokensPerRound)
       .nullable()
       .meta({ description: `Token budget per round (at most ${SPEC_LIMITS.tokensPerRound}); null: none.` }),
