@@ -18,5 +18,8 @@ const indented = rendered
   .split("\n")
   .map((line) => (line === "" ? "" : `    ${line}`))
   .join("\n");
-writeFileSync(manifest, text.replace(block, (_, key) => `${key}${indented}`));
+writeFileSync(
+  manifest,
+  text.replace(block, (_, key) => `${key}${indented}`),
+);
 console.log(`wrote ${conf.pathname} and the maspo-auth.conf of ${manifest.pathname}`);
