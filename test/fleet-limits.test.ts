@@ -76,7 +76,9 @@ async function reportedServingCalls(session: NatsSession, runId: string): Promis
   const { state } = info;
   let calls = 0;
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const result = decodeResult((await session.jsm.streams.getMessage(stream, { seq })).data);
+    const stored = await session.jsm.streams.getMessage(stream, { seq });
+    if (!stored) continue; // removed from the stream
+    const result = decodeResult(stored.data);
     const output = result.ok ? TaskOutputSchema.safeParse(result.payload) : undefined;
     if (output?.success) calls += output.data.usage.rows.filter((r) => r.role === "serving").reduce((n, r) => n + r.calls, 0);
   }

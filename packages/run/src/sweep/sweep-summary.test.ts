@@ -22,7 +22,7 @@ const done = (configuration: string, seed: number, final: number, calls: number)
   status: "done",
   report: `runs/${configuration}/seed-${seed}/report.md`,
   heldOut: { baseline: 0.3, final },
-  cost: { calls, tokens: 10 * calls, usd: 0, cacheHits: 0, retries: 0, failedAttempts: 0 },
+  cost: { calls, tokens: 10 * calls, usd: 0, cacheHits: 0, retries: 0, failedAttempts: 0, byRole: {}, byModel: [] },
   stopReason: "all rounds done",
 });
 
