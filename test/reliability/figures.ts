@@ -82,16 +82,21 @@ export function repeatedCalls(requests: ReadonlyMap<string, number>): number {
 }
 
 /**
- * Repeats split by a kill at `killedAt`: a body first asked before the kill and asked again after it
- * was in flight at the kill (an answered, stored call is a cache hit afterwards) — one such repeat
- * per body is the kill's; every other repeat is not.
+ * Repeats split by a kill at `killedAt`: a body first asked before the kill, or whose ask the killed
+ * client abandoned (a request still in transit when it died reaches the endpoint after the kill),
+ * and asked again was in flight at the kill (an answered, stored call is a cache hit afterwards) —
+ * one such repeat per body is the kill's; every other repeat is not.
  */
-export function repeatsAroundKill(askedAt: ReadonlyMap<string, number[]>, killedAt: number): { inFlight: number; other: number } {
+export function repeatsAroundKill(
+  askedAt: ReadonlyMap<string, number[]>,
+  killedAt: number,
+  abandoned: ReadonlySet<string> = new Set(),
+): { inFlight: number; other: number } {
   let inFlight = 0;
   let other = 0;
-  for (const times of askedAt.values()) {
+  for (const [body, times] of askedAt) {
     if (times.length < 2) continue;
-    const crossed = (times[0] ?? 0) < killedAt && times.some((t) => t >= killedAt);
+    const crossed = ((times[0] ?? 0) < killedAt && times.some((t) => t >= killedAt)) || abandoned.has(body);
     inFlight += crossed ? 1 : 0;
     other += times.length - 1 - (crossed ? 1 : 0);
   }

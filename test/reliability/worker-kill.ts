@@ -56,7 +56,7 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
         const end = await endOf(run.coordinator, run.out, run.workers, 180_000);
         const recoverySeconds = ((await recovered) - killedAt) / 1000;
         const differs = drift(end.report, reference);
-        const repeats = repeatsAroundKill(sim.askedAt, killed ? killedAt : Number.POSITIVE_INFINITY);
+        const repeats = repeatsAroundKill(sim.askedAt, killed ? killedAt : Number.POSITIVE_INFINITY, sim.abandonedBodies);
         rows.push({
           run: i + 1,
           victim: victim.name,
@@ -96,7 +96,7 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
         met: sum("repeatedOther") === 0,
         note:
           "a call in flight dies with its worker (its answer, if sent, is never stored) and the task's redelivery asks it again: " +
-          "a body first asked before the kill and again after it counts against this bound, once; every other repeat breaks it",
+          "a body first asked before the kill (or whose ask the killed worker abandoned: still in transit when it died) and asked again counts against this bound, once; every other repeat breaks it",
       },
       zero("LLM calls answered twice that were not in flight at a kill", sum("repeatedOther")),
       {
