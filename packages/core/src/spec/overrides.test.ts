@@ -13,6 +13,11 @@ describe("spec overrides", () => {
     expect(parseOverride("name=a=b")).toEqual({ path: "name", value: "a=b" });
   });
 
+  it("reads a value with ': ' in it as the text it says, not as a YAML mapping (a reason is a sentence)", () => {
+    expect(parseOverride("search.reason=one round: every test fails").value).toBe("one round: every test fails");
+    expect(parseOverride("weights={local: 0.5, lookahead: 0.3, global: 0.2}").value).toEqual({ local: 0.5, lookahead: 0.3, global: 0.2 });
+  });
+
   it("sets fields by path, into lists by index, creating missing objects, leaving the input unchanged", () => {
     const out = applyOverrides(doc, [
       { path: "search.beamSize", value: 8 },

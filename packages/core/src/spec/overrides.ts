@@ -16,7 +16,9 @@ export interface SpecOverride {
 
 /**
  * `path=value` from the command line; the value is read as YAML (so `8` is a number, `[a, b]` a list,
- * `{local: 0.4, ...}` an object, and a bare word a string).
+ * `{local: 0.4, ...}` an object, and a bare word a string). Text that YAML would read as a block
+ * mapping only because it holds ": " (`search.reason=one round: every test fails`) is the string it
+ * says: on one command-line argument an object is written in braces.
  */
 export function parseOverride(text: string): SpecOverride {
   const eq = text.indexOf("=");
@@ -30,12 +32,17 @@ export function parseOverride(text: string): SpecOverride {
   let value: unknown;
   try {
     value = source.trim() === "" ? "" : (parse(source) as unknown);
+    if (isPlainObject(value) && !source.trim().startsWith("{")) value = source.trim();
   } catch (err) {
     throw new ValidationError("--set", [
       { path, expected: "a YAML value", found: `${describeValue(source)} (${(err as Error).message.split("\n")[0] ?? ""})` },
     ]);
   }
   return { path, value };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** The document with every override applied (the input is not changed). Throws with every bad path at once. */
