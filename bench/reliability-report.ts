@@ -15,6 +15,8 @@ export interface ReliabilityResults {
   /** The commit measured (`git describe --always --dirty`): figures belong to a tree. */
   commit?: string;
   seconds: number;
+  /** Set by a RELIABILITY_ONLY run: the cases measured by it; the others were kept from the previous JSON. */
+  remeasured?: string[];
   cases: CaseResult[];
 }
 
@@ -28,6 +30,9 @@ export function reliabilityMarkdown(results: ReliabilityResults): string {
     "# Reliability",
     "",
     `Measured ${results.date} on ${results.machine}${results.commit ? ` at ${results.commit}` : ""} in ${Math.round(results.seconds)} s by \`npm run bench:reliability\``,
+    ...(results.remeasured
+      ? [`(This run re-measured ${results.remeasured.join(", ")}; every other case is kept from the run before it, in the JSON.)`]
+      : []),
     "(bench/reliability.bench.ts; each case's logic in test/reliability/, whose short versions run in `npm test`).",
     "Real processes throughout: the built `maspo` CLI, real nats-server processes, simlm over HTTP.",
     "",

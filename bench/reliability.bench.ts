@@ -73,6 +73,7 @@ describe("reliability bench", () => {
       date: new Date().toISOString(),
       machine: machine(),
       ...(commit ? { commit } : {}),
+      ...(only ? { remeasured: only } : {}),
       seconds: (Date.now() - started) / 1000,
       cases,
     };
