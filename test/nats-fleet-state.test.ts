@@ -80,6 +80,33 @@ describe("KvSpendLedger", () => {
   });
 });
 
+describe("KvSpendLedger through a nats-server restart", () => {
+  it("settles a call made while the server is down once it is back, counting it once, and reads on (the coordinator does not fail)", async () => {
+    const own = await startNatsServer();
+    const session = await connectNats({ servers: own.url });
+    try {
+      const ledger = await KvSpendLedger.open(session.nc, "ledger-outage", { budgetUsd: 10, mode: "fresh" });
+      const first = await ledger.reserve(who, { usd: 0.1, tokens: 10 }, 60_000, new AbortController().signal);
+      await first.settle({ ok: true, promptTokens: 1, completionTokens: 1, costUsd: 0.1 });
+      await own.kill();
+      // Asked while the server is gone: it must wait for it, not fail.
+      const during = (async () => {
+        const r = await ledger.reserve(who, { usd: 0.1, tokens: 10 }, 60_000, new AbortController().signal);
+        await r.settle({ ok: true, promptTokens: 1, completionTokens: 1, costUsd: 0.1 });
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await own.restart();
+      await during;
+      await ledger.refresh();
+      expect(ledger.snapshot().rows.map((r) => r.calls)).toEqual([2]);
+      expect(ledger.snapshot().rows[0]?.costUsd).toBeCloseTo(0.2, 12);
+    } finally {
+      await session.nc.close();
+      await own.dispose();
+    }
+  }, 60_000);
+});
+
 describe("KvRateLimiter", () => {
   it("gives two processes sharing one endpoint no more than rpm grants in any 65 s between them", async () => {
     let now = 5_000_000;

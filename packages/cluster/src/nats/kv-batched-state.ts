@@ -5,12 +5,22 @@
  * a process has one write in flight per record, and a record contended by N processes sees at most
  * N writers, not one per call. A change is a pure function of the record (its result says what it
  * decided), so when another process won the swap the batch is simply applied again to the new value.
+ *
+ * Reads and writes ride out a NATS restart or a leader election (jetstream-retry.ts, up to
+ * OUTAGE_MS): the coordinator reads the spend ledger between steps, and a run must not fail on a
+ * server that comes back. A retried swap whose first attempt was stored after all answers "wrong
+ * revision" to the retry; the record then holds exactly the bytes this process wrote, which is how
+ * it is told from another process's write (so a batch is never applied twice).
  */
 import type { KV } from "@nats-io/kv";
 import type { z } from "zod";
 import { ResponseCacheError } from "@maspo/llm";
 import { decode, encode } from "../codec.js";
+import { isTransientJetStreamError, withJetStreamRetry } from "./jetstream-retry.js";
 import { isStaleRevision } from "./kv-revision.js";
+
+/** How long a read or write of the record waits for JetStream to come back before it is an error. */
+const OUTAGE_MS = 30_000;
 
 /** A change of the record: its new value (undefined: unchanged) and what it decided. */
 export type StateChange<T, R> = (current: T) => { next?: T; result: R };
@@ -60,7 +70,7 @@ export class KvBatchedState<T> {
 
   /** Writes `value` whatever the record holds (a new run's ledger). */
   async overwrite(value: T): Promise<void> {
-    await this.guard(() => this.kv.put(this.key, encode(value)));
+    await this.guard(() => withJetStreamRetry(() => this.kv.put(this.key, encode(value)), { deadlineMs: OUTAGE_MS }));
     this.last = value;
   }
 
@@ -100,22 +110,39 @@ export class KvBatchedState<T> {
         this.last = state;
         return results;
       }
-      try {
-        await this.guard(() =>
-          revision === undefined ? this.kv.create(this.key, encode(state)) : this.kv.update(this.key, encode(state), revision),
-        );
-      } catch (err) {
-        // Another process wrote first: apply the batch again to its value.
-        if (err instanceof ResponseCacheError && isStaleRevision(err.cause)) continue;
-        throw err;
+      if (await this.write(revision, encode(state))) {
+        this.last = state;
+        return results;
       }
-      this.last = state;
-      return results;
+      // Another process wrote first: apply the batch again to its value.
+    }
+  }
+
+  /** Stores `bytes` if the record is still at `revision`; false when another process wrote first. */
+  private async write(revision: number | undefined, bytes: Uint8Array): Promise<boolean> {
+    let attempts = 0;
+    try {
+      await this.guard(() =>
+        withJetStreamRetry(
+          () => {
+            attempts++;
+            return revision === undefined ? this.kv.create(this.key, bytes) : this.kv.update(this.key, bytes, revision);
+          },
+          { deadlineMs: OUTAGE_MS, retryable: isTransientJetStreamError },
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (!(err instanceof ResponseCacheError && isStaleRevision(err.cause))) throw err;
+      if (attempts === 1) return false;
+      // A retried attempt: the first may have been stored, its answer lost in the outage.
+      const entry = await this.guard(() => withJetStreamRetry(() => this.kv.get(this.key), { deadlineMs: OUTAGE_MS }));
+      return entry !== null && entry.operation === "PUT" && Buffer.from(entry.value).equals(Buffer.from(bytes));
     }
   }
 
   private async fetch(): Promise<{ value: T; revision: number | undefined }> {
-    const entry = await this.guard(() => this.kv.get(this.key));
+    const entry = await this.guard(() => withJetStreamRetry(() => this.kv.get(this.key), { deadlineMs: OUTAGE_MS }));
     if (!entry || entry.operation !== "PUT") return { value: this.initial(), revision: entry?.revision };
     return { value: decode(this.schema, entry.value, this.what), revision: entry.revision };
   }
