@@ -493,7 +493,7 @@ class JetStreamProcessor {
     }
     if (this.completed.has(task.taskId)) {
       this.ctx.observer({ type: "duplicate-dropped", role: this.role, taskId: task.taskId });
-      await this.ack(m);
+      this.ack(m);
       return;
     }
     this.running.add(task.taskId);
@@ -524,7 +524,7 @@ class JetStreamProcessor {
       }
       if (await this.publishResult(outcome)) {
         this.remember(task.taskId);
-        await this.ack(m);
+        this.ack(m);
         this.ctx.observer({
           type: "task-completed",
           role: this.role,
@@ -567,13 +567,14 @@ class JetStreamProcessor {
     }
   }
 
-  private async ack(m: JsMsg): Promise<void> {
-    try {
-      await m.ackAck();
-    } catch (err) {
-      // The task is redelivered and, its result already stored, acked without rerunning it here.
-      this.ctx.observer({ type: "transport-error", context: "ack", error: err });
-    }
+  /**
+   * A plain ack, not a confirmed one: waiting for the server's confirmation would hold the task's slot
+   * for another round trip. A lost ack costs nothing but a redelivery, which this process acks at once
+   * (its result is already stored, `completed`), or another worker answers from the shared response
+   * cache and its duplicate result is dropped by task id.
+   */
+  private ack(m: JsMsg): void {
+    this.settle(() => m.ack(), "ack");
   }
 
   private remember(taskId: string): void {
