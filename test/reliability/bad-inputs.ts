@@ -13,6 +13,7 @@ import { parse, stringify } from "yaml";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connectNats, decodeTask, encode, resultSubject, runBucketNames, workSubject } from "@maspo/cluster";
+import { MAX_SPEC_BYTES } from "@maspo/core";
 import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 import {
   type ReportJson,
@@ -225,11 +226,11 @@ export const PROCESS_CASES: BadInput[] = [
   {
     id: "spec-huge",
     category: "yaml",
-    what: "a valid spec padded to 12 MB",
+    what: "a valid spec padded past the 32 MiB a spec may have",
     names: /\bsize\b|too large|\bMB\b|bytes/i,
     async prepare({ dir }) {
       const file = join(dir, "spec.yaml");
-      await writeFile(file, `${await readFile(SMALL_SPEC, "utf8")}\n# ${"x".repeat(12 * 1024 * 1024)}\n`);
+      await writeFile(file, `${await readFile(SMALL_SPEC, "utf8")}\n# ${"x".repeat(MAX_SPEC_BYTES + 1024 * 1024)}\n`);
       return { args: ["validate", file] };
     },
   },

@@ -33,6 +33,14 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
+/**
+ * An error as the user reads it: its stable code first (docs/errors.md says what it means and what to
+ * do), then the message — unless the message already starts with it.
+ */
+function withCode(error: MaspoError): string {
+  return error.message.startsWith(error.code) ? error.message : `${error.code}: ${error.message}`;
+}
+
 /** Run `maspo` on process-style argv (`[node, script, ...args]`); resolves to the exit status. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   try {
@@ -43,7 +51,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (!(error instanceof CommanderError) && !(error instanceof ReportedError)) {
       io.err(
         error instanceof MaspoError
-          ? `${error.message}\n`
+          ? `${withCode(error)}\n`
           : `maspo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
       );
     }

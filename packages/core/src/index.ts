@@ -73,7 +73,7 @@ export {
 } from "./spec/schema.js";
 export { validateSpec, type SpecValidation, type ValidateOptions } from "./spec/validate.js";
 export { STARTING_SETTINGS, startingConfigOverrides, type StartingOverride, type StartingSetting } from "./spec/starting-config.js";
-export { loadSpecFile, parseSpecText, type LoadSpecOptions, type ReadSpec } from "./spec/load.js";
+export { MAX_SPEC_BYTES, loadSpecFile, parseSpecText, type LoadSpecOptions, type ReadSpec } from "./spec/load.js";
 export { applyOverrides, parseOverride, type SpecOverride } from "./spec/overrides.js";
 export { loadDataset, type DatasetSplits, type SplitRecord, type StoredDatasetSource } from "./spec/dataset.js";
 export { normalizeInput } from "./spec/dataset-checks.js";

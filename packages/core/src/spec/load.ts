@@ -11,7 +11,7 @@ import { type SpecOverride, overrideDocument } from "./overrides.js";
 import { parseSpecText, sizeIssue } from "./spec-text.js";
 import { type ValidateOptions, validateSpec } from "./validate.js";
 
-export { parseSpecText, type ReadSpec } from "./spec-text.js";
+export { MAX_SPEC_BYTES, parseSpecText, type ReadSpec } from "./spec-text.js";
 
 function withLine(issue: Issue, line: number | undefined): Issue {
   if (line === undefined) return issue;
