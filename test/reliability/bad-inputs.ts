@@ -227,7 +227,7 @@ export const PROCESS_CASES: BadInput[] = [
     id: "spec-huge",
     category: "yaml",
     what: "a valid spec padded past the 32 MiB a spec may have",
-    names: /\bsize\b|too large|\bMB\b|bytes/i,
+    names: /\bsize\b|too large|\bMi?B\b|bytes/i,
     async prepare({ dir }) {
       const file = join(dir, "spec.yaml");
       await writeFile(file, `${await readFile(SMALL_SPEC, "utf8")}\n# ${"x".repeat(MAX_SPEC_BYTES + 1024 * 1024)}\n`);
