@@ -26,9 +26,28 @@ describe("FileResponseCache", () => {
     expect(await readdir(join(dir, "ab"))).toEqual([`${KEY}.json`]);
   });
 
+  it("says once that an entry written after a resumed run's last checkpoint by another process is unpaid; never for its own writes or older entries", async () => {
+    const OLD = "cd".repeat(32);
+    const OWN = "ef".repeat(32);
+    await new FileResponseCache(dir).set(OLD, VALUE);
+    const checkpointAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new FileResponseCache(dir).set(KEY, VALUE); // the killed process, after its last checkpoint
+    const resumed = new FileResponseCache(dir, { unpaidAfterMs: checkpointAt });
+    await resumed.set(OWN, VALUE);
+    for (const key of [OLD, KEY, OWN]) expect(await resumed.get(key)).toEqual(VALUE);
+    expect([OLD, KEY, OWN].map((key) => resumed.takeUnpaid(key))).toEqual([false, true, false]);
+    expect(await resumed.get(KEY)).toEqual(VALUE);
+    expect(resumed.takeUnpaid(KEY)).toBe(false);
+    // A run that is not resumed never asks.
+    const fresh = new FileResponseCache(dir);
+    await fresh.get(KEY);
+    expect(fresh.takeUnpaid(KEY)).toBe(false);
+  });
+
   it("treats unparseable, wrongly shaped and misplaced entries as counted misses", async () => {
     const reasons: string[] = [];
-    const cache = new FileResponseCache(dir, (_file, reason) => reasons.push(reason));
+    const cache = new FileResponseCache(dir, { onCorrupt: (_file, reason) => reasons.push(reason) });
     await mkdir(join(dir, "ab"), { recursive: true });
     await writeFile(join(dir, "ab", `${KEY}.json`), '{"v":1,"key":"ab', "utf8");
     expect(await cache.get(KEY)).toBeUndefined();

@@ -6,7 +6,7 @@
  * the next successful call.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ResponseCacheError } from "./llm-error.js";
@@ -22,15 +22,39 @@ const entrySchema = z.object({
 
 const KEY_PATTERN = /^[0-9a-f]{16,128}$/;
 
+export interface FileResponseCacheOptions {
+  /** Told about each corrupt entry, e.g. to log it; the read is still a miss. */
+  onCorrupt?: (file: string, reason: string) => void;
+  /**
+   * A resumed run: when its last checkpoint was written (epoch ms). An entry written after it, and
+   * not by this process, was paid for by the process that died after that checkpoint, and its spend
+   * died with it: `takeUnpaid` says so once, so the resumed run counts it as the call it was.
+   */
+  unpaidAfterMs?: number;
+}
+
 export class FileResponseCache implements ResponseCache {
   /** Entries found unreadable (bad JSON, wrong shape, wrong key) and treated as misses. */
   corruptEntries = 0;
+  private readonly onCorrupt: ((file: string, reason: string) => void) | undefined;
+  private readonly unpaidAfterMs: number | undefined;
+  /** Keys this process paid for (it wrote them) or has counted already: never unpaid. */
+  private readonly counted = new Set<string>();
+  private readonly unpaid = new Set<string>();
 
   constructor(
     readonly dir: string,
-    /** Told about each corrupt entry, e.g. to log it; the read is still a miss. */
-    private readonly onCorrupt?: (file: string, reason: string) => void,
-  ) {}
+    options: FileResponseCacheOptions = {},
+  ) {
+    this.onCorrupt = options.onCorrupt;
+    this.unpaidAfterMs = options.unpaidAfterMs;
+  }
+
+  takeUnpaid(key: string): boolean {
+    if (!this.unpaid.delete(key)) return false;
+    this.counted.add(key);
+    return true;
+  }
 
   async get(key: string): Promise<CachedCompletion | undefined> {
     const file = this.fileFor(key);
@@ -46,7 +70,11 @@ export class FileResponseCache implements ResponseCache {
     let reason: string;
     try {
       const parsed = entrySchema.safeParse(JSON.parse(text));
-      if (parsed.success && parsed.data.key === key) return parsed.data.value;
+      if (parsed.success && parsed.data.key === key) {
+        if (this.unpaidAfterMs !== undefined && !this.counted.has(key) && (await stat(file)).mtimeMs > this.unpaidAfterMs)
+          this.unpaid.add(key);
+        return parsed.data.value;
+      }
       reason = parsed.success ? `holds key ${parsed.data.key}` : `wrong shape: ${parsed.error.issues[0]?.message ?? "invalid"}`;
     } catch (err) {
       reason = `not JSON: ${err instanceof Error ? err.message : String(err)}`;
@@ -57,6 +85,7 @@ export class FileResponseCache implements ResponseCache {
   }
 
   async set(key: string, value: CachedCompletion): Promise<void> {
+    this.counted.add(key);
     const file = this.fileFor(key);
     const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     const body = JSON.stringify({ v: ENTRY_VERSION, key, value: cachedCompletionSchema.parse(value) });

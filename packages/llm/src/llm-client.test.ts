@@ -738,6 +738,23 @@ describe("LlmClient rate limits and spend ledger", () => {
     ]);
   });
 
+  it("counts a cached answer the cache says nobody counted (a resumed run's) as the call it was, once, in its ledger and accounting", async () => {
+    const fake = fakeOpenAI();
+    const cache = new MemoryResponseCache();
+    const unpaid = new Set<string>();
+    const resumedCache = Object.assign(cache, { takeUnpaid: (key: string) => unpaid.delete(key) });
+    const first = await client(fake, { cache: resumedCache }).complete(request());
+    unpaid.add(first.cacheKey);
+    const ledger = new MemorySpendLedger({ budgetUsd: null });
+    const llm = client(fake, { cache: resumedCache, ledger });
+    const again = await llm.complete(request());
+    expect(again.cached).toBe(false);
+    expect((await llm.complete(request())).cached).toBe(true);
+    expect(fake.seen).toHaveLength(1);
+    expect(ledger.snapshot().rows).toEqual([expect.objectContaining({ calls: 1, promptTokens: 1000, completionTokens: 500 })]);
+    expect(llm.accounting.snapshot().rows).toEqual([expect.objectContaining({ calls: 1, cacheHits: 1 })]);
+  });
+
   it("refuses a call with E_LLM_BUDGET, not retryable and never sent, once the budget is spent", async () => {
     const fake = fakeOpenAI();
     const llm = client(fake, { ledger: new MemorySpendLedger({ budgetUsd: 0.005 }) });

@@ -257,7 +257,10 @@ export class LlmClient implements LlmCaller {
         (state, signal) => this.lookupOrCall(rt, request, key, state, signal),
         waiter.signal,
       );
-      const cached = joined || value.source === "cache";
+      // An answer a process that died after the run's last checkpoint paid for: counted now, once, as the call it was.
+      const unpaid = value.source === "cache" && this.cache.takeUnpaid?.(key) === true;
+      if (unpaid) await this.countUnpaid(endpoint, request.role, value.completion.usage);
+      const cached = !unpaid && (joined || value.source === "cache");
       if (cached) {
         this.accounting.recordCacheHit(endpoint, request.role);
         this.emit({ ...base, type: "cache-hit", source: joined ? "in-flight" : "cache" });
@@ -417,6 +420,12 @@ export class LlmClient implements LlmCaller {
       });
       await this.sleep(delayMs, signal);
     }
+  }
+
+  private async countUnpaid(endpoint: LlmEndpoint, role: LlmRole, usage: CachedCompletion["usage"]): Promise<void> {
+    const costUsd = callCostUsd(endpoint.price, usage.promptTokens, usage.completionTokens);
+    await this.ledger?.recordServed?.({ endpointId: endpoint.id, model: endpoint.model, role }, { ok: true, ...usage, costUsd });
+    this.accounting.recordCall(endpoint, role, usage);
   }
 
   /** Before an attempt: its worst-case cost reserved in the run's ledger, if there is one. Throws BudgetSpentError once the budget is spent. */

@@ -53,6 +53,12 @@ export interface ResponseCache {
    * mid-call is taken over.
    */
   claim?(key: string, ttlMs: number): Promise<CacheClaim>;
+  /**
+   * True, once, for an entry just read that an earlier process paid for after the run's last
+   * checkpoint (a resumed embedded run: its spend died with that process, its answers did not), so
+   * the client counts it as the call it was. Caches that cannot tell leave it out.
+   */
+  takeUnpaid?(key: string): boolean;
 }
 
 export class MemoryResponseCache implements ResponseCache {

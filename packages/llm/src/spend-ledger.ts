@@ -190,6 +190,11 @@ export interface SpendLedger {
   snapshot(): LlmAccountingSnapshot;
   /** Turns the budget's refusals on or off (off for the held-out measurement after optimization). */
   enforce(on: boolean): Promise<void>;
+  /**
+   * Counts an attempt served before this process started that no ledger holds yet (a resumed
+   * embedded run's, see FileResponseCache `unpaidAfterMs`): no reservation, no refusal — it is spent.
+   */
+  recordServed?(who: LedgerWho, outcome: AttemptSettlement): Promise<void>;
 }
 
 /** An attempt refused because the run's budget is spent: not retryable, the run ends as a budget stop. */
@@ -248,6 +253,11 @@ export class MemorySpendLedger implements SpendLedger {
       // Woken by the next settlement, or after a while (a reservation may expire without one).
       await this.nextSettlement(signal);
     }
+  }
+
+  recordServed(who: LedgerWho, outcome: AttemptSettlement): Promise<void> {
+    this.state = settleIn(this.state, randomUUID(), who, outcome);
+    return Promise.resolve();
   }
 
   private nextSettlement(signal: AbortSignal): Promise<void> {

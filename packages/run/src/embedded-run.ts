@@ -12,12 +12,12 @@
  * With `record` it keeps every LLM exchange in a recording; with `replay` it answers every LLM
  * request from one, offline (run-recording.ts).
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type Ablations, type LlmCaller, type RunSpec, ablationNames } from "@maspo/core";
 import { FileCheckpointStore, type RunState, assertResumable } from "@maspo/coordinator";
 import { LlmMetrics, TaskMetrics } from "@maspo/cluster";
-import { FileResponseCache, MemorySpendLedger, RecordingError } from "@maspo/llm";
+import { FileResponseCache, type FileResponseCacheOptions, MemorySpendLedger, RecordingError } from "@maspo/llm";
 import { clusterRunId } from "./cluster-run.js";
 import type { RunProgress } from "./run-progress.js";
 import {
@@ -91,7 +91,9 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   const llmMetrics = sink ? new LlmMetrics(sink.registry, labels) : undefined;
   llmMetrics?.init(llmUsesOf(spec));
   // A replay starts from the recorded run's warm answers only: a cache of this machine's would change the counts.
-  const cache = replay ? replay.cache() : new FileResponseCache(options.cacheDir ?? join(outDir, "cache"));
+  const cache = replay
+    ? replay.cache()
+    : new FileResponseCache(options.cacheDir ?? join(outDir, "cache"), await unpaidSince(options, store));
   // What endpoints served, counted as it happens, and the budget every call reserves against first.
   const ledger = new MemorySpendLedger({
     budgetUsd: spec.stop.budgetUsd ?? null,
@@ -190,4 +192,15 @@ async function recordOrReplay(
     );
   }
   return { replay };
+}
+
+/**
+ * A resumed run with a cache of its own: the answers its killed process paid for after its last
+ * checkpoint are in the cache but not in the checkpoint's spend, so the cache says which they are
+ * (written after the checkpoint) and the run counts each once as the call it was. A sweep's shared
+ * cache cannot tell its runs' entries apart, so it is not asked.
+ */
+async function unpaidSince(options: EmbeddedRunOptions, store: FileCheckpointStore): Promise<FileResponseCacheOptions> {
+  if (!options.resume || options.cacheDir !== undefined) return {};
+  return { unpaidAfterMs: (await stat(store.location)).mtimeMs };
 }
