@@ -140,11 +140,12 @@ describe("maspo run (embedded)", () => {
     const report = await readReport(out);
     expect(report.finalPrompts).toEqual(uninterrupted.finalPrompts);
     expect(report.delta.heldOut).toEqual(uninterrupted.delta.heldOut);
-    // Every distinct request is made over the network exactly once across the killed and the resumed process;
-    // the report counts the checkpoint's calls and the resumed process's, not those the killed process made
-    // after its last checkpoint (answered from the cache on resume).
+    // Every distinct request is made over the network exactly once across the killed and the resumed process,
+    // and the report counts each once: the checkpoint's calls, those the killed process paid for after its last
+    // checkpoint (in the cache, counted as calls when first hit on resume) and the resumed process's own.
     expect(checkpointed).toBeGreaterThan(0);
-    expect(cachedBeforeResume - checkpointed + report.cost.calls).toBe(uninterrupted.cost.calls);
+    expect(cachedBeforeResume).toBeGreaterThanOrEqual(checkpointed);
+    expect(report.cost.calls).toBe(uninterrupted.cost.calls);
   });
 
   it("refuses to resume with a different spec", async () => {

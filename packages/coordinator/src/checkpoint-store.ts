@@ -15,6 +15,8 @@ export const CheckpointSchema = z.object({
   seed: z.number(),
   ablations: z.array(z.string()),
   savedAt: z.string(),
+  /** savedAt as wall-clock ms with a fraction (absent in older checkpoints): what a resumed run's cache tells later answers by. */
+  savedAtMs: z.number().optional(),
   state: RunStateSchema,
 });
 export type Checkpoint = z.infer<typeof CheckpointSchema>;

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileResponseCache } from "./file-response-cache.js";
+import { FileResponseCache, preciseNow } from "./file-response-cache.js";
 import { ResponseCacheError } from "./llm-error.js";
 import { MemoryResponseCache } from "./response-cache.js";
 
@@ -30,7 +30,7 @@ describe("FileResponseCache", () => {
     const OLD = "cd".repeat(32);
     const OWN = "ef".repeat(32);
     await new FileResponseCache(dir).set(OLD, VALUE);
-    const checkpointAt = Date.now();
+    const checkpointAt = preciseNow();
     await new Promise((resolve) => setTimeout(resolve, 20));
     await new FileResponseCache(dir).set(KEY, VALUE); // the killed process, after its last checkpoint
     const resumed = new FileResponseCache(dir, { unpaidAfterMs: checkpointAt });

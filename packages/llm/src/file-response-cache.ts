@@ -6,7 +6,7 @@
  * the next successful call.
  */
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { ResponseCacheError } from "./llm-error.js";
@@ -18,7 +18,18 @@ const entrySchema = z.object({
   v: z.literal(ENTRY_VERSION),
   key: z.string(),
   value: cachedCompletionSchema,
+  /**
+   * When it was paid for: wall-clock ms with a fraction (entries written before it was kept have
+   * none). A file's mtime would not do: it is only as fine as the kernel's clock tick (ms), and the
+   * next step's first answer can land in the tick its run's checkpoint was written in.
+   */
+  paidAt: z.number().optional(),
 });
+
+/** Wall-clock ms with a fraction, comparable across processes of one machine. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 const KEY_PATTERN = /^[0-9a-f]{16,128}$/;
 
@@ -26,7 +37,7 @@ export interface FileResponseCacheOptions {
   /** Told about each corrupt entry, e.g. to log it; the read is still a miss. */
   onCorrupt?: (file: string, reason: string) => void;
   /**
-   * A resumed run: when its last checkpoint was written (epoch ms). An entry written after it, and
+   * A resumed run: when its last checkpoint was written (epoch ms with a fraction, `preciseNow`). An entry paid for after it, and
    * not by this process, was paid for by the process that died after that checkpoint, and its spend
    * died with it: `takeUnpaid` says so once, so the resumed run counts it as the call it was.
    */
@@ -71,7 +82,8 @@ export class FileResponseCache implements ResponseCache {
     try {
       const parsed = entrySchema.safeParse(JSON.parse(text));
       if (parsed.success && parsed.data.key === key) {
-        if (this.unpaidAfterMs !== undefined && !this.counted.has(key) && (await stat(file)).mtimeMs > this.unpaidAfterMs)
+        const { paidAt } = parsed.data;
+        if (this.unpaidAfterMs !== undefined && !this.counted.has(key) && paidAt !== undefined && paidAt > this.unpaidAfterMs)
           this.unpaid.add(key);
         return parsed.data.value;
       }
@@ -88,7 +100,7 @@ export class FileResponseCache implements ResponseCache {
     this.counted.add(key);
     const file = this.fileFor(key);
     const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-    const body = JSON.stringify({ v: ENTRY_VERSION, key, value: cachedCompletionSchema.parse(value) });
+    const body = JSON.stringify({ v: ENTRY_VERSION, key, value: cachedCompletionSchema.parse(value), paidAt: preciseNow() });
     try {
       await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
       await writeFile(tmp, body, "utf8");

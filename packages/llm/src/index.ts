@@ -27,7 +27,7 @@ export {
   type CachedCompletion,
   type ResponseCache,
 } from "./response-cache.js";
-export { FileResponseCache, type FileResponseCacheOptions } from "./file-response-cache.js";
+export { FileResponseCache, preciseNow, type FileResponseCacheOptions } from "./file-response-cache.js";
 export {
   EXCHANGE_LOG_VERSION,
   ExchangeRecorder,

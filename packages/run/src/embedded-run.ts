@@ -12,7 +12,7 @@
  * With `record` it keeps every LLM exchange in a recording; with `replay` it answers every LLM
  * request from one, offline (run-recording.ts).
  */
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Ablations, type LlmCaller, type RunSpec, ablationNames } from "@maspo/core";
 import { FileCheckpointStore, type RunState, assertResumable } from "@maspo/coordinator";
@@ -202,5 +202,6 @@ async function recordOrReplay(
  */
 async function unpaidSince(options: EmbeddedRunOptions, store: FileCheckpointStore): Promise<FileResponseCacheOptions> {
   if (!options.resume || options.cacheDir !== undefined) return {};
-  return { unpaidAfterMs: (await stat(store.location)).mtimeMs };
+  const savedAtMs = (await store.load())?.savedAtMs;
+  return savedAtMs === undefined ? {} : { unpaidAfterMs: savedAtMs };
 }

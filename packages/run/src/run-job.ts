@@ -40,6 +40,7 @@ import {
   type LlmEventListener,
   type RateLimiter,
   type ResponseCache,
+  preciseNow,
   type SpendLedger,
 } from "@maspo/llm";
 import {
@@ -505,5 +506,14 @@ export function checkpointSaver(
   run: { specHash: string; seed: number; ablations: string[] },
   spend?: () => RunSpend,
 ): (state: RunState) => Promise<void> {
-  return (state) => store.save({ v: 1, ...run, savedAt: new Date().toISOString(), state: spend ? { ...state, spend: spend() } : state });
+  return (state) => {
+    const savedAtMs = preciseNow();
+    return store.save({
+      v: 1,
+      ...run,
+      savedAt: new Date(savedAtMs).toISOString(),
+      savedAtMs,
+      state: spend ? { ...state, spend: spend() } : state,
+    });
+  };
 }
