@@ -26,6 +26,16 @@ describe("FileResponseCache", () => {
     expect(await readdir(join(dir, "ab"))).toEqual([`${KEY}.json`]);
   });
 
+  it("writes an entry even when its subdirectory was removed after this cache made it", async () => {
+    const cache = new FileResponseCache(dir);
+    await cache.set(KEY, VALUE);
+    await rm(join(dir, "ab"), { recursive: true });
+    const OTHER = `ab${"01".repeat(31)}`;
+    await cache.set(OTHER, VALUE);
+    expect(await new FileResponseCache(dir).get(OTHER)).toEqual(VALUE);
+    expect(await readdir(join(dir, "ab"))).toEqual([`${OTHER}.json`]);
+  });
+
   it("says once that an entry written after a resumed run's last checkpoint by another process is unpaid; never for its own writes or older entries", async () => {
     const OLD = "cd".repeat(32);
     const OWN = "ef".repeat(32);

@@ -52,6 +52,8 @@ export class FileResponseCache implements ResponseCache {
   /** Keys this process paid for (it wrote them) or has counted already: never unpaid. */
   private readonly counted = new Set<string>();
   private readonly unpaid = new Set<string>();
+  /** Subdirectories made (or found) already: a mkdir per entry was the most expensive part of a write. */
+  private readonly madeDirs = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -102,8 +104,7 @@ export class FileResponseCache implements ResponseCache {
     const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     const body = JSON.stringify({ v: ENTRY_VERSION, key, value: cachedCompletionSchema.parse(value), paidAt: preciseNow() });
     try {
-      await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
-      await writeFile(tmp, body, "utf8");
+      await this.writeTemp(join(this.dir, key.slice(0, 2)), tmp, body);
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -113,6 +114,23 @@ export class FileResponseCache implements ResponseCache {
           cause: err,
         },
       );
+    }
+  }
+
+  /** Writes the entry's temp file, making its subdirectory first unless this cache made it already (or again, if it was removed since). */
+  private async writeTemp(subdir: string, tmp: string, body: string): Promise<void> {
+    if (!this.madeDirs.has(subdir)) {
+      await mkdir(subdir, { recursive: true });
+      this.madeDirs.add(subdir);
+    }
+    try {
+      await writeFile(tmp, body, "utf8");
+    } catch (err) {
+      if (!isErrno(err, "ENOENT")) throw err;
+      this.madeDirs.delete(subdir);
+      await mkdir(subdir, { recursive: true });
+      this.madeDirs.add(subdir);
+      await writeFile(tmp, body, "utf8");
     }
   }
 

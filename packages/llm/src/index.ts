@@ -57,6 +57,7 @@ export {
   type RateLimits,
   type RateWindow,
 } from "./rate-limit.js";
+export { SharedConcurrency, processConcurrency, type ConcurrencySlot } from "./shared-concurrency.js";
 export {
   BudgetSpentError,
   DEFAULT_RESERVED_OUTPUT_TOKENS,
