@@ -309,10 +309,11 @@ async function embeddedBench(dir, latencyMs) {
     const runCalls = sim.served();
     const run = ratioRow("default math-chain run", runCalls, latencyMs, 16, runSeconds, TARGETS.embeddedRun);
 
-    // A sweep of 8 runs of the small spec, 8 at once, each with 8 calls in flight at most: 64 in all.
+    // A sweep of 8 runs of the small spec, 8 at once, in one process: its runs share the endpoint's
+    // budget (an endpoint's concurrency and maxInFlight are per process), 64 calls in flight at most.
     const base = await specVariant(dir, "embedded-sweep-base", SMALL_SPEC, sim.url, (raw) => {
-      for (const m of Object.values(raw.models)) m.concurrency = 8;
-      raw.concurrency = { ...raw.concurrency, maxInFlight: 8 };
+      for (const m of Object.values(raw.models)) m.concurrency = 64;
+      raw.concurrency = { ...raw.concurrency, maxInFlight: 64 };
       raw.search = { ...raw.search, rounds: 3 };
     });
     const sweep = await sweepFile(dir, "embedded-sweep", base, [1, 2, 3, 4, 5, 6, 7, 8]);
