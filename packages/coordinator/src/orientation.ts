@@ -7,6 +7,7 @@
  */
 import { measureTrainPool } from "./final-measure.js";
 import { type LoopContext, runAll } from "./loop-context.js";
+import { noteOrientationMeasure } from "./round-token-cap.js";
 
 export async function orientation(ctx: LoopContext): Promise<void> {
   const { state, order } = ctx;
@@ -20,6 +21,7 @@ export async function orientation(ctx: LoopContext): Promise<void> {
     constrainingAgent: null,
   };
   state.bestTrainMetric = state.orientation.trainMetric;
+  noteOrientationMeasure(ctx, traces);
 }
 
 function mean(xs: readonly number[]): number | null {

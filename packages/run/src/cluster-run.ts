@@ -147,6 +147,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     const ledger = await KvSpendLedger.open(nc, runId, {
       budgetUsd: spec.stop.budgetUsd ?? null,
       budgetTokens: spec.stop.budgetTokens ?? null,
+      tokensPerRoundMax: spec.guards.tokensPerRoundMax ?? null,
       mode: options.resume ? "resume" : "fresh",
       ...(resumeState?.spend ? { carried: resumeState.spend.usage } : {}),
       replicas: replicas.replicas,

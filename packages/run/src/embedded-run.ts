@@ -98,6 +98,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   const ledger = new MemorySpendLedger({
     budgetUsd: spec.stop.budgetUsd ?? null,
     budgetTokens: spec.stop.budgetTokens ?? null,
+    tokensPerRoundMax: spec.guards.tokensPerRoundMax ?? null,
     ...(resumeState?.spend ? { carried: resumeState.spend.usage } : {}),
   });
   const client = createRunLlmClient({

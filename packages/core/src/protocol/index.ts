@@ -28,12 +28,14 @@ export {
 export {
   LlmAccountingRowSchema,
   LlmCountersSchema,
+  RoundTokenCapSchema,
   RunSpendSchema,
   llmAccountingSnapshotSchema,
   usageTotalsOf,
   type LlmAccountingRow,
   type LlmAccountingSnapshot,
   type LlmCounters,
+  type RoundTokenCap,
   type RunSpend,
   type UsageTotals,
 } from "./llm-usage.js";

@@ -522,7 +522,12 @@ export const GuardsSchema = z
     }),
     tokensPerRoundMax: boundedInt(1, SPEC_LIMITS.tokensPerRound)
       .nullable()
-      .meta({ description: `Token budget per round (at most ${SPEC_LIMITS.tokensPerRound}); null: none.` }),
+      .meta({
+        description:
+          `Tokens a round may be served (at most ${SPEC_LIMITS.tokensPerRound}): its agent steps and its round end's re-scoring and train-pool measure, ` +
+          "not orientation or beam initialisation. The measure is reserved up front and never refused; the steps are held to the rest by reservation " +
+          "on every call (E_LLM_ROUND_CAP beyond it), and the step the ceiling is reached in is dropped with the round's remaining steps. null: none.",
+      }),
   })
   .meta({ description: "Guard floors. Each must be stated: a number, or null for explicitly none." });
 
