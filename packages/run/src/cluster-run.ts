@@ -160,6 +160,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       // The results log is read again from its start: what the checkpoint had read is in its spend.
       ...(resumeState?.spend ? { carried: resumeState.spend } : {}),
       ledger,
+      evaluationShardSize: spec.concurrency.evaluationShardSize,
       onEvent: (e) => {
         runMetrics?.onQueueEvent(e);
         watchdog?.onEvent(e);

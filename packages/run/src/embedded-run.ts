@@ -119,6 +119,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
     context: workerContextOf(spec, data.world, llm),
     endpoints: runEndpoints(spec),
     settings: spec.cluster,
+    evaluationShardSize: spec.concurrency.evaluationShardSize,
     ...(sink ? { taskMetrics: new TaskMetrics(sink.registry, labels) } : {}),
     ...(coordinator ? { onEvent: coordinator.onQueueEvent } : {}),
     // The spend goes on from the checkpoint: budget, token guard and the report's cost do not restart.

@@ -72,6 +72,15 @@ export {
 } from "./task-kinds.js";
 export type { FinalScorer, TaskAdapter, WorkerContext } from "./worker-context.js";
 export {
+  DEFAULT_EVALUATION_SHARD_SIZE,
+  EvaluationShardSchema,
+  ExampleScoreSchema,
+  foldEvaluationShards,
+  shardEvaluateRequest,
+  type EvaluationShard,
+  type ExampleScore,
+} from "./evaluation-shards.js";
+export {
   EndpointProbeSchema,
   PROBE_PROBLEMS,
   ProbeReportSchema,

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { JointWeights } from "../protocol/lenses.js";
+import { DEFAULT_EVALUATION_SHARD_SIZE } from "../protocol/evaluation-shards.js";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
 
 /** Agent and model ids appear in prompts, paths and subjects: keep them plain. */
@@ -573,6 +574,11 @@ export const ConcurrencySchema = z
     maxInFlight: boundedInt(1, SPEC_LIMITS.maxInFlight)
       .default(64)
       .meta({ description: `LLM calls in flight at once per process, over all endpoints (1-${SPEC_LIMITS.maxInFlight}).` }),
+    evaluationShardSize: boundedInt(1, SPEC_LIMITS.minibatchSize)
+      .default(DEFAULT_EVALUATION_SHARD_SIZE)
+      .meta({
+        description: `Minibatch examples per evaluate task (1-${SPEC_LIMITS.minibatchSize}; default ${DEFAULT_EVALUATION_SHARD_SIZE}): a candidate's evaluation on a longer minibatch is split into tasks of this many examples, spread over the evaluator replicas and folded in minibatch order, so the scores, the misalignment cases and the LLM requests are those of one task of the whole minibatch; only how the work spreads changes.`,
+      }),
   })
   .prefault({});
 
