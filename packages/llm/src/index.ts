@@ -57,7 +57,13 @@ export {
   type RateLimits,
   type RateWindow,
 } from "./rate-limit.js";
-export { SharedConcurrency, processConcurrency, type ConcurrencySlot } from "./shared-concurrency.js";
+export {
+  ALL_ENDPOINTS_SLOT_KEY,
+  SharedConcurrency,
+  endpointSlotKey,
+  processConcurrency,
+  type ConcurrencySlot,
+} from "./shared-concurrency.js";
 export {
   BudgetSpentError,
   DEFAULT_RESERVED_OUTPUT_TOKENS,

@@ -1,10 +1,10 @@
 /**
  * The LLM client every maspo process uses: one `openai` SDK client per declared endpoint, with a
- * concurrency limit per endpoint and one over all of them (both per process: shared with the other
- * clients in it, fairly, see shared-concurrency.ts), our own retries (the SDK's are off, so backoff is seeded and every
- * retry is counted), a per-attempt timeout and an overall deadline per call, a content-addressed
- * response cache with single-flight (within the process, and across processes when the cache offers
- * claims), and accounting per model and role.
+ * concurrency limit per endpoint and one over all of them (both per process: shared fairly with the
+ * other clients in it, shared-concurrency.ts), our own retries (the SDK's are off, so backoff is
+ * seeded and every retry is counted), a per-attempt timeout and an overall deadline per call, a
+ * content-addressed response cache with single-flight (within the process, and across processes when
+ * the cache offers claims), and accounting per model and role.
  */
 import OpenAI from "openai";
 import { z } from "zod";
@@ -30,7 +30,7 @@ import { MAX_CLAIM_TTL_MS, MemoryResponseCache, type CachedCompletion, type Resp
 import { DEFAULT_BACKOFF, maxRetryAfterMs, retryAfterTooLong, retryDelayMs, type BackoffPolicy } from "./retry-policy.js";
 import { FlightLeft, SingleFlight } from "./single-flight.js";
 import { estimateTokens, processRateLimiter, rateLimitKey, type RateGrant, type RateLimiter } from "./rate-limit.js";
-import { processConcurrency, type SharedConcurrency } from "./shared-concurrency.js";
+import { ALL_ENDPOINTS_SLOT_KEY, endpointSlotKey, processConcurrency, type SharedConcurrency } from "./shared-concurrency.js";
 import {
   DEFAULT_RESERVED_OUTPUT_TOKENS,
   RESERVATION_GRACE_MS,
@@ -87,8 +87,6 @@ export interface LlmClientOptions {
 }
 
 const DEFAULT_CLAIM_TTL_MS = 10_000;
-/** The shared-limits key of maxInFlight: every call of the process, whatever its endpoint. */
-const ALL_ENDPOINTS = "all-endpoints";
 
 interface EndpointRuntime {
   endpoint: LlmEndpoint;
@@ -197,10 +195,7 @@ export class LlmClient implements LlmCaller {
         webhookSecret: null,
       });
       const secret = endpoint.apiKeyEnv !== undefined ? conn.apiKey : undefined;
-      const rateKey = rateLimitKey(endpoint);
-      // Per declared endpoint, as its `concurrency` reads: runs declaring the same one share it.
-      const slotKey = `endpoint\u0000${endpoint.id}\u0000${rateKey}`;
-      this.runtimes.set(endpoint.id, { endpoint, sdk, slotKey, secret, rateKey });
+      this.runtimes.set(endpoint.id, { endpoint, sdk, slotKey: endpointSlotKey(endpoint), secret, rateKey: rateLimitKey(endpoint) });
     }
     this.accounting = options.accounting ?? new LlmAccounting();
     this.cache = options.cache ?? new MemoryResponseCache();
@@ -233,18 +228,22 @@ export class LlmClient implements LlmCaller {
         },
       ]);
     }
-    // A probe is a request like any other to the endpoint's rate limit (it is never budgeted).
-    const grant = await this.rateGrant(rt, { messages: [{ content: PROBE_PROMPT }] }, new AbortController().signal);
-    try {
-      return await probeEndpoint({
-        endpoint: rt.endpoint,
-        sdk: rt.sdk,
-        scrub: (text) => scrub(text, rt.secret),
-        sleep: (ms) => this.sleep(ms, new AbortController().signal),
-      });
-    } finally {
-      await grant?.settle(0);
-    }
+    // A probe is a request like any other to the endpoint's concurrency and rate limit (it is never budgeted).
+    return this.slots.run(rt.slotKey, rt.endpoint.concurrency, this, () =>
+      this.slots.run(ALL_ENDPOINTS_SLOT_KEY, this.maxInFlight, this, async () => {
+        const grant = await this.rateGrant(rt, { messages: [{ content: PROBE_PROMPT }] }, new AbortController().signal);
+        try {
+          return await probeEndpoint({
+            endpoint: rt.endpoint,
+            sdk: rt.sdk,
+            scrub: (text) => scrub(text, rt.secret),
+            sleep: (ms) => this.sleep(ms, new AbortController().signal),
+          });
+        } finally {
+          await grant?.settle(0);
+        }
+      }),
+    );
   }
 
   async complete(request: LlmCompletionRequest): Promise<LlmCompletion> {
@@ -380,7 +379,7 @@ export class LlmClient implements LlmCaller {
         // The budget first, outside the client-wide slot: a wait for it holds back no other endpoint.
         const gate: AttemptGate = { rate: undefined, spend: await this.reserve(rt, request, signal) };
         try {
-          const result = await this.slots.run(ALL_ENDPOINTS, this.maxInFlight, this, async () => {
+          const result = await this.slots.run(ALL_ENDPOINTS_SLOT_KEY, this.maxInFlight, this, async () => {
             // A waiter may have left while this attempt queued for a slot.
             if (signal.aborted) throw signal.reason;
             // The rate limit's grant last, so the request is sent the moment it is granted.

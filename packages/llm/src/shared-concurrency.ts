@@ -10,6 +10,19 @@
  * admitted while fewer than that many calls are in flight under the key, so no run is ever sent past
  * the limit it declared, whatever the others declared.
  */
+import type { LlmEndpoint } from "./llm-endpoint.js";
+import { rateLimitKey } from "./rate-limit.js";
+
+/**
+ * The key an endpoint's `concurrency` is counted under: per declared endpoint (its id) at one server,
+ * model and key variable (rateLimitKey, no secret in it), so the runs of one spec share it.
+ */
+export function endpointSlotKey(endpoint: Pick<LlmEndpoint, "id" | "baseURL" | "model" | "apiKeyEnv">): string {
+  return `endpoint\u0000${endpoint.id}\u0000${rateLimitKey(endpoint)}`;
+}
+
+/** The key `maxInFlight` is counted under: every call of the process, whatever its endpoint. */
+export const ALL_ENDPOINTS_SLOT_KEY = "all-endpoints";
 
 /** A caller's claim on one slot; `release` gives it back (once: later calls do nothing). */
 export interface ConcurrencySlot {
