@@ -500,6 +500,9 @@ async function coordinatorRss(dir, name, spec) {
   }
 }
 
+/** The long run's shape: sized to give ≥ 10k tasks (about 16k on math-chain-small's world). */
+const LONG_RUN = { train: 64, beamSize: 6, childrenPerParent: 2, minibatchSize: 8, rounds: 60 };
+
 async function memoryBench(dir) {
   // In-process simlm in the workers (zero latency): memory, not time, is measured here.
   const trainRun = (train) =>
@@ -510,10 +513,19 @@ async function memoryBench(dir) {
   const small = await coordinatorRss(dir, "rss-1k", await trainRun(1000));
   const big = await coordinatorRss(dir, "rss-50k", await trainRun(50_000));
   const trainRatio = big.peakRssMiB / small.peakRssMiB;
-  // A long run: many rounds of the small spec with patience that never stops it.
+  // A long run of ≥ 10k tasks: the small spec with a wider beam, two children per parent, larger
+  // minibatches from a larger train pool and many rounds, with patience that never stops it.
   const longSpec = await specVariant(dir, "rss-long", SMALL_SPEC, undefined, (raw) => {
-    raw.search = { ...raw.search, rounds: 60 };
-    raw.stop = { ...raw.stop, patience: 60, reason: "the bench runs every round: patience as long as the run" };
+    raw.dataset.source = { ...raw.dataset.source, train: LONG_RUN.train };
+    raw.search = {
+      ...raw.search,
+      beamSize: LONG_RUN.beamSize,
+      childrenPerParent: LONG_RUN.childrenPerParent,
+      minibatchSize: LONG_RUN.minibatchSize,
+      rounds: LONG_RUN.rounds,
+      reason: "the memory bench's long run: many tasks, not a good search",
+    };
+    raw.stop = { ...raw.stop, patience: LONG_RUN.rounds, reason: "the bench runs every round: patience as long as the run" };
   });
   const long = await coordinatorRss(dir, "rss-long", longSpec);
   const tasks = long.tasks.executor + long.tasks.evaluator + long.tasks.mutator;
