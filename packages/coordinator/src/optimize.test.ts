@@ -2,7 +2,7 @@ import { NO_ABLATIONS, promptVersion } from "@maspo/core";
 import { describe, expect, it } from "vitest";
 import { optimize } from "./optimize.js";
 import type { RunState } from "./run-state.js";
-import { config, graph, quality, toyWorkers, train } from "./toy-world.fixture.js";
+import { config, quality, toyWorkers, train } from "./toy-world.fixture.js";
 
 describe("optimize", () => {
   it("evaluates agent i+1 against agent i's new best in the same round (Gauss-Seidel)", async () => {
