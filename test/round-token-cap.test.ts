@@ -28,7 +28,7 @@ import {
 const CAP = 16_000;
 const CAPPED = ["--set", `guards.tokensPerRoundMax=${CAP}`];
 
-type CappedReport = ReportJson & {
+type CappedReport = Omit<ReportJson, "guards" | "rounds"> & {
   guards: { round: number; agent: string; guard: string; detail: string }[];
   rounds: { round: number; tokenCap?: { cap: number; reserved: number; spent: number; measure: number } }[];
 };
