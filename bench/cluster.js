@@ -89,12 +89,30 @@ async function startNats() {
   };
 }
 
-/** simlm's math-chain world over HTTP, answering after `latencyMs`; counts what it served and how many were in flight. */
+/** Who a chat completion is for: the agents' model, a judge question (it shows two responses), or the optimizer. */
+const CALLER_KINDS = ["agent", "judge", "optimizer"];
+function callerOf(body) {
+  if (/"model"\s*:\s*"sim-agent"/.test(body)) return "agent";
+  return body.includes("## Response A") ? "judge" : "optimizer";
+}
+
+/**
+ * simlm's math-chain world over HTTP, answering after `latencyMs`; counts what it served and how many
+ * were in flight, and per caller kind (agents, judges, optimizer) the mean in flight since the last
+ * reset: where the calls of a configuration wait, so a figure says which role was the limit.
+ */
 async function startTimedSim(latencyMs) {
   const inner = createWorldService({ world: loadWorld("math-chain"), realism: { latency: { fixedMs: latencyMs, perOutputTokenMs: 0 } } });
   let served = 0;
   let inFlight = 0;
   let peakInFlight = 0;
+  const kinds = Object.fromEntries(CALLER_KINDS.map((k) => [k, { inFlight: 0, peak: 0, area: 0, since: performance.now() }]));
+  let resetAt = performance.now();
+  const settle = (k) => {
+    const now = performance.now();
+    k.area += k.inFlight * (now - k.since);
+    k.since = now;
+  };
   const service = {
     backend: inner.backend,
     realism: inner.realism,
@@ -105,10 +123,16 @@ async function startTimedSim(latencyMs) {
       if (!request.path.includes("chat/completions")) return inner.handle(request, sink, signal);
       inFlight++;
       peakInFlight = Math.max(peakInFlight, inFlight);
+      const kind = kinds[callerOf(request.body)];
+      settle(kind);
+      kind.inFlight++;
+      kind.peak = Math.max(kind.peak, kind.inFlight);
       try {
         return await inner.handle(request, sink, signal);
       } finally {
         inFlight--;
+        settle(kind);
+        kind.inFlight--;
         if (!signal?.aborted) served++;
       }
     },
@@ -120,9 +144,25 @@ async function startTimedSim(latencyMs) {
     close: () => server.close(),
     served: () => served,
     peakInFlight: () => peakInFlight,
+    /** Mean and peak calls in flight per caller kind since the last reset. */
+    inFlightByCaller() {
+      const seconds = (performance.now() - resetAt) / 1000;
+      return Object.fromEntries(
+        Object.entries(kinds).map(([name, k]) => {
+          settle(k);
+          return [name, { mean: k.area / 1000 / seconds, peak: k.peak }];
+        }),
+      );
+    },
     reset() {
       served = 0;
       peakInFlight = inFlight;
+      resetAt = performance.now();
+      for (const k of Object.values(kinds)) {
+        settle(k);
+        k.area = 0;
+        k.peak = k.inFlight;
+      }
     },
   };
 }
@@ -348,28 +388,39 @@ function ratioRow(what, calls, latencyMs, concurrency, seconds, target) {
  * LLM calls/s served while `start()`'s job runs on a pool with `evaluators` evaluator replicas: counted
  * over `windowSeconds` after `warmupSeconds` (or until the job ends, if sooner).
  */
-async function poolThroughput(latencyMs, evaluators, start, { windowSeconds, warmupSeconds, evaluatorConcurrency }) {
+async function poolThroughput(latencyMs, evaluators, start, { windowSeconds, warmupSeconds, shape }) {
   const nats = await startNats();
   const sim = await startTimedSim(latencyMs);
   const pool = await startPool(nats.url, {
-    executor: { count: 2, concurrency: 32 },
-    mutator: { count: 1, concurrency: 16 },
-    evaluator: { count: evaluators, concurrency: evaluatorConcurrency },
+    executor: shape.executors,
+    mutator: shape.mutators,
+    evaluator: { count: evaluators, concurrency: shape.evaluatorConcurrency },
   });
   try {
     const job = start(nats.url, sim.url);
     let ended = false;
     void job.exited.then(() => (ended = true));
     await Promise.race([sleep(warmupSeconds * 1000), job.exited]);
-    const startCount = sim.served();
+    sim.reset();
     const started = performance.now();
     await Promise.race([sleep(windowSeconds * 1000), job.exited]);
     const seconds = (performance.now() - started) / 1000;
-    const calls = sim.served() - startCount;
+    const calls = sim.served();
+    const inFlightByCaller = sim.inFlightByCaller();
+    // Read before the job is stopped below: its end then would count as ending in the window.
+    const endedInWindow = ended;
     const code = ended ? await job.exited : null;
     if (code !== null && code !== 0) throw new Error(`the job failed (${code}):\n${job.output()}`);
     await job.stop("SIGKILL");
-    return { evaluators, calls, seconds, callsPerSecond: calls / seconds, peakInFlight: sim.peakInFlight(), endedInWindow: ended };
+    return {
+      evaluators,
+      calls,
+      seconds,
+      callsPerSecond: calls / seconds,
+      peakInFlight: sim.peakInFlight(),
+      inFlightByCaller,
+      endedInWindow,
+    };
   } finally {
     await pool.stop();
     await sim.close();
@@ -380,10 +431,10 @@ async function poolThroughput(latencyMs, evaluators, start, { windowSeconds, war
 async function poolBench(dir, latencyMs, options) {
   // The judge endpoint is the evaluators' own, capped per process: each replica brings its share.
   const cap = (raw) => {
-    raw.models.sim.concurrency = 32;
-    raw.models["sim-judge"].concurrency = options.judgeConcurrency;
+    raw.models.sim.concurrency = options.shape.agentConcurrency;
+    raw.models["sim-judge"].concurrency = options.shape.judgeConcurrency;
     // The optimizer gets its own uncapped model entry on the same server, so mutators are not the evaluators' cap.
-    raw.models["sim-opt"] = { ...raw.models["sim-judge"], concurrency: 16 };
+    raw.models["sim-opt"] = { ...raw.models["sim-judge"], concurrency: options.shape.optimizerConcurrency };
     raw.optimizer = { ...raw.optimizer, model: "sim-opt" };
   };
   const sweepBase = await specVariant(dir, "pool-sweep-base", SMALL_SPEC, "SIM_URL", (raw) => {
@@ -460,6 +511,31 @@ async function poolBench(dir, latencyMs, options) {
     return { rows, ratio, target, met: ratio >= target };
   };
   return { latencyMs, ...options, sweep: verdict(sweepRows, TARGETS.poolSweep), large: verdict(largeRows, TARGETS.largeRun) };
+}
+
+/**
+ * The pool, the same for 1 and for 8 evaluators: the evaluators are what is scaled, so every other role
+ * is provisioned not to be the limit (executors and agents well above what 8 evaluators' steps ask
+ * for, the optimizer on its own model entry). The judge endpoint is capped per evaluator process
+ * (the per-replica cap: each replica brings its share); an evaluator takes more tasks at once than
+ * it has judge slots, since part of each task is the candidate's own agent calls.
+ */
+const POOL_SHAPE = {
+  executors: { count: 2, concurrency: 64 },
+  mutators: { count: 1, concurrency: 16 },
+  evaluatorConcurrency: 8,
+  agentConcurrency: 64,
+  judgeConcurrency: 2,
+  optimizerConcurrency: 16,
+};
+
+function poolShapeText(pool) {
+  const { shape } = pool;
+  return [
+    `Pool workers started without --run, the same for 1 and 8 evaluators: ${shape.executors.count} executors (${shape.executors.concurrency} tasks at once each), ${shape.mutators.count} mutator (${shape.mutators.concurrency}), and 1 or 8 evaluators (${shape.evaluatorConcurrency} tasks at once each).`,
+    `Per process, the judge endpoint is capped at ${shape.judgeConcurrency} calls in flight (the per-replica cap: what scales with the evaluators), agents at ${shape.agentConcurrency}, the optimizer (its own model entry) at ${shape.optimizerConcurrency}.`,
+    `A candidate's evaluation goes out as tasks of \`concurrency.evaluationShardSize\` examples (default). LLM calls served per second over a ${pool.windowSeconds} s window after ${pool.warmupSeconds} s of warm-up; mean in flight per caller over the window says which role's calls the configuration waited on.`,
+  ].join(" ");
 }
 
 /** A job whose process is spawned asynchronously, shaped like the process handle poolThroughput waits on. */
@@ -561,10 +637,11 @@ async function memoryBench(dir) {
 function markdown(r) {
   const f = (x, d = 1) => x.toFixed(d);
   const met = (v) => (v.met ? "**met**" : "**NOT met**");
+  const callers = (x) => ["agent", "judge", "optimizer"].map((k) => f(x.inFlightByCaller[k].mean)).join(" / ");
   const throughputTable = (v) => [
-    "| evaluators | calls in window | seconds | calls/s | peak calls in flight |",
-    "| ---: | ---: | ---: | ---: | ---: |",
-    ...v.rows.map((x) => `| ${x.evaluators} | ${x.calls} | ${f(x.seconds)} | ${f(x.callsPerSecond)} | ${x.peakInFlight} |`),
+    "| evaluators | calls in window | seconds | calls/s | peak calls in flight | mean in flight: agents / judges / optimizer |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...v.rows.map((x) => `| ${x.evaluators} | ${x.calls} | ${f(x.seconds)} | ${f(x.callsPerSecond)} | ${x.peakInFlight} | ${callers(x)} |`),
   ];
   return [
     "# Cluster benchmark",
@@ -604,7 +681,7 @@ function markdown(r) {
     "",
     `## 3. A sweep of 8 runs on one pool (${r.pool.latencyMs} ms per call)`,
     "",
-    `Pool workers started without --run: 2 executors (32 tasks at once), 1 mutator (16), and 1 or 8 evaluators (${r.pool.evaluatorConcurrency} tasks at once each); the judge endpoint is capped at ${r.pool.judgeConcurrency} calls in flight per process (the per-replica cap), agents at 32, the optimizer at 16. LLM calls served per second over a ${r.pool.windowSeconds} s window after ${r.pool.warmupSeconds} s of warm-up.`,
+    poolShapeText(r.pool),
     "",
     ...throughputTable(r.pool.sweep),
     "",
@@ -645,8 +722,7 @@ export async function runClusterBench(options = {}) {
     },
     pool: () =>
       poolBench(dir, latencyMs, {
-        judgeConcurrency: 2,
-        evaluatorConcurrency: 2,
+        shape: POOL_SHAPE,
         windowSeconds: options.windowSeconds ?? 40,
         warmupSeconds: 8,
       }),
