@@ -24,6 +24,7 @@ export const evaluateTask: TaskAdapter<EvaluateRequest, Evaluation> = async (ctx
     weights: req.weights,
     seed: ctx.seed,
     ablations: { noLookahead: !req.lookahead, globalOnly },
+    ...(ctx.task ? { taskDescription: ctx.task } : {}),
   });
   return {
     R: e.reward,

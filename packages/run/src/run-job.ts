@@ -293,6 +293,7 @@ export function workerContextOf(spec: RunSpec, world: World | undefined, llm: Wo
     seed: spec.seed,
     judgeModels: evaluationModelsOf(spec),
     optimizer: { model: spec.optimizer.model, temperature: spec.optimizer.temperature },
+    task: { name: spec.task.name, input: spec.task.input.description, output: spec.task.output.description },
     ...(scoreFinal ? { scoreFinal } : {}),
     ...(hasAnswer ? { hasAnswer } : {}),
   };

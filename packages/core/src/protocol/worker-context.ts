@@ -5,6 +5,7 @@
  */
 import type { AgentGraph } from "../agent-graph.js";
 import type { LlmCaller } from "../llm-caller.js";
+import type { TaskDescription } from "./task-description.js";
 import type { Example } from "./trace.js";
 
 export interface WorkerContext {
@@ -21,6 +22,8 @@ export interface WorkerContext {
    * answer in the required form? One that does not loses to one that does without a judge call.
    */
   hasAnswer?: (finalOutput: string) => boolean;
+  /** The spec's task description: the judge and the optimizer are told it. */
+  task?: TaskDescription;
 }
 
 /**
