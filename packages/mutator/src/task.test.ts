@@ -88,4 +88,15 @@ describe("mutateTask", () => {
     await mutateTask(final, request("formatter", "You are the formatter."));
     expect(final.calls[0]?.messages[1]?.content).toContain("## Successors\nNone: this agent's output is the system's final answer.");
   });
+
+  it("states the spec's length budget when it sets one (optimizer.promptBudgetChars), else the default", async () => {
+    const ctx = context();
+    await mutateTask(ctx, request("solver", "You are the solver."));
+    expect(ctx.calls[0]?.messages[1]?.content).toContain("The new prompt must be at most 4000 characters");
+    const set = { ...context(), optimizer: { model: "opt", temperature: 0.7, promptBudgetChars: 30 } };
+    const proposals = await mutateTask(set, request("solver", "You are the solver."));
+    expect(set.calls[0]?.messages[1]?.content).toContain("The new prompt must be at most 30 characters");
+    // "You are the solver. Add exactly." is 32 characters: over the budget on every attempt, so dropped
+    expect(proposals).toEqual([]);
+  });
 });

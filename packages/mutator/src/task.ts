@@ -26,6 +26,7 @@ export const mutateTask: TaskAdapter<MutateRequest, Proposal[]> = async (ctx, re
     noTraces: req.noTraces,
     successors: successorBriefsOf(ctx.graph, req.agentId, req.traces),
     isFinal: ctx.graph.final === req.agentId,
+    ...(ctx.optimizer.promptBudgetChars !== undefined ? { promptBudgetChars: ctx.optimizer.promptBudgetChars } : {}),
     ...(ctx.task ? { task: ctx.task } : {}),
   });
   return result.proposals.map((p) => ({

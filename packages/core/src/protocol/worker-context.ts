@@ -14,7 +14,8 @@ export interface WorkerContext {
   /** The run seed: every LLM request carries it. */
   seed: number;
   judgeModels: { local: string; lookahead: string; global: string };
-  optimizer: { model: string; temperature: number };
+  /** The optimizer endpoint, its temperature, and the spec's length budget of a proposed prompt (characters), when set. */
+  optimizer: { model: string; temperature: number; promptBudgetChars?: number };
   /** The task metric of a final output, or undefined when the example has no label (or none applies). */
   scoreFinal?: FinalScorer;
   /**
