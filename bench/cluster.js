@@ -89,12 +89,30 @@ async function startNats() {
   };
 }
 
-/** simlm's math-chain world over HTTP, answering after `latencyMs`; counts what it served and how many were in flight. */
+/** Who a chat completion is for: the agents' model, a judge question (it shows two responses), or the optimizer. */
+const CALLER_KINDS = ["agent", "judge", "optimizer"];
+function callerOf(body) {
+  if (/"model"\s*:\s*"sim-agent"/.test(body)) return "agent";
+  return body.includes("## Response A") ? "judge" : "optimizer";
+}
+
+/**
+ * simlm's math-chain world over HTTP, answering after `latencyMs`; counts what it served and how many
+ * were in flight, and per caller kind (agents, judges, optimizer) the mean in flight since the last
+ * reset: where the calls of a configuration wait, so a figure says which role was the limit.
+ */
 async function startTimedSim(latencyMs) {
   const inner = createWorldService({ world: loadWorld("math-chain"), realism: { latency: { fixedMs: latencyMs, perOutputTokenMs: 0 } } });
   let served = 0;
   let inFlight = 0;
   let peakInFlight = 0;
+  const kinds = Object.fromEntries(CALLER_KINDS.map((k) => [k, { inFlight: 0, peak: 0, area: 0, since: performance.now() }]));
+  let resetAt = performance.now();
+  const settle = (k) => {
+    const now = performance.now();
+    k.area += k.inFlight * (now - k.since);
+    k.since = now;
+  };
   const service = {
     backend: inner.backend,
     realism: inner.realism,
@@ -105,10 +123,16 @@ async function startTimedSim(latencyMs) {
       if (!request.path.includes("chat/completions")) return inner.handle(request, sink, signal);
       inFlight++;
       peakInFlight = Math.max(peakInFlight, inFlight);
+      const kind = kinds[callerOf(request.body)];
+      settle(kind);
+      kind.inFlight++;
+      kind.peak = Math.max(kind.peak, kind.inFlight);
       try {
         return await inner.handle(request, sink, signal);
       } finally {
         inFlight--;
+        settle(kind);
+        kind.inFlight--;
         if (!signal?.aborted) served++;
       }
     },
@@ -120,9 +144,25 @@ async function startTimedSim(latencyMs) {
     close: () => server.close(),
     served: () => served,
     peakInFlight: () => peakInFlight,
+    /** Mean and peak calls in flight per caller kind since the last reset. */
+    inFlightByCaller() {
+      const seconds = (performance.now() - resetAt) / 1000;
+      return Object.fromEntries(
+        Object.entries(kinds).map(([name, k]) => {
+          settle(k);
+          return [name, { mean: k.area / 1000 / seconds, peak: k.peak }];
+        }),
+      );
+    },
     reset() {
       served = 0;
       peakInFlight = inFlight;
+      resetAt = performance.now();
+      for (const k of Object.values(kinds)) {
+        settle(k);
+        k.area = 0;
+        k.peak = k.inFlight;
+      }
     },
   };
 }
@@ -309,10 +349,11 @@ async function embeddedBench(dir, latencyMs) {
     const runCalls = sim.served();
     const run = ratioRow("default math-chain run", runCalls, latencyMs, 16, runSeconds, TARGETS.embeddedRun);
 
-    // A sweep of 8 runs of the small spec, 8 at once, each with 8 calls in flight at most: 64 in all.
+    // A sweep of 8 runs of the small spec, 8 at once, in one process: its runs share the endpoint's
+    // budget (an endpoint's concurrency and maxInFlight are per process), 64 calls in flight at most.
     const base = await specVariant(dir, "embedded-sweep-base", SMALL_SPEC, sim.url, (raw) => {
-      for (const m of Object.values(raw.models)) m.concurrency = 8;
-      raw.concurrency = { ...raw.concurrency, maxInFlight: 8 };
+      for (const m of Object.values(raw.models)) m.concurrency = 64;
+      raw.concurrency = { ...raw.concurrency, maxInFlight: 64 };
       raw.search = { ...raw.search, rounds: 3 };
     });
     const sweep = await sweepFile(dir, "embedded-sweep", base, [1, 2, 3, 4, 5, 6, 7, 8]);
@@ -347,28 +388,39 @@ function ratioRow(what, calls, latencyMs, concurrency, seconds, target) {
  * LLM calls/s served while `start()`'s job runs on a pool with `evaluators` evaluator replicas: counted
  * over `windowSeconds` after `warmupSeconds` (or until the job ends, if sooner).
  */
-async function poolThroughput(latencyMs, evaluators, start, { windowSeconds, warmupSeconds, evaluatorConcurrency }) {
+async function poolThroughput(latencyMs, evaluators, start, { windowSeconds, warmupSeconds, shape }) {
   const nats = await startNats();
   const sim = await startTimedSim(latencyMs);
   const pool = await startPool(nats.url, {
-    executor: { count: 2, concurrency: 32 },
-    mutator: { count: 1, concurrency: 16 },
-    evaluator: { count: evaluators, concurrency: evaluatorConcurrency },
+    executor: shape.executors,
+    mutator: shape.mutators,
+    evaluator: { count: evaluators, concurrency: shape.evaluatorConcurrency },
   });
   try {
     const job = start(nats.url, sim.url);
     let ended = false;
     void job.exited.then(() => (ended = true));
     await Promise.race([sleep(warmupSeconds * 1000), job.exited]);
-    const startCount = sim.served();
+    sim.reset();
     const started = performance.now();
     await Promise.race([sleep(windowSeconds * 1000), job.exited]);
     const seconds = (performance.now() - started) / 1000;
-    const calls = sim.served() - startCount;
+    const calls = sim.served();
+    const inFlightByCaller = sim.inFlightByCaller();
+    // Read before the job is stopped below: its end then would count as ending in the window.
+    const endedInWindow = ended;
     const code = ended ? await job.exited : null;
     if (code !== null && code !== 0) throw new Error(`the job failed (${code}):\n${job.output()}`);
     await job.stop("SIGKILL");
-    return { evaluators, calls, seconds, callsPerSecond: calls / seconds, peakInFlight: sim.peakInFlight(), endedInWindow: ended };
+    return {
+      evaluators,
+      calls,
+      seconds,
+      callsPerSecond: calls / seconds,
+      peakInFlight: sim.peakInFlight(),
+      inFlightByCaller,
+      endedInWindow,
+    };
   } finally {
     await pool.stop();
     await sim.close();
@@ -379,10 +431,10 @@ async function poolThroughput(latencyMs, evaluators, start, { windowSeconds, war
 async function poolBench(dir, latencyMs, options) {
   // The judge endpoint is the evaluators' own, capped per process: each replica brings its share.
   const cap = (raw) => {
-    raw.models.sim.concurrency = 32;
-    raw.models["sim-judge"].concurrency = options.judgeConcurrency;
+    raw.models.sim.concurrency = options.shape.agentConcurrency;
+    raw.models["sim-judge"].concurrency = options.shape.judgeConcurrency;
     // The optimizer gets its own uncapped model entry on the same server, so mutators are not the evaluators' cap.
-    raw.models["sim-opt"] = { ...raw.models["sim-judge"], concurrency: 16 };
+    raw.models["sim-opt"] = { ...raw.models["sim-judge"], concurrency: options.shape.optimizerConcurrency };
     raw.optimizer = { ...raw.optimizer, model: "sim-opt" };
   };
   const sweepBase = await specVariant(dir, "pool-sweep-base", SMALL_SPEC, "SIM_URL", (raw) => {
@@ -461,6 +513,31 @@ async function poolBench(dir, latencyMs, options) {
   return { latencyMs, ...options, sweep: verdict(sweepRows, TARGETS.poolSweep), large: verdict(largeRows, TARGETS.largeRun) };
 }
 
+/**
+ * The pool, the same for 1 and for 8 evaluators: the evaluators are what is scaled, so every other role
+ * is provisioned not to be the limit (executors and agents well above what 8 evaluators' steps ask
+ * for, the optimizer on its own model entry). The judge endpoint is capped per evaluator process
+ * (the per-replica cap: each replica brings its share); an evaluator takes more tasks at once than
+ * it has judge slots, since part of each task is the candidate's own agent calls.
+ */
+const POOL_SHAPE = {
+  executors: { count: 2, concurrency: 64 },
+  mutators: { count: 1, concurrency: 16 },
+  evaluatorConcurrency: 8,
+  agentConcurrency: 64,
+  judgeConcurrency: 2,
+  optimizerConcurrency: 16,
+};
+
+function poolShapeText(pool) {
+  const { shape } = pool;
+  return [
+    `Pool workers started without --run, the same for 1 and 8 evaluators: ${shape.executors.count} executors (${shape.executors.concurrency} tasks at once each), ${shape.mutators.count} mutator (${shape.mutators.concurrency}), and 1 or 8 evaluators (${shape.evaluatorConcurrency} tasks at once each).`,
+    `Per process, the judge endpoint is capped at ${shape.judgeConcurrency} calls in flight (the per-replica cap: what scales with the evaluators), agents at ${shape.agentConcurrency}, the optimizer (its own model entry) at ${shape.optimizerConcurrency}.`,
+    `A candidate's evaluation goes out as tasks of \`concurrency.evaluationShardSize\` examples (default). LLM calls served per second over a ${pool.windowSeconds} s window after ${pool.warmupSeconds} s of warm-up; mean in flight per caller over the window says which role's calls the configuration waited on.`,
+  ].join(" ");
+}
+
 /** A job whose process is spawned asynchronously, shaped like the process handle poolThroughput waits on. */
 function lazyJob(spawning) {
   let proc;
@@ -499,6 +576,9 @@ async function coordinatorRss(dir, name, spec) {
   }
 }
 
+/** The long run's shape: sized to give ≥ 10k tasks (about 16k on math-chain-small's world). */
+const LONG_RUN = { train: 64, beamSize: 6, childrenPerParent: 2, minibatchSize: 8, rounds: 60 };
+
 async function memoryBench(dir) {
   // In-process simlm in the workers (zero latency): memory, not time, is measured here.
   const trainRun = (train) =>
@@ -509,10 +589,19 @@ async function memoryBench(dir) {
   const small = await coordinatorRss(dir, "rss-1k", await trainRun(1000));
   const big = await coordinatorRss(dir, "rss-50k", await trainRun(50_000));
   const trainRatio = big.peakRssMiB / small.peakRssMiB;
-  // A long run: many rounds of the small spec with patience that never stops it.
+  // A long run of ≥ 10k tasks: the small spec with a wider beam, two children per parent, larger
+  // minibatches from a larger train pool and many rounds, with patience that never stops it.
   const longSpec = await specVariant(dir, "rss-long", SMALL_SPEC, undefined, (raw) => {
-    raw.search = { ...raw.search, rounds: 60 };
-    raw.stop = { ...raw.stop, patience: 60, reason: "the bench runs every round: patience as long as the run" };
+    raw.dataset.source = { ...raw.dataset.source, train: LONG_RUN.train };
+    raw.search = {
+      ...raw.search,
+      beamSize: LONG_RUN.beamSize,
+      childrenPerParent: LONG_RUN.childrenPerParent,
+      minibatchSize: LONG_RUN.minibatchSize,
+      rounds: LONG_RUN.rounds,
+      reason: "the memory bench's long run: many tasks, not a good search",
+    };
+    raw.stop = { ...raw.stop, patience: LONG_RUN.rounds, reason: "the bench runs every round: patience as long as the run" };
   });
   const long = await coordinatorRss(dir, "rss-long", longSpec);
   const tasks = long.tasks.executor + long.tasks.evaluator + long.tasks.mutator;
@@ -548,10 +637,11 @@ async function memoryBench(dir) {
 function markdown(r) {
   const f = (x, d = 1) => x.toFixed(d);
   const met = (v) => (v.met ? "**met**" : "**NOT met**");
+  const callers = (x) => ["agent", "judge", "optimizer"].map((k) => f(x.inFlightByCaller[k].mean)).join(" / ");
   const throughputTable = (v) => [
-    "| evaluators | calls in window | seconds | calls/s | peak calls in flight |",
-    "| ---: | ---: | ---: | ---: | ---: |",
-    ...v.rows.map((x) => `| ${x.evaluators} | ${x.calls} | ${f(x.seconds)} | ${f(x.callsPerSecond)} | ${x.peakInFlight} |`),
+    "| evaluators | calls in window | seconds | calls/s | peak calls in flight | mean in flight: agents / judges / optimizer |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...v.rows.map((x) => `| ${x.evaluators} | ${x.calls} | ${f(x.seconds)} | ${f(x.callsPerSecond)} | ${x.peakInFlight} | ${callers(x)} |`),
   ];
   return [
     "# Cluster benchmark",
@@ -591,7 +681,7 @@ function markdown(r) {
     "",
     `## 3. A sweep of 8 runs on one pool (${r.pool.latencyMs} ms per call)`,
     "",
-    `Pool workers started without --run: 2 executors (32 tasks at once), 1 mutator (16), and 1 or 8 evaluators (${r.pool.evaluatorConcurrency} tasks at once each); the judge endpoint is capped at ${r.pool.judgeConcurrency} calls in flight per process (the per-replica cap), agents at 32, the optimizer at 16. LLM calls served per second over a ${r.pool.windowSeconds} s window after ${r.pool.warmupSeconds} s of warm-up.`,
+    poolShapeText(r.pool),
     "",
     ...throughputTable(r.pool.sweep),
     "",
@@ -632,8 +722,7 @@ export async function runClusterBench(options = {}) {
     },
     pool: () =>
       poolBench(dir, latencyMs, {
-        judgeConcurrency: 2,
-        evaluatorConcurrency: 2,
+        shape: POOL_SHAPE,
         windowSeconds: options.windowSeconds ?? 40,
         warmupSeconds: 8,
       }),

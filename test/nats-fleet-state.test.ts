@@ -1,7 +1,7 @@
 /**
  * The cluster's spend ledger and rate limiter on a real nats-server, each process its own
  * connection: two processes reserving against one budget pass it by at most one attempt's worst
- * case; a fresh run starts its ledger empty, a resumed one keeps it; two processes taking grants
+ * case, and a worker is held to the round token cap its coordinator sets; a fresh run starts its ledger empty, a resumed one keeps it; two processes taking grants
  * from one window never exceed its rpm in any 65 s.
  */
 import { KvRateLimiter, KvSpendLedger, connectNats, type NatsSession } from "@maspo/cluster";
@@ -60,6 +60,42 @@ describe("KvSpendLedger", () => {
     await after.settle({ ok: true, promptTokens: 1, completionTokens: 1, costUsd: 0.17 });
     await coordinator.refresh();
     expect(coordinator.snapshot().rows[0]?.costUsd).toBeCloseTo(spent + 0.17, 12);
+  });
+
+  it("holds a worker to the round cap its coordinator sets (no budget): past the ceiling by at most one attempt's worst case, then E_LLM_ROUND_CAP; lifted, admitted", async () => {
+    const [a, b] = [await connect(), await connect()];
+    const options = { budgetUsd: null, tokensPerRoundMax: 500 };
+    const coordinator = await KvSpendLedger.open(a.nc, "round-cap", { ...options, mode: "fresh" });
+    const worker = await KvSpendLedger.open(b.nc, "round-cap", { ...options, mode: "join" });
+    await coordinator.capRound({ round: 1, capTokens: 500, ceilingTokens: 400 });
+    const worst = { usd: 0, tokens: 50 };
+    const codes: string[] = [];
+    const attempts = async (): Promise<void> => {
+      for (;;) {
+        let reservation;
+        try {
+          reservation = await worker.reserve(who, worst, 60_000, new AbortController().signal);
+        } catch (err) {
+          expect(err).toBeInstanceOf(BudgetSpentError);
+          codes.push((err as BudgetSpentError).code);
+          return;
+        }
+        await reservation.settle({ ok: true, promptTokens: 20, completionTokens: 10, costUsd: 0 });
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, attempts));
+    expect(codes).toEqual(Array.from({ length: 6 }, () => "E_LLM_ROUND_CAP"));
+    await coordinator.refresh();
+    const spent = (): number => coordinator.snapshot().rows.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0);
+    expect(spent()).toBeGreaterThanOrEqual(400);
+    expect(spent()).toBeLessThanOrEqual(400 + worst.tokens);
+    // The round end's measure: the cap lifted, the worker's attempt goes through and is counted.
+    const before = spent();
+    await coordinator.capRound(null);
+    const after = await worker.reserve(who, worst, 60_000, new AbortController().signal);
+    await after.settle({ ok: true, promptTokens: 20, completionTokens: 10, costUsd: 0 });
+    await coordinator.refresh();
+    expect(spent()).toBe(before + 30);
   });
 
   it("starts a new run's ledger empty, keeps a resumed run's, and is gone once removed", async () => {

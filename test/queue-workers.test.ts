@@ -3,7 +3,7 @@
  * answers equal direct calls, identical requests share a task, and failures come back typed.
  */
 import { createHash } from "node:crypto";
-import { ResponseCacheError, parseLlmEndpoints, probeTask } from "@maspo/llm";
+import { ResponseCacheError, parseLlmEndpoints } from "@maspo/llm";
 import {
   TaskFailedError,
   TaskFailedResultError,
@@ -15,9 +15,8 @@ import {
   type WorkQueue,
 } from "@maspo/cluster";
 import { type AgentGraph, type LlmCallRequest, type LlmCaller, type WorkerContext, usageTotalsOf } from "@maspo/core";
-import { compareFinalsTask, evaluateTask } from "@maspo/evaluator";
 import { runGraphTask } from "@maspo/executor";
-import { mutateTask } from "@maspo/mutator";
+import { TASK_ADAPTERS } from "@maspo/run";
 import { afterEach, describe, expect, it } from "vitest";
 
 const graph: AgentGraph = {
@@ -78,7 +77,7 @@ async function clusterWith(handler: TaskHandler) {
   return startQueueWorkers({ queue });
 }
 
-const adapters = { runGraph: runGraphTask, evaluate: evaluateTask, mutate: mutateTask, compareFinals: compareFinalsTask, probe: probeTask };
+const adapters = TASK_ADAPTERS;
 
 describe("cluster workers", () => {
   it("answer a runGraph request exactly as the direct call does, and count its LLM use once", async () => {
@@ -199,6 +198,40 @@ describe("cluster workers", () => {
     const err = await failing.runGraph(request).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskFailedResultError);
     expect((err as TaskFailedResultError).taskId).toMatch(/\.confirm$/);
+  });
+
+  it("spread an evaluation over evaluateShard tasks of evaluationShardSize examples, folded into what one evaluate task gives, for the same calls", async () => {
+    const minibatch = ["2 + 2", "3 + 5", "7 + 1"].map((input, i) => ({ id: `e${i + 1}`, input }));
+    const baseTraces = await Promise.all(
+      minibatch.map((example) => runGraphTask(context(digestLlm()), { prompts: request.prompts, example })),
+    );
+    const evaluation = {
+      agentId: "a",
+      candidate: "You are first. Show each step.",
+      reference: request.prompts.a,
+      prompts: request.prompts,
+      minibatch,
+      baseTraces,
+      weights: { local: 0.25, lookahead: 0.35, global: 0.4 },
+      lookahead: true,
+    };
+    const evaluateWith = async (evaluationShardSize: number) => {
+      const queue = createInProcessWorkQueue({ runId: `shards-${evaluationShardSize}` });
+      queues.push(queue);
+      const handler = createTaskHandler({ role: "evaluator", adapters, context: context(digestLlm()), endpoints });
+      await queue.process("evaluator", handler, { concurrency: 4 });
+      const submitted: string[] = [];
+      const workers = startQueueWorkers({ queue, evaluationShardSize, onEvent: (e) => e.type === "submitted" && submitted.push(e.taskId) });
+      const value = await workers.evaluate(evaluation);
+      return { value, kinds: submitted.map((id) => id.split(".")[0]), calls: workers.usage().calls };
+    };
+    const whole = await evaluateWith(3);
+    const sharded = await evaluateWith(1);
+    expect(whole.kinds).toEqual(["evaluate"]);
+    expect(sharded.kinds).toEqual(["evaluateShard", "evaluateShard", "evaluateShard"]);
+    expect(sharded.value).toStrictEqual(whole.value);
+    expect(sharded.calls).toBe(whole.calls);
+    expect(whole.calls).toBeGreaterThan(0);
   });
 
   it("refuse an invalid request at the worker with every problem named", async () => {

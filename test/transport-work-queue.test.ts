@@ -126,6 +126,22 @@ describe.each([inProcess(), jetStream()])("WorkQueue contract: $name", (impl) =>
     });
   });
 
+  test("a result is read back by the position it was yielded at, from another client too; a position the log has nothing at reads as undefined", async () => {
+    const runId = newRunId();
+    const queue = await impl.open(runId);
+    await queue.process("executor", async (t) => ({ echoed: t.payload }), { concurrency: 2 });
+    for (const id of ["r1", "r2", "r3"]) await queue.submit(task(runId, id, "executor", { id }));
+    const delivered = await collect(queue, 3);
+    const reader = await impl.open(runId);
+    for (const d of delivered) {
+      expect(await queue.resultAt(d.position)).toEqual(d.result);
+      expect(await reader.resultAt(d.position)).toEqual(d.result);
+    }
+    const last = Math.max(...delivered.map((d) => d.position));
+    expect(await queue.resultAt(last + 1)).toBeUndefined();
+    expect(await queue.resultAt(0)).toBeUndefined();
+  });
+
   test("submitting the same task id twice runs it once and yields one result", async () => {
     const runId = newRunId();
     const queue = await impl.open(runId);

@@ -30,7 +30,10 @@ function roundLine(event: StepEvent, usage: UsageTotals): string {
   const s = event.state;
   const last = s.rounds.at(-1);
   const best = Number.isFinite(s.bestTrainMetric) ? `${(s.bestTrainMetric * 100).toFixed(1)}%` : "—";
-  return `round ${last?.round ?? "?"}: train ${last ? (last.trainMetric * 100).toFixed(1) : "—"}% (best ${best}), |B_mis| ${s.buffer.length}, ${usage.calls} calls, ${usage.tokens} tokens, $${usage.usd.toFixed(4)}, ${usage.cacheHits} cache hits${usage.retries > 0 || usage.failedAttempts > 0 ? `, ${usage.retries} retries (${usage.failedAttempts} failed attempts)` : ""}`;
+  // A round token cap that stopped a step, or that the round end passed, is said on the round's own line.
+  const capped = s.guardEvents.filter((g) => g.guard === "tokensPerRoundMax" && g.round === last?.round);
+  const cap = last?.tokenCap ? `, round ${last.tokenCap.spent} of tokensPerRoundMax ${last.tokenCap.cap} tokens` : "";
+  return `round ${last?.round ?? "?"}: train ${last ? (last.trainMetric * 100).toFixed(1) : "—"}% (best ${best}), |B_mis| ${s.buffer.length}, ${usage.calls} calls, ${usage.tokens} tokens${cap}, $${usage.usd.toFixed(4)}, ${usage.cacheHits} cache hits${usage.retries > 0 || usage.failedAttempts > 0 ? `, ${usage.retries} retries (${usage.failedAttempts} failed attempts)` : ""}${capped.map((g) => `; guard tokensPerRoundMax: ${g.detail}`).join("")}`;
 }
 
 export function createRunProgress(mode: ProgressMode, out: NodeJS.WritableStream): RunProgress {

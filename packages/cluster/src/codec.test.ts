@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { getHeapSnapshot } from "node:v8";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { CodecError, decode, decodeResult, decodeTask, encode, validate } from "./codec.js";
@@ -67,5 +69,23 @@ describe("codec", () => {
     } catch (e) {
       expect((e as ValidationError).issues.map((i) => i.path)).toEqual(["a", "b"]);
     }
+  });
+
+  test("a string kept from a decoded message does not keep the message alive (no slice of the message's bytes)", async () => {
+    // The task id is kept, as the coordinator's index keeps it; the rest of the message is dropped.
+    const taskId = `runGraph.${randomUUID()}`;
+    const note = `the-rest-of-the-message-${randomUUID()}`;
+    const kept = decodeResult(
+      encode({ v: 1, runId: "r1", taskId, role: "executor", ok: true, payload: { note, pad: "x".repeat(200) } }),
+    ).taskId;
+    expect(kept).toBe(taskId);
+    // msgpackr holds the last message it decoded until the next one: decode another.
+    decodeResult(encode({ v: 1, runId: "r1", taskId: "other", role: "executor", ok: true, payload: null }));
+    // A heap snapshot holds only what is reachable: no live string may hold the task id with the rest.
+    const chunks: Buffer[] = [];
+    for await (const chunk of getHeapSnapshot()) chunks.push(chunk as Buffer);
+    const { strings } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { strings: string[] };
+    expect(strings.filter((s) => s.includes(taskId) && s.includes(note))).toEqual([]);
+    expect(strings).toContain(kept);
   });
 });

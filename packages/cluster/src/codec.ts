@@ -33,7 +33,7 @@ export function encode(value: unknown): Uint8Array {
 export function decode<S extends z.ZodType>(schema: S, bytes: Uint8Array, what: string): z.infer<S> {
   let raw: unknown;
   try {
-    raw = packr.unpack(bytes);
+    raw = ownStrings(packr.unpack(bytes));
   } catch (err) {
     throw new CodecError(what, `not msgpack (${err instanceof Error ? err.message : String(err)})`, [], {
       cause: err,
@@ -45,6 +45,31 @@ export function decode<S extends z.ZodType>(schema: S, bytes: Uint8Array, what: 
     throw new CodecError(what, issues.map((i) => `${i.path}: expected ${i.expected}, found ${i.found}`).join("; "), issues);
   }
   return parsed.data;
+}
+
+/**
+ * V8 makes no slice of a string shorter than this: such a string is always a copy of its own.
+ * (SlicedString::kMinLength.)
+ */
+const SHORTEST_SLICE = 13;
+
+/**
+ * msgpackr's native string extraction decodes the rest of a message into one string and hands out
+ * slices of it, so one string kept from a message (a task id as a map key, a prompt in the run state)
+ * keeps the whole message alive: over a long run the coordinator's index of task ids held every
+ * result's bytes again. Each decoded string of a slice's length is copied into its own (a JSON round
+ * trip makes a flat string), in place, so a message is freed once nothing holds its objects.
+ */
+function ownStrings(value: unknown): unknown {
+  if (typeof value === "string") return value.length < SHORTEST_SLICE ? value : (JSON.parse(JSON.stringify(value)) as string);
+  if (value === null || typeof value !== "object" || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = ownStrings(value[i]);
+    return value;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) record[key] = ownStrings(record[key]);
+  return record;
 }
 
 export function decodeTask(bytes: Uint8Array): TaskEnvelope {

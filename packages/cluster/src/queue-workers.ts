@@ -7,15 +7,21 @@
  * The results log is read from its start: task ids are content hashes, so a step may ask again for
  * work finished long before (the same prompts on the same example), and a resumed coordinator redoes
  * its interrupted step. The server drops such a resubmission as a duplicate; only the log still has
- * its answer. Every result is kept in memory by task id, and a task id known here is never submitted.
+ * its answer. So a task id known here is never submitted, and what is known of it is only where its
+ * result sits in the log: a result is handed to the requests awaiting it and released, and a task
+ * asked again is read back from the log (WorkQueue.resultAt). Over a long run the coordinator holds
+ * the results of the tasks in flight and one log position per task, never every payload.
  */
 import {
+  DEFAULT_EVALUATION_SHARD_SIZE,
   MaspoError,
   TASK_KINDS,
   TaskOutputSchema,
+  foldEvaluationShards,
   formatIssue,
   isErrorCode,
   issuesFromZod,
+  shardEvaluateRequest,
   taskIdFor,
   usageTotalsOf,
   type CompareFinalsRequest,
@@ -108,6 +114,12 @@ export interface QueueWorkersOptions {
   invalidRetries?: number;
   onEvent?: (event: QueueWorkersEvent) => void;
   /**
+   * Minibatch examples per evaluate task (the spec's `concurrency.evaluationShardSize`): a longer
+   * minibatch is asked as evaluateShard tasks, spread over the evaluators and folded here in
+   * minibatch order into the Evaluation one task would give. Default DEFAULT_EVALUATION_SHARD_SIZE.
+   */
+  evaluationShardSize?: number;
+  /**
    * A resumed run's spend from its checkpoint: counted from the start, so the budget stop, the token
    * guard and the report go on from it. Results the log holds at or before its `resultsPosition` are in
    * it already and add nothing more; pass 0 for a results log that starts empty (the in-process one).
@@ -118,7 +130,7 @@ export interface QueueWorkersOptions {
    * says endpoints served (a dead worker's or a failed delivery's calls included), not what task
    * results report; the cache hits still come from the results.
    */
-  ledger?: Pick<SpendLedger, "snapshot" | "refresh">;
+  ledger?: Pick<SpendLedger, "snapshot" | "refresh" | "capRound">;
 }
 
 export interface QueueWorkers extends EngineWorkers {
@@ -130,6 +142,8 @@ export interface QueueWorkers extends EngineWorkers {
   usageSnapshot(): LlmAccountingSnapshot;
   /** Results read from the log so far. */
   readonly resultsRead: number;
+  /** What it holds per task right now (see Retained): the bound on its memory, for tests and metrics. */
+  retained(): Retained;
   /**
    * Resolves once no task is awaited any more: after a step ended early (a budget stop), the tasks it
    * had asked for that were still running have ended too, so nothing of it runs after the budget is lifted.
@@ -139,6 +153,18 @@ export interface QueueWorkers extends EngineWorkers {
   spend(): RunSpend;
   /** Closes the work queue and stops reading results; tasks still awaited reject with ResultsLostError. */
   close(): Promise<void>;
+}
+
+/**
+ * What the coordinator's workers hold, by count. Payloads are held only while awaited (`awaited`: task
+ * ids with requests waiting on them); every other task is a log position (`indexed`). Task ids of this
+ * coordinator are remembered while their result is unknown or failed (`submittedHere`), since a
+ * failure is believed only from the coordinator that asked.
+ */
+export interface Retained {
+  awaited: number;
+  indexed: number;
+  submittedHere: number;
 }
 
 interface Waiter {
@@ -155,18 +181,22 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
   const emit = options.onEvent ?? (() => {});
   const resubmits = Math.max(0, options.resubmits ?? 2);
   const invalidRetries = Math.max(0, options.invalidRetries ?? 3);
+  const evaluationShardSize = options.evaluationShardSize ?? DEFAULT_EVALUATION_SHARD_SIZE;
   const accounting = new LlmAccounting();
   if (options.carried) accounting.merge(options.carried.usage);
   const carriedUpTo = options.carried?.resultsPosition ?? 0;
   const { ledger } = options;
   const runUsage = (): LlmAccountingSnapshot => (ledger ? withCacheHits(ledger.snapshot(), accounting.snapshot()) : accounting.snapshot());
-  const results = new Map<string, ResultEnvelope>();
-  /** Where each result sits in the log, to dead-letter it if it fails validation. */
+  /**
+   * Where each result read sits in the log, by task id: to read it back when its task is asked again,
+   * or to dead-letter it if it fails validation. A number per task, never the payload.
+   */
   const positions = new Map<string, number>();
-  /** Each successful task's LLM use, as its result reported it. */
-  const usageByTask = new Map<string, LlmAccountingSnapshot>();
   const waiters = new Map<string, Waiter[]>();
-  /** Task ids this coordinator submitted; any other result in the log came from an earlier one. */
+  /**
+   * Task ids this coordinator submitted whose result has not come or came as a failure: a failure in
+   * the log not among them came from an earlier coordinator. A success is forgotten here once read.
+   */
   const submittedHere = new Set<string>();
   const incarnation = `i${randomUUID().slice(0, 8)}`;
   let ended: ResultsLostError | undefined;
@@ -186,16 +216,13 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     for await (const { result, position } of queue.results()) {
       resultsRead++;
       resultsPosition = Math.max(resultsPosition, position);
-      if (results.has(result.taskId)) continue;
-      results.set(result.taskId, result);
+      if (positions.has(result.taskId)) continue;
       positions.set(result.taskId, position);
       if (result.ok) {
-        const output = TaskOutputSchema.safeParse(result.payload);
-        if (output.success) {
-          // Read again on resume, a result the checkpoint had counted is in the carried spend already.
-          if (position > carriedUpTo) accounting.merge(output.data.usage);
-          usageByTask.set(result.taskId, output.data.usage);
-        }
+        submittedHere.delete(result.taskId);
+        // Read again on resume, a result the checkpoint had counted is in the carried spend already.
+        const usage = usageOf(result);
+        if (usage && position > carriedUpTo) accounting.merge(usage);
       }
       emit({ type: "resolved", role: result.role, taskId: result.taskId, ok: result.ok });
       const pending = waiters.get(result.taskId) ?? [];
@@ -217,15 +244,26 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
    * every LLM request of it answered by the response cache, so it counts them as cache hits (no cost).
    */
   const countReuse = (result: ResultEnvelope): ResultEnvelope => {
-    const usage = usageByTask.get(result.taskId);
+    const usage = usageOf(result);
     if (usage) accounting.merge(asCacheHits(usage));
     return result;
   };
 
-  /** The result of one task id: known already, or awaited after submitting it (once per process). */
+  /** A finished task's result, read back from where the log has it. */
+  const readBack = async (taskId: string, position: number): Promise<ResultEnvelope> => {
+    const result = await queue.resultAt(position);
+    if (result?.taskId !== taskId) {
+      throw new ResultsLostError(
+        `the result of task ${taskId} is no longer at position ${position} of the results log (${result ? `task ${result.taskId} is` : "nothing is"} there)`,
+      );
+    }
+    return result;
+  };
+
+  /** The result of one task id: known already (read back from the log), or awaited after submitting it (once per process). */
   const outcome = (kind: TaskKind, taskId: string, payload: unknown): Promise<ResultEnvelope> => {
-    const known = results.get(taskId);
-    if (known) return Promise.resolve(countReuse(known));
+    const known = positions.get(taskId);
+    if (known !== undefined) return readBack(taskId, known).then(countReuse);
     if (ended) return Promise.reject(ended);
     const role = TASK_KINDS[kind].role;
     return new Promise<ResultEnvelope>((resolve, reject) => {
@@ -312,19 +350,27 @@ export function startQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     get resultsRead() {
       return resultsRead;
     },
+    retained: (): Retained => ({ awaited: waiters.size, indexed: positions.size, submittedHere: submittedHere.size }),
     usageSnapshot: runUsage,
     async idle() {
       while (waiters.size > 0 && !ended) await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
     },
     spend: (): RunSpend => ({ usage: runUsage(), resultsPosition }),
     runGraph: (req: RunGraphRequest): Promise<Trace> => request("runGraph", req, TASK_KINDS.runGraph.value),
-    evaluate: (req: EvaluateRequest): Promise<Evaluation> => request("evaluate", req, TASK_KINDS.evaluate.value),
+    evaluate: async (req: EvaluateRequest): Promise<Evaluation> => {
+      const shards = shardEvaluateRequest(req, evaluationShardSize);
+      if (shards.length === 1) return request("evaluate", req, TASK_KINDS.evaluate.value);
+      return foldEvaluationShards(await Promise.all(shards.map((s) => request("evaluateShard", s, TASK_KINDS.evaluateShard.value))));
+    },
     mutate: (req: MutateRequest): Promise<Proposal[]> => request("mutate", req, TASK_KINDS.mutate.value),
     compareFinals: (req: CompareFinalsRequest): Promise<FinalComparison> => request("compareFinals", req, TASK_KINDS.compareFinals.value),
     probe: (kind: ProbeKind, req: ProbeRequest): Promise<ProbeReport> => request(kind, req, TASK_KINDS[kind].value),
     usage: (): UsageTotals => usageTotalsOf(runUsage()),
     refreshUsage: async () => {
       await ledger?.refresh();
+    },
+    capRoundTokens: async (cap) => {
+      await ledger?.capRound?.(cap);
     },
     async close() {
       closing = true;
@@ -361,6 +407,13 @@ function resultValue<S extends z.ZodType>(payload: unknown, schema: S): { ok: tr
     issues = issuesFromZod(output.error, payload);
   }
   return { ok: false, reason: issues.slice(0, 5).map(formatIssue).join("; ") };
+}
+
+/** A successful result's LLM use, as it reported it; undefined for a failure or a payload of another shape. */
+function usageOf(result: ResultEnvelope): LlmAccountingSnapshot | undefined {
+  if (!result.ok) return undefined;
+  const output = TaskOutputSchema.safeParse(result.payload);
+  return output.success ? output.data.usage : undefined;
 }
 
 /** A task's LLM use as it reads when every request of it is answered from the response cache. */

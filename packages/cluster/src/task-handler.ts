@@ -16,6 +16,7 @@ import {
   type CompareFinalsRequest,
   type EvaluateRequest,
   type Evaluation,
+  type EvaluationShard,
   type FinalComparison,
   type MutateRequest,
   type ProbeReport,
@@ -39,6 +40,8 @@ import type { TaskHandler } from "./transport/work-queue.js";
 export interface TaskAdapters {
   runGraph: TaskAdapter<RunGraphRequest, Trace>;
   evaluate: TaskAdapter<EvaluateRequest, Evaluation>;
+  /** A few minibatch examples of one candidate's evaluation, per example; the coordinator folds the shards. */
+  evaluateShard: TaskAdapter<EvaluateRequest, EvaluationShard>;
   mutate: TaskAdapter<MutateRequest, Proposal[]>;
   /** Label-free runs: two final answers to one example, judged in both orders. */
   compareFinals: TaskAdapter<CompareFinalsRequest, FinalComparison>;
@@ -108,6 +111,8 @@ async function runKind(adapters: TaskAdapters, kind: TaskKind, ctx: WorkerContex
       return adapters.runGraph(ctx, request(TASK_KINDS.runGraph.request, kind, payload));
     case "evaluate":
       return adapters.evaluate(ctx, request(TASK_KINDS.evaluate.request, kind, payload));
+    case "evaluateShard":
+      return adapters.evaluateShard(ctx, request(TASK_KINDS.evaluateShard.request, kind, payload));
     case "mutate":
       return adapters.mutate(ctx, request(TASK_KINDS.mutate.request, kind, payload));
     case "compareFinals":

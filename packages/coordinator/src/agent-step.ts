@@ -11,7 +11,6 @@ import { refreshBeam, refreshEnabled } from "./beam-refresh.js";
 import { anchorOf } from "./candidate-log.js";
 import { evaluateAsProposed } from "./candidate-pipeline.js";
 import { contextSignature, isBeamStale } from "./gauss-seidel.js";
-import { roundOverTokenBudget } from "./guard-floors.js";
 import { admitCandidates } from "./joint-evaluation.js";
 import { type LoopContext, contextPrompts, contextVersions, drawStepMinibatch, evidence, propose, runAll } from "./loop-context.js";
 import { hardNegativesFor, mine } from "./misalignment-mining.js";
@@ -25,7 +24,6 @@ type AgentStep = Extract<Step, { kind: "agent" }>;
 export async function agentStep(ctx: LoopContext, step: AgentStep, round: number): Promise<void> {
   const { config, state } = ctx;
   const agentId = step.agent;
-  if (roundOverTokenBudget(ctx, agentId, round)) return;
   const labels = [step.epoch, step.round, agentId, step.step] as const;
   let refreshed = false;
   const stale = isBeamStale(state.beams[agentId] ?? [], agentId, contextVersions(ctx, agentId));

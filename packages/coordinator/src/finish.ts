@@ -53,13 +53,17 @@ export function splitHash(examples: readonly Example[]): string {
 }
 
 export async function finish(input: FinishInput, workers: EngineWorkers): Promise<FinishResult> {
-  const runAll = (prompts: Record<string, string>, examples: readonly Example[]) =>
-    Promise.all(examples.map((example) => workers.runGraph({ prompts, example })));
+  const runAll: RunAll = (prompts, examples) => Promise.all(examples.map((example) => workers.runGraph({ prompts, example })));
 
-  const [baselineTraces, finalTraces] = [
-    await runAll(input.initialPrompts, input.heldOut),
-    await runAll(input.finalPrompts, input.heldOut),
-  ];
+  // The held-out runs, the per-agent deltas and the buffer cases need nothing of each other: all go at
+  // once, so the endpoint stays full through the finish instead of draining at the end of each part.
+  // The requests are the same whichever is served first, and so are the results.
+  const heldOutRuns = Promise.all([runAll(input.initialPrompts, input.heldOut), runAll(input.finalPrompts, input.heldOut)]);
+  const perAgentDeltas = perAgentDeltasOf(input, workers, runAll);
+  const bufferCases = rerunBufferCases(input, workers, runAll);
+  // Each part's failure is the finish's (awaited below); until then it must not count as unhandled.
+  for (const part of [heldOutRuns, perAgentDeltas, bufferCases]) part.catch(() => {});
+  const [baselineTraces, finalTraces] = await heldOutRuns;
   const measure = input.measure ?? "task-metric";
   const heldOutMeasure =
     measure === "task-metric"
@@ -81,64 +85,8 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
     measure === "task-metric" ? 1 : 0.5,
   );
 
-  const rng = Rng.derive(input.seed, "finish", "per-agent");
-  const minibatch = drawMinibatch(rng, input.train, input.minibatchSize);
-  const base = await runAll(input.finalPrompts, minibatch);
-  const perAgent: Report["delta"]["perAgent"] = {};
-  for (const agent of input.graph.agents) {
-    const initial = input.initialPrompts[agent.id] as string;
-    const final = input.finalPrompts[agent.id] as string;
-    if (initial === final) {
-      perAgent[agent.id] = { local: 0, lookahead: successorsOf(input.graph, agent.id).length > 0 ? 0 : null, global: 0 };
-      continue;
-    }
-    const e = await workers.evaluate({
-      agentId: agent.id,
-      candidate: final,
-      reference: initial,
-      prompts: { ...input.finalPrompts, [agent.id]: initial },
-      minibatch,
-      baseTraces: base,
-      weights: input.weights,
-      lookahead: true,
-    });
-    perAgent[agent.id] = {
-      local: e.lenses.local - 0.5,
-      lookahead: e.lenses.lookahead === null ? null : e.lenses.lookahead - 0.5,
-      global: e.lenses.global - 0.5,
-    };
-  }
-
-  // Buffer cases: does the final prompt set now get their examples right?
-  const byId = new Map(input.train.map((e) => [e.id, e]));
-  const caseExamples = [...new Set(input.state.buffer.map((c) => c.exampleId))].sort().flatMap((id) => {
-    const e = byId.get(id);
-    return e ? [e] : [];
-  });
-  const caseTraceList = await runAll(input.finalPrompts, caseExamples);
-  const caseTraces = new Map(caseTraceList.map((t) => [t.exampleId, t]));
-  const judged = measure === "judge-vs-baseline";
-  // Without labels, "now right" is "now beats the baseline's answer": the judge, both orders.
-  const caseScores = judged
-    ? await judgeAgainstBaseline(workers, caseExamples, caseTraceList, await runAll(input.initialPrompts, caseExamples))
-    : undefined;
-  const caseScore = new Map(caseExamples.map((e, i) => [e.id, caseScores?.perExample[i] ?? null]));
-  // Every buffered case re-tested under the final prompts (the runs above): repaired when now right.
-  const unrepaired: UnrepairedCase[] = input.state.buffer.map((c) => {
-    const t = caseTraces.get(c.exampleId);
-    const agent = input.graph.agents.find((a) => a.id === c.agentId);
-    const upstreamFailed = (agent?.predecessors ?? []).some((p) => t?.steps[p]?.status !== "ok");
-    return {
-      agentId: c.agentId,
-      exampleId: c.exampleId,
-      category: c.category,
-      finalScore: judged ? (caseScore.get(c.exampleId) ?? null) : (t?.finalScore ?? null),
-      upstreamFailed,
-      strength: c.strength,
-      round: c.round,
-      caseId: c.id,
-    };
-  });
+  const perAgent = await perAgentDeltas;
+  const unrepaired = await bufferCases;
 
   return {
     heldOut: {
@@ -155,6 +103,73 @@ export async function finish(input: FinishInput, workers: EngineWorkers): Promis
     baselineTraces,
     finalTraces,
   };
+}
+
+type RunAll = (prompts: Record<string, string>, examples: readonly Example[]) => Promise<Trace[]>;
+
+/** Each agent's final prompt against its initial one, the rest of the graph final, on a seeded train minibatch: all agents at once. */
+async function perAgentDeltasOf(input: FinishInput, workers: EngineWorkers, runAll: RunAll): Promise<Report["delta"]["perAgent"]> {
+  const rng = Rng.derive(input.seed, "finish", "per-agent");
+  const minibatch = drawMinibatch(rng, input.train, input.minibatchSize);
+  const base = await runAll(input.finalPrompts, minibatch);
+  const deltas = await Promise.all(
+    input.graph.agents.map(async (agent): Promise<Report["delta"]["perAgent"][string]> => {
+      const initial = input.initialPrompts[agent.id] as string;
+      const final = input.finalPrompts[agent.id] as string;
+      if (initial === final) return { local: 0, lookahead: successorsOf(input.graph, agent.id).length > 0 ? 0 : null, global: 0 };
+      const e = await workers.evaluate({
+        agentId: agent.id,
+        candidate: final,
+        reference: initial,
+        prompts: { ...input.finalPrompts, [agent.id]: initial },
+        minibatch,
+        baseTraces: base,
+        weights: input.weights,
+        lookahead: true,
+      });
+      return {
+        local: e.lenses.local - 0.5,
+        lookahead: e.lenses.lookahead === null ? null : e.lenses.lookahead - 0.5,
+        global: e.lenses.global - 0.5,
+      };
+    }),
+  );
+  const perAgent: Report["delta"]["perAgent"] = {};
+  input.graph.agents.forEach((agent, i) => (perAgent[agent.id] = deltas[i] as Report["delta"]["perAgent"][string]));
+  return perAgent;
+}
+
+/** Buffer cases: does the final prompt set now get their examples right? Every buffered case, re-tested under the final prompts. */
+async function rerunBufferCases(input: FinishInput, workers: EngineWorkers, runAll: RunAll): Promise<UnrepairedCase[]> {
+  const byId = new Map(input.train.map((e) => [e.id, e]));
+  const caseExamples = [...new Set(input.state.buffer.map((c) => c.exampleId))].sort().flatMap((id) => {
+    const e = byId.get(id);
+    return e ? [e] : [];
+  });
+  const caseTraceList = await runAll(input.finalPrompts, caseExamples);
+  const caseTraces = new Map(caseTraceList.map((t) => [t.exampleId, t]));
+  const judged = (input.measure ?? "task-metric") === "judge-vs-baseline";
+  // Without labels, "now right" is "now beats the baseline's answer": the judge, both orders.
+  const caseScores = judged
+    ? await judgeAgainstBaseline(workers, caseExamples, caseTraceList, await runAll(input.initialPrompts, caseExamples))
+    : undefined;
+  const caseScore = new Map(caseExamples.map((e, i) => [e.id, caseScores?.perExample[i] ?? null]));
+  // Repaired when now right.
+  return input.state.buffer.map((c) => {
+    const t = caseTraces.get(c.exampleId);
+    const agent = input.graph.agents.find((a) => a.id === c.agentId);
+    const upstreamFailed = (agent?.predecessors ?? []).some((p) => t?.steps[p]?.status !== "ok");
+    return {
+      agentId: c.agentId,
+      exampleId: c.exampleId,
+      category: c.category,
+      finalScore: judged ? (caseScore.get(c.exampleId) ?? null) : (t?.finalScore ?? null),
+      upstreamFailed,
+      strength: c.strength,
+      round: c.round,
+      caseId: c.id,
+    };
+  });
 }
 
 /** Without labels: the final set's judged win rate against the baseline set; the baseline against itself is ½. */

@@ -11,8 +11,7 @@
  *   judge question beyond the pairwise one every lens already asks (a pointwise role score would).
  * A floor a promotion would break blocks it: the agent's best stays, the candidate stays in the beam
  * as a parent, and the breach is recorded where it happened (round, agent, the figures).
- * `tokensPerRoundMax`: a round that has spent more skips its remaining agents (the round end, which
- * measures the graph, always runs and counts in the round).
+ * `tokensPerRoundMax` is enforced with reservations in the spend ledger: see round-token-cap.ts.
  */
 import type { Evaluation, Example, Trace } from "@maspo/core";
 import type { BeamMember } from "./beam.js";
@@ -72,26 +71,4 @@ async function localVsInitial(ctx: LoopContext, agentId: string, evidence: Promo
   const vsInitial = await evaluate(ctx, agentId, evidence.challenger.prompt, initial, evidence.minibatch, evidence.base);
   ctx.state.malformedVerdicts += vsInitial.malformedVerdicts;
   return vsInitial.lenses.local;
-}
-
-/**
- * The round guard, checked before each agent step: once the round has spent more than
- * `tokensPerRoundMax`, this and every later agent of the round are skipped (the round end still
- * runs and clears the flag). True when the step must not run.
- */
-export function roundOverTokenBudget(ctx: LoopContext, agentId: string, round: number): boolean {
-  const { state, workers } = ctx;
-  if (state.skipRoundAfterGuard) return true;
-  const { tokensPerRoundMax } = ctx.config.guards;
-  if (tokensPerRoundMax !== null && workers.usage().tokens - state.roundStartTokens > tokensPerRoundMax) {
-    state.guardEvents.push({
-      round,
-      agent: agentId,
-      guard: "tokensPerRoundMax",
-      detail: `round ${round} used more than ${tokensPerRoundMax} tokens; remaining agents skipped this round`,
-    });
-    state.skipRoundAfterGuard = true;
-    return true;
-  }
-  return false;
 }

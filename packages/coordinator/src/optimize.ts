@@ -20,6 +20,7 @@ import { type LoopContext, createLoopContext } from "./loop-context.js";
 import type { OptimizeConfig } from "./optimize-config.js";
 import { orientation } from "./orientation.js";
 import { roundEnd } from "./round-end.js";
+import { liftRoundCap, withinRoundCap } from "./round-token-cap.js";
 import type { RunState } from "./run-state.js";
 import { type Step, describeStep, globalRound, planSteps } from "./step-plan.js";
 import { budgetRanOut, hasBudget, stopBeforeStep, stopWhenPlanDone } from "./stop-conditions.js";
@@ -113,6 +114,7 @@ export async function optimize(
     await hooks.onStep?.(event);
     if (step.kind === "round-end") hooks.onRound?.(event);
   }
+  await liftRoundCap(ctx);
   stopWhenPlanDone(state);
   return { state, finalPrompts: { ...state.bestPrompts } };
 }
@@ -125,7 +127,10 @@ function runStep(ctx: LoopContext, step: Step, round: number): Promise<void> {
     case "init":
       return initBeam(ctx, step.agent);
     case "agent":
-      return agentStep(ctx, step, round);
+      // Under guards.tokensPerRoundMax, a step the round's ceiling is reached in is dropped (round-token-cap.ts).
+      return withinRoundCap(ctx, round, { agent: step.agent, label: describeStep(step) }, () => agentStep(ctx, step, round)).then(
+        () => undefined,
+      );
     case "round-end":
       return roundEnd(ctx, step, round);
   }

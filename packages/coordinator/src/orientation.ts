@@ -21,6 +21,7 @@
 import type { Lens } from "@maspo/core";
 import { measureTrainPool } from "./final-measure.js";
 import { type LoopContext, runAll } from "./loop-context.js";
+import { noteOrientationMeasure } from "./round-token-cap.js";
 
 export async function orientation(ctx: LoopContext): Promise<void> {
   const { state, order } = ctx;
@@ -35,6 +36,7 @@ export async function orientation(ctx: LoopContext): Promise<void> {
     frontier: null,
   };
   state.bestTrainMetric = state.orientation.trainMetric;
+  noteOrientationMeasure(ctx, traces);
 }
 
 function mean(xs: readonly number[]): number | null {

@@ -53,11 +53,18 @@ export const RoundSummarySchema = z.object({
   bestRound: z.number().optional(),
   composite: z.record(z.string(), z.number().nullable()).optional(),
   bufferByAgent: z.record(z.string(), z.number()).optional(),
+  /**
+   * With guards.tokensPerRoundMax (round-token-cap.ts): the cap, the tokens reserved for the round
+   * end's train-pool measure, the tokens the round was served (its round end's included) and what
+   * the measure took of them.
+   */
+  tokenCap: z.object({ cap: z.number(), reserved: z.number(), spent: z.number(), measure: z.number() }).optional(),
 });
 export type RoundSummary = z.infer<typeof RoundSummarySchema>;
 
 export const GuardEventSchema = z.object({
   round: z.number(),
+  /** The agent whose promotion or step it stopped ("round end" for a round that ended above its token cap). */
   agent: z.string(),
   guard: z.enum(["finalMetricFloor", "localValidityFloor", "tokensPerRoundMax"]),
   detail: z.string(),
@@ -109,7 +116,15 @@ export const RunStateSchema = z.object({
   stopReason: z.string().nullable(),
   /** Tokens counter value at the start of the current round, for the tokens-per-round guard. */
   roundStartTokens: z.number(),
+  /** The round's token ceiling was reached: its remaining agent steps are skipped. */
   skipRoundAfterGuard: z.boolean(),
+  /**
+   * With guards.tokensPerRoundMax (round-token-cap.ts): the round whose token window is open (from
+   * its first step; `roundStartTokens` is its start) and the tokens held back in it for its round
+   * end's measure; and the reserve the next round will hold back (the last measure's cost).
+   */
+  roundWindow: z.object({ round: z.number(), reserved: z.number() }).optional(),
+  roundEndReserve: z.number().optional(),
   malformedVerdicts: z.number(),
   /**
    * The run's absolute end (epoch ms; null: none), fixed when the run first started: a resumed run

@@ -190,6 +190,11 @@ export const ERROR_CODES = {
     exit: "failed",
     doc: "A call was refused because the run's stop.budgetUsd or stop.budgetTokens is spent (not retryable): the run ends as a budget stop with the best prompts so far; raise the budget to go further.",
   },
+  E_LLM_ROUND_CAP: {
+    area: "llm",
+    exit: "failed",
+    doc: "A call was refused because its round reached the token ceiling guards.tokensPerRoundMax sets (the cap, less what the round end's train-pool measure is reserved; not retryable): the step it was for is dropped, the round's remaining agent steps are skipped and a guard event names the step; the run goes on with the round end. Raise the cap if rounds end early.",
+  },
 
   // cache
   E_LLM_CACHE: {

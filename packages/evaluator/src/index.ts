@@ -15,7 +15,7 @@
  * const { score } = await compareFinalsTask(ctx, { example, candidate: { output, status: "ok" }, reference });
  * ```
  */
-export { evaluateTask } from "./task.js";
+export { evaluateShardTask, evaluateTask } from "./task.js";
 export { compareFinalsTask } from "./compare-finals.js";
 export {
   EvaluationError,

@@ -26,6 +26,35 @@ describe("FileResponseCache", () => {
     expect(await readdir(join(dir, "ab"))).toEqual([`${KEY}.json`]);
   });
 
+  it("writes an entry even when its subdirectory was removed after this cache made it", async () => {
+    const cache = new FileResponseCache(dir);
+    await cache.set(KEY, VALUE);
+    await rm(join(dir, "ab"), { recursive: true });
+    const OTHER = `ab${"01".repeat(31)}`;
+    await cache.set(OTHER, VALUE);
+    expect(await new FileResponseCache(dir).get(OTHER)).toEqual(VALUE);
+    expect(await readdir(join(dir, "ab"))).toEqual([`${OTHER}.json`]);
+  });
+
+  it("answers an entry it wrote or read again from memory, reading no file, and keeps only the most recent ones", async () => {
+    const keys = ["01", "02", "03"].map((p) => p.repeat(32));
+    const writer = new FileResponseCache(dir, { memoryEntries: 2 });
+    for (const key of keys) await writer.set(key, VALUE);
+    const reader = new FileResponseCache(dir, { memoryEntries: 2 });
+    expect(await reader.get(keys[0] as string)).toEqual(VALUE);
+    await rm(join(dir, "01"), { recursive: true });
+    await rm(join(dir, "03"), { recursive: true });
+    // Read once, so remembered: its file is gone and it is still answered.
+    expect(await reader.get(keys[0] as string)).toEqual(VALUE);
+    // Written by the writer, whose memory holds the two most recent (02, 03): 03 from memory, 01 from its (gone) file.
+    expect(await writer.get(keys[2] as string)).toEqual(VALUE);
+    expect(await writer.get(keys[0] as string)).toBeUndefined();
+    // A caller changing its answer changes nothing cached.
+    const got = await reader.get(keys[0] as string);
+    got!.usage.promptTokens = 999;
+    expect(await reader.get(keys[0] as string)).toEqual(VALUE);
+  });
+
   it("says once that an entry written after a resumed run's last checkpoint by another process is unpaid; never for its own writes or older entries", async () => {
     const OLD = "cd".repeat(32);
     const OWN = "ef".repeat(32);

@@ -4,6 +4,10 @@
  * never sees half an entry; concurrent writers of one key write the same content, so the last rename
  * winning is harmless. A corrupt entry is a miss, counted in `corruptEntries`, and is overwritten by
  * the next successful call.
+ *
+ * What this cache wrote or read is also kept in memory (the most recent MEMORY_ENTRIES), so a run
+ * asking again for an answer it has seen — most of a run's cache hits — reads no file: entries are
+ * content-addressed, so the file could only hold the same answer.
  */
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -33,6 +37,15 @@ export function preciseNow(): number {
 
 const KEY_PATTERN = /^[0-9a-f]{16,128}$/;
 
+/** Entries kept in memory per cache (about 1 KiB each): a run's recent answers, which is where its repeats come from. */
+export const MEMORY_ENTRIES = 10_000;
+
+/** An entry as this cache last saw it: its answer and when it was paid for. */
+interface Remembered {
+  value: CachedCompletion;
+  paidAt: number | undefined;
+}
+
 export interface FileResponseCacheOptions {
   /** Told about each corrupt entry, e.g. to log it; the read is still a miss. */
   onCorrupt?: (file: string, reason: string) => void;
@@ -42,6 +55,8 @@ export interface FileResponseCacheOptions {
    * died with it: `takeUnpaid` says so once, so the resumed run counts it as the call it was.
    */
   unpaidAfterMs?: number;
+  /** Entries kept in memory (default MEMORY_ENTRIES). */
+  memoryEntries?: number;
 }
 
 export class FileResponseCache implements ResponseCache {
@@ -52,6 +67,11 @@ export class FileResponseCache implements ResponseCache {
   /** Keys this process paid for (it wrote them) or has counted already: never unpaid. */
   private readonly counted = new Set<string>();
   private readonly unpaid = new Set<string>();
+  /** Subdirectories made (or found) already: a mkdir per entry was the most expensive part of a write. */
+  private readonly madeDirs = new Set<string>();
+  /** What this cache wrote or read, least recently used first. */
+  private readonly memory = new Map<string, Remembered>();
+  private readonly memoryEntries: number;
 
   constructor(
     readonly dir: string,
@@ -59,6 +79,7 @@ export class FileResponseCache implements ResponseCache {
   ) {
     this.onCorrupt = options.onCorrupt;
     this.unpaidAfterMs = options.unpaidAfterMs;
+    this.memoryEntries = options.memoryEntries ?? MEMORY_ENTRIES;
   }
 
   takeUnpaid(key: string): boolean {
@@ -69,6 +90,12 @@ export class FileResponseCache implements ResponseCache {
 
   async get(key: string): Promise<CachedCompletion | undefined> {
     const file = this.fileFor(key);
+    const known = this.memory.get(key);
+    if (known) {
+      this.remember(key, known);
+      this.noteUnpaid(key, known.paidAt);
+      return copyOf(known.value);
+    }
     let text: string;
     try {
       text = await readFile(file, "utf8");
@@ -82,10 +109,10 @@ export class FileResponseCache implements ResponseCache {
     try {
       const parsed = entrySchema.safeParse(JSON.parse(text));
       if (parsed.success && parsed.data.key === key) {
-        const { paidAt } = parsed.data;
-        if (this.unpaidAfterMs !== undefined && !this.counted.has(key) && paidAt !== undefined && paidAt > this.unpaidAfterMs)
-          this.unpaid.add(key);
-        return parsed.data.value;
+        const { paidAt, value } = parsed.data;
+        this.noteUnpaid(key, paidAt);
+        this.remember(key, { value: copyOf(value), paidAt });
+        return value;
       }
       reason = parsed.success ? `holds key ${parsed.data.key}` : `wrong shape: ${parsed.error.issues[0]?.message ?? "invalid"}`;
     } catch (err) {
@@ -100,11 +127,12 @@ export class FileResponseCache implements ResponseCache {
     this.counted.add(key);
     const file = this.fileFor(key);
     const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-    const body = JSON.stringify({ v: ENTRY_VERSION, key, value: cachedCompletionSchema.parse(value), paidAt: preciseNow() });
+    const entry = { value: cachedCompletionSchema.parse(value), paidAt: preciseNow() };
+    const body = JSON.stringify({ v: ENTRY_VERSION, key, ...entry });
     try {
-      await mkdir(join(this.dir, key.slice(0, 2)), { recursive: true });
-      await writeFile(tmp, body, "utf8");
+      await this.writeTemp(join(this.dir, key.slice(0, 2)), tmp, body);
       await rename(tmp, file);
+      this.remember(key, entry);
     } catch (err) {
       await rm(tmp, { force: true });
       throw new ResponseCacheError(
@@ -116,11 +144,46 @@ export class FileResponseCache implements ResponseCache {
     }
   }
 
+  /** A resumed run: an entry paid for after its last checkpoint, by another process, is unpaid until counted. */
+  private noteUnpaid(key: string, paidAt: number | undefined): void {
+    if (this.unpaidAfterMs !== undefined && !this.counted.has(key) && paidAt !== undefined && paidAt > this.unpaidAfterMs)
+      this.unpaid.add(key);
+  }
+
+  /** Keeps `entry` as the most recently used, dropping the least recently used beyond the bound. */
+  private remember(key: string, entry: Remembered): void {
+    this.memory.delete(key);
+    this.memory.set(key, entry);
+    if (this.memory.size > this.memoryEntries) this.memory.delete(this.memory.keys().next().value as string);
+  }
+
+  /** Writes the entry's temp file, making its subdirectory first unless this cache made it already (or again, if it was removed since). */
+  private async writeTemp(subdir: string, tmp: string, body: string): Promise<void> {
+    if (!this.madeDirs.has(subdir)) {
+      await mkdir(subdir, { recursive: true });
+      this.madeDirs.add(subdir);
+    }
+    try {
+      await writeFile(tmp, body, "utf8");
+    } catch (err) {
+      if (!isErrno(err, "ENOENT")) throw err;
+      this.madeDirs.delete(subdir);
+      await mkdir(subdir, { recursive: true });
+      this.madeDirs.add(subdir);
+      await writeFile(tmp, body, "utf8");
+    }
+  }
+
   private fileFor(key: string): string {
     // Keys are hashes; anything else could walk out of the cache directory.
     if (!KEY_PATTERN.test(key)) throw new ResponseCacheError(`LLM cache key ${JSON.stringify(key)} is not a lowercase hex digest`);
     return join(this.dir, key.slice(0, 2), `${key}.json`);
   }
+}
+
+/** A caller's own copy: one mutating its answer cannot change what the cache holds. */
+function copyOf(value: CachedCompletion): CachedCompletion {
+  return { ...value, usage: { ...value.usage } };
 }
 
 function isErrno(err: unknown, code: string): boolean {

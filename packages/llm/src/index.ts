@@ -58,6 +58,13 @@ export {
   type RateWindow,
 } from "./rate-limit.js";
 export {
+  ALL_ENDPOINTS_SLOT_KEY,
+  SharedConcurrency,
+  endpointSlotKey,
+  processConcurrency,
+  type ConcurrencySlot,
+} from "./shared-concurrency.js";
+export {
   BudgetSpentError,
   DEFAULT_RESERVED_OUTPUT_TOKENS,
   LedgerStateSchema,

@@ -12,6 +12,7 @@ import { LlmError } from "./llm-error.js";
 import type { LlmEvent } from "./llm-events.js";
 import { MemoryResponseCache, type CacheClaim, type ResponseCache } from "./response-cache.js";
 import { rateLimitKey, type RateLimiter, type RateLimits } from "./rate-limit.js";
+import { SharedConcurrency } from "./shared-concurrency.js";
 import { MemorySpendLedger } from "./spend-ledger.js";
 
 /** What the scripted server answers to one request. */
@@ -605,6 +606,38 @@ describe("LlmClient limits and accounting", () => {
     await Promise.all(Array.from({ length: 16 }, (_, i) => c.complete(request({ seed: i, endpointId: i % 2 === 0 ? "a" : "b" }))));
     expect(fake.seen).toHaveLength(16);
     expect(fake.state.maxInFlight).toBe(4);
+  });
+
+  it("shares an endpoint's concurrency and maxInFlight with the other clients of the process, so two runs' calls stay within one budget", async () => {
+    const fake = fakeOpenAI(() => ({}), 5);
+    // Two runs of one spec in one process: same endpoint (id, server, model, key variable), each its own client.
+    const shared = new SharedConcurrency();
+    const runs = [0, 1].map(() => client(fake, { endpoints: [endpoint({ concurrency: 3 })], sharedConcurrency: shared }));
+    await Promise.all(runs.flatMap((c, r) => Array.from({ length: 8 }, (_, i) => c.complete(request({ seed: r * 100 + i })))));
+    expect(fake.seen).toHaveLength(16);
+    expect(fake.state.maxInFlight).toBe(3);
+
+    const fake2 = fakeOpenAI(() => ({}), 5);
+    const both = [0, 1].map(() =>
+      client(fake2, {
+        endpoints: [endpoint({ id: "a", concurrency: 8 }), endpoint({ id: "b", concurrency: 8 })],
+        maxInFlight: 5,
+        sharedConcurrency: shared,
+      }),
+    );
+    await Promise.all(
+      both.flatMap((c, r) =>
+        Array.from({ length: 12 }, (_, i) => c.complete(request({ seed: r * 100 + i, endpointId: i % 2 ? "a" : "b" }))),
+      ),
+    );
+    expect(fake2.state.maxInFlight).toBe(5);
+  });
+
+  it("keeps a client's limits its own when it is given its own SharedConcurrency", async () => {
+    const fake = fakeOpenAI(() => ({}), 5);
+    const runs = [0, 1].map(() => client(fake, { endpoints: [endpoint({ concurrency: 3 })], sharedConcurrency: new SharedConcurrency() }));
+    await Promise.all(runs.flatMap((c, r) => Array.from({ length: 8 }, (_, i) => c.complete(request({ seed: r * 100 + i })))));
+    expect(fake.state.maxInFlight).toBe(6);
   });
 
   it("sums calls, tokens and cost per model and role, and cache hits cost nothing", async () => {

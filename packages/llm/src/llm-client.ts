@@ -1,12 +1,12 @@
 /**
  * The LLM client every maspo process uses: one `openai` SDK client per declared endpoint, with a
- * concurrency limit per endpoint, our own retries (the SDK's are off, so backoff is seeded and every
- * retry is counted), a per-attempt timeout and an overall deadline per call, a content-addressed
- * response cache with single-flight (within the process, and across processes when the cache offers
- * claims), and accounting per model and role.
+ * concurrency limit per endpoint and one over all of them (both per process: shared fairly with the
+ * other clients in it, shared-concurrency.ts), our own retries (the SDK's are off, so backoff is
+ * seeded and every retry is counted), a per-attempt timeout and an overall deadline per call, a
+ * content-addressed response cache with single-flight (within the process, and across processes when
+ * the cache offers claims), and accounting per model and role.
  */
 import OpenAI from "openai";
-import pLimit, { type LimitFunction } from "p-limit";
 import { z } from "zod";
 import { ValidationError } from "@maspo/core";
 import type { EndpointProbe, LlmCaller, LlmRole } from "@maspo/core";
@@ -30,6 +30,7 @@ import { MAX_CLAIM_TTL_MS, MemoryResponseCache, type CachedCompletion, type Resp
 import { DEFAULT_BACKOFF, maxRetryAfterMs, retryAfterTooLong, retryDelayMs, type BackoffPolicy } from "./retry-policy.js";
 import { FlightLeft, SingleFlight } from "./single-flight.js";
 import { estimateTokens, processRateLimiter, rateLimitKey, type RateGrant, type RateLimiter } from "./rate-limit.js";
+import { ALL_ENDPOINTS_SLOT_KEY, endpointSlotKey, processConcurrency, type SharedConcurrency } from "./shared-concurrency.js";
 import {
   DEFAULT_RESERVED_OUTPUT_TOKENS,
   RESERVATION_GRACE_MS,
@@ -67,8 +68,15 @@ export interface LlmClientOptions {
    * are gone before its tasks are redelivered, and long enough that a busy owner renews in time (every third).
    */
   claimTtlMs?: number;
-  /** Calls in flight at once over all endpoints of this client (the spec's `concurrency.maxInFlight`); unbounded by default. */
+  /** Calls in flight at once over all endpoints (the spec's `concurrency.maxInFlight`), in this process; unbounded by default. */
   maxInFlight?: number;
+  /**
+   * Where endpoints' `concurrency` and `maxInFlight` are counted. Default: this process's
+   * (processConcurrency), shared by every client in it, so a sweep's runs in one process share one
+   * budget per endpoint (the same id, server, model and key variable) and one maxInFlight, taking
+   * turns fairly. Pass `new SharedConcurrency()` for limits of this client's own.
+   */
+  sharedConcurrency?: SharedConcurrency;
   /**
    * Where endpoints' `rateLimit`s are kept: the cluster's (KV) to share them between processes.
    * Default: this process's limiter (processRateLimiter), shared by every client in it.
@@ -83,7 +91,8 @@ const DEFAULT_CLAIM_TTL_MS = 10_000;
 interface EndpointRuntime {
   endpoint: LlmEndpoint;
   sdk: OpenAI;
-  limit: LimitFunction;
+  /** The key its concurrency is counted under in the shared limits (no secret in it). */
+  slotKey: string;
   /** The key value, kept only to scrub it from any server text we repeat. */
   secret: string | undefined;
   /** The identity the endpoint's rate limit is counted under (no secret in it). */
@@ -153,8 +162,9 @@ export class LlmClient implements LlmCaller {
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly now: () => number;
   private readonly claimTtlMs: number;
-  /** Over all endpoints; taken inside an endpoint's own slot, so a saturated endpoint never holds it while queueing. */
-  private readonly inFlight: LimitFunction;
+  /** Over all endpoints (maxInFlight); taken inside an endpoint's own slot, so a saturated endpoint never holds it while queueing. */
+  private readonly maxInFlight: number;
+  private readonly slots: SharedConcurrency;
   private readonly rateLimiter: RateLimiter;
   private readonly ledger: SpendLedger | undefined;
 
@@ -185,7 +195,7 @@ export class LlmClient implements LlmCaller {
         webhookSecret: null,
       });
       const secret = endpoint.apiKeyEnv !== undefined ? conn.apiKey : undefined;
-      this.runtimes.set(endpoint.id, { endpoint, sdk, limit: pLimit(endpoint.concurrency), secret, rateKey: rateLimitKey(endpoint) });
+      this.runtimes.set(endpoint.id, { endpoint, sdk, slotKey: endpointSlotKey(endpoint), secret, rateKey: rateLimitKey(endpoint) });
     }
     this.accounting = options.accounting ?? new LlmAccounting();
     this.cache = options.cache ?? new MemoryResponseCache();
@@ -195,7 +205,8 @@ export class LlmClient implements LlmCaller {
     this.sleep = options.sleep ?? abortableSleep;
     this.now = options.now ?? Date.now;
     this.claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
-    this.inFlight = pLimit(options.maxInFlight ?? Number.POSITIVE_INFINITY);
+    this.maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+    this.slots = options.sharedConcurrency ?? processConcurrency();
     this.rateLimiter = options.rateLimiter ?? processRateLimiter();
     this.ledger = options.ledger;
   }
@@ -217,18 +228,22 @@ export class LlmClient implements LlmCaller {
         },
       ]);
     }
-    // A probe is a request like any other to the endpoint's rate limit (it is never budgeted).
-    const grant = await this.rateGrant(rt, { messages: [{ content: PROBE_PROMPT }] }, new AbortController().signal);
-    try {
-      return await probeEndpoint({
-        endpoint: rt.endpoint,
-        sdk: rt.sdk,
-        scrub: (text) => scrub(text, rt.secret),
-        sleep: (ms) => this.sleep(ms, new AbortController().signal),
-      });
-    } finally {
-      await grant?.settle(0);
-    }
+    // A probe is a request like any other to the endpoint's concurrency and rate limit (it is never budgeted).
+    return this.slots.run(rt.slotKey, rt.endpoint.concurrency, this, () =>
+      this.slots.run(ALL_ENDPOINTS_SLOT_KEY, this.maxInFlight, this, async () => {
+        const grant = await this.rateGrant(rt, { messages: [{ content: PROBE_PROMPT }] }, new AbortController().signal);
+        try {
+          return await probeEndpoint({
+            endpoint: rt.endpoint,
+            sdk: rt.sdk,
+            scrub: (text) => scrub(text, rt.secret),
+            sleep: (ms) => this.sleep(ms, new AbortController().signal),
+          });
+        } finally {
+          await grant?.settle(0);
+        }
+      }),
+    );
   }
 
   async complete(request: LlmCompletionRequest): Promise<LlmCompletion> {
@@ -360,11 +375,11 @@ export class LlmClient implements LlmCaller {
     const base = { endpointId: endpoint.id, model: endpoint.model, role, cacheKey: key };
     const body = chatCompletionBody(endpoint.model, request);
     for (let attempt = 1; ; attempt++) {
-      const { outcome, gate } = await rt.limit(async () => {
+      const { outcome, gate } = await this.slots.run(rt.slotKey, endpoint.concurrency, this, async () => {
         // The budget first, outside the client-wide slot: a wait for it holds back no other endpoint.
         const gate: AttemptGate = { rate: undefined, spend: await this.reserve(rt, request, signal) };
         try {
-          const result = await this.inFlight(async () => {
+          const result = await this.slots.run(ALL_ENDPOINTS_SLOT_KEY, this.maxInFlight, this, async () => {
             // A waiter may have left while this attempt queued for a slot.
             if (signal.aborted) throw signal.reason;
             // The rate limit's grant last, so the request is sent the moment it is granted.

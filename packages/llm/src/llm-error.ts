@@ -15,7 +15,8 @@ export type LlmErrorCode =
   | "E_LLM_DEADLINE"
   | "E_LLM_ABORTED"
   | "E_LLM_UNEXPECTED"
-  | "E_LLM_BUDGET";
+  | "E_LLM_BUDGET"
+  | "E_LLM_ROUND_CAP";
 
 /** Every code of LlmErrorCode, e.g. to start a counter per code at 0. */
 export const LLM_ERROR_CODES = [
@@ -28,6 +29,7 @@ export const LLM_ERROR_CODES = [
   "E_LLM_ABORTED",
   "E_LLM_UNEXPECTED",
   "E_LLM_BUDGET",
+  "E_LLM_ROUND_CAP",
 ] as const satisfies readonly LlmErrorCode[];
 // Fails to compile when a code is added to LlmErrorCode and not here.
 const _everyCode: Record<Exclude<LlmErrorCode, (typeof LLM_ERROR_CODES)[number]>, never> = {};

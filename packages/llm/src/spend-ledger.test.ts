@@ -8,6 +8,7 @@ import {
   spentUsd,
   tryReserve,
   worstCaseCost,
+  type LedgerState,
 } from "./spend-ledger.js";
 
 const who = { endpointId: "gpt", model: "m", role: "serving" as const };
@@ -69,6 +70,36 @@ describe("tryReserve and settleIn", () => {
     );
   });
 
+  it("holds a round's token cap like a token budget: waits at its ceiling, refuses once served tokens reach it (E_LLM_ROUND_CAP)", () => {
+    const roundCap = { round: 2, capTokens: 100, ceilingTokens: 60 };
+    let state: LedgerState = { ...emptyLedger({ budgetUsd: null, tokensPerRoundMax: 100 }), roundCap };
+    state = settleIn(state, "earlier", who, { ok: true, promptTokens: 20, completionTokens: 20, costUsd: 0 });
+    const a = tryReserve(state, "a", { usd: 0, tokens: 30 }, 0, 1_000);
+    if (a.kind !== "admitted") throw new Error("a not admitted");
+    // 40 served + 30 reserved ≥ the ceiling of 60: the next waits for a.
+    expect(tryReserve(a.next, "b", { usd: 0, tokens: 5 }, 0, 1_000).kind).toBe("wait");
+    state = settleIn(a.next, "a", who, { ok: true, promptTokens: 15, completionTokens: 10, costUsd: 0 });
+    const refused = tryReserve(state, "b", { usd: 0, tokens: 5 }, 0, 1_000);
+    expect(refused).toEqual({ kind: "refused", unit: "round-tokens", spent: 65, budget: 60, roundCap });
+    if (refused.kind !== "refused") return;
+    const err = new BudgetSpentError(who, refused);
+    expect(err.code).toBe("E_LLM_ROUND_CAP");
+    expect(err.details.retryable).toBe(false);
+    expect(err.message).toContain("round 2 reached its token ceiling under guards.tokensPerRoundMax 100");
+    // Lifted (the round end's measure, the finish): admitted again, and counted.
+    expect(tryReserve({ ...state, roundCap: null }, "b", { usd: 0, tokens: 5 }, 0, 1_000).kind).toBe("admitted");
+    expect(tryReserve({ ...state, enforced: false }, "b", { usd: 0, tokens: 5 }, 0, 1_000).kind).toBe("admitted");
+  });
+
+  it("refuses for the run's budget first when both it and the round's cap are spent: the run stops rather than the round", () => {
+    let state: LedgerState = {
+      ...emptyLedger({ budgetUsd: null, budgetTokens: 10, tokensPerRoundMax: 5 }),
+      roundCap: { round: 1, capTokens: 5, ceilingTokens: 5 },
+    };
+    state = settleIn(state, "a", who, { ok: true, promptTokens: 6, completionTokens: 6, costUsd: 0 });
+    expect(tryReserve(state, "b", { usd: 0, tokens: 1 }, 0, 1_000)).toMatchObject({ kind: "refused", unit: "tokens", budget: 10 });
+  });
+
   it("counts a failed attempt, and a retry when the call goes on, at no cost", () => {
     let state = emptyLedger({ budgetUsd: null });
     state = settleIn(state, "a", who, { ok: false, retried: true });
@@ -86,33 +117,69 @@ describe("tryReserve and settleIn", () => {
   });
 });
 
+/** 20 attempts at once, each reserving `worst` and settling `served` again and again until refused: their refusals. */
+async function attemptsUntilRefused(
+  ledger: MemorySpendLedger,
+  worst: { usd: number; tokens: number },
+  served: { promptTokens: number; completionTokens: number; costUsd: number },
+): Promise<unknown[]> {
+  const refusals: unknown[] = [];
+  const attempt = async (): Promise<void> => {
+    for (;;) {
+      let reservation;
+      try {
+        reservation = await ledger.reserve(who, worst, 60_000, signal());
+      } catch (err) {
+        refusals.push(err);
+        return;
+      }
+      await new Promise((r) => setImmediate(r));
+      await reservation.settle({ ok: true, ...served });
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, attempt));
+  return refusals;
+}
+
 describe("MemorySpendLedger", () => {
   it("with 20 attempts at once, passes the budget by at most one attempt's worst case, then refuses with E_LLM_BUDGET", async () => {
     const ledger = new MemorySpendLedger({ budgetUsd: 1 });
     const worst = { usd: 0.3, tokens: 10 };
-    let refused = 0;
-    const attempt = async (): Promise<void> => {
-      for (;;) {
-        let reservation;
-        try {
-          reservation = await ledger.reserve(who, worst, 60_000, signal());
-        } catch (err) {
-          expect(err).toBeInstanceOf(BudgetSpentError);
-          expect((err as BudgetSpentError).code).toBe("E_LLM_BUDGET");
-          expect((err as BudgetSpentError).details.retryable).toBe(false);
-          refused++;
-          return;
-        }
-        await new Promise((r) => setImmediate(r));
-        // Each attempt costs less than its worst case, as answers do.
-        await reservation.settle({ ok: true, promptTokens: 1, completionTokens: 1, costUsd: 0.17 });
-      }
-    };
-    await Promise.all(Array.from({ length: 20 }, attempt));
+    // Each attempt costs less than its worst case, as answers do.
+    const refusals = await attemptsUntilRefused(ledger, worst, { promptTokens: 1, completionTokens: 1, costUsd: 0.17 });
+    for (const err of refusals) {
+      expect(err).toBeInstanceOf(BudgetSpentError);
+      expect((err as BudgetSpentError).code).toBe("E_LLM_BUDGET");
+      expect((err as BudgetSpentError).details.retryable).toBe(false);
+    }
     const spent = ledger.snapshot().rows.reduce((n, r) => n + r.costUsd, 0);
     expect(spent).toBeGreaterThanOrEqual(1);
     expect(spent).toBeLessThanOrEqual(1 + worst.usd);
-    expect(refused).toBe(20);
+    expect(refusals).toHaveLength(20);
+  });
+
+  it("with 20 attempts at once under a round cap, passes its ceiling by at most one attempt's worst case, then refuses with E_LLM_ROUND_CAP", async () => {
+    const ledger = new MemorySpendLedger({ budgetUsd: null, tokensPerRoundMax: 1_000 });
+    await ledger.capRound({ round: 1, capTokens: 1_000, ceilingTokens: 1_000 });
+    const worst = { usd: 0, tokens: 300 };
+    const refusals = await attemptsUntilRefused(ledger, worst, { promptTokens: 100, completionTokens: 70, costUsd: 0 });
+    const spent = ledger.snapshot().rows.reduce((n, r) => n + r.promptTokens + r.completionTokens, 0);
+    expect(spent).toBeGreaterThanOrEqual(1_000);
+    expect(spent).toBeLessThanOrEqual(1_000 + worst.tokens);
+    expect(new Set(refusals.map((e) => (e as BudgetSpentError).code))).toEqual(new Set(["E_LLM_ROUND_CAP"]));
+  });
+
+  it("wakes an attempt waiting at a round's ceiling once the cap is lifted", async () => {
+    const ledger = new MemorySpendLedger({ budgetUsd: null, tokensPerRoundMax: 10 });
+    await ledger.capRound({ round: 1, capTokens: 10, ceilingTokens: 10 });
+    await ledger.reserve(who, { usd: 0, tokens: 10 }, 60_000, signal());
+    let admitted = false;
+    const waiting = ledger.reserve(who, { usd: 0, tokens: 1 }, 60_000, signal()).then(() => (admitted = true));
+    await new Promise((r) => setImmediate(r));
+    expect(admitted).toBe(false);
+    await ledger.capRound(null);
+    await waiting;
+    expect(admitted).toBe(true);
   });
 
   it("admits everything while its budget is lifted (the held-out measurement), and counts it", async () => {

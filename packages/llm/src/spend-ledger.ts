@@ -9,6 +9,11 @@
  * worst case, whatever the number of processes. A budget is in USD, in tokens (prompt and
  * completion, every role), or both: whichever is spent first.
  *
+ * A round's token cap (guards.tokensPerRoundMax; RoundTokenCap of @maspo/core) is held the same way:
+ * while the coordinator has set one, its ceiling on the run's served tokens admits, waits and refuses
+ * exactly like a token budget, the refusal saying E_LLM_ROUND_CAP (BudgetSpentError all the same: the
+ * task cannot be done). The run's budget is checked first: a run out of budget stops.
+ *
  * The ledger, not the task results, is what the report's cost, the budget stop and the cost
  * metrics read: a worker that dies mid-task, or a delivery that fails after paid calls, loses
  * nothing from it. Here are the pure state transitions and the in-process ledger (the embedded
@@ -19,7 +24,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { LlmAccountingRowSchema, type LlmAccountingRow, type LlmAccountingSnapshot } from "@maspo/core";
+import {
+  LlmAccountingRowSchema,
+  RoundTokenCapSchema,
+  type LlmAccountingRow,
+  type LlmAccountingSnapshot,
+  type RoundTokenCap,
+} from "@maspo/core";
 import { callCostUsd } from "./llm-accounting.js";
 import type { LlmEndpoint } from "./llm-endpoint.js";
 import { LlmError } from "./llm-error.js";
@@ -47,27 +58,39 @@ export const LedgerStateSchema = z.object({
   budgetTokens: z.number().positive().nullable().default(null),
   /** Whether the budget refuses attempts: lifted for the held-out measurement after optimization. */
   enforced: z.boolean(),
+  /** The current round's token cap, while one holds (set and lifted by the coordinator); null: none. */
+  roundCap: RoundTokenCapSchema.nullable().default(null),
   reservations: z.record(z.string(), z.object({ usd: z.number().nonnegative(), tokens: z.number().nonnegative(), expiresAt: z.number() })),
   /** Served attempts per endpoint, model and role (cacheHits always 0: a cache hit serves nothing). */
   rows: z.array(LlmAccountingRowSchema),
 });
 export type LedgerState = z.infer<typeof LedgerStateSchema>;
 
-/** A run's budget: USD, tokens, or both (null: none of that kind). */
+/** A run's budget: USD, tokens, or both (null: none of that kind); and whether its rounds are token-capped. */
 export interface LedgerBudget {
   budgetUsd: number | null;
   budgetTokens?: number | null | undefined;
+  /** The spec's guards.tokensPerRoundMax: the coordinator sets each round's cap in the ledger, so every attempt reserves. */
+  tokensPerRoundMax?: number | null | undefined;
 }
 
 /** A ledger that has counted nothing yet, or that goes on from a resumed run's `carried` use (its paid part). */
 export function emptyLedger(budget: LedgerBudget, carried?: LlmAccountingSnapshot): LedgerState {
   const rows = (carried?.rows ?? []).map((r) => ({ ...r, cacheHits: 0 }));
-  return { v: 1, budgetUsd: budget.budgetUsd, budgetTokens: budget.budgetTokens ?? null, enforced: true, reservations: {}, rows };
+  return {
+    v: 1,
+    budgetUsd: budget.budgetUsd,
+    budgetTokens: budget.budgetTokens ?? null,
+    enforced: true,
+    roundCap: null,
+    reservations: {},
+    rows,
+  };
 }
 
-/** Whether a ledger with this budget holds anything back. */
+/** Whether a ledger with this budget holds anything back (a round cap included). */
 export function hasBudget(budget: LedgerBudget): boolean {
-  return budget.budgetUsd !== null || (budget.budgetTokens ?? null) !== null;
+  return budget.budgetUsd !== null || (budget.budgetTokens ?? null) !== null || (budget.tokensPerRoundMax ?? null) !== null;
 }
 
 /** USD spent by settled attempts. */
@@ -90,19 +113,28 @@ export function worstCaseCost(price: LlmEndpoint["price"], messages: readonly { 
 }
 
 export type ReserveStep =
-  { kind: "admitted"; next: LedgerState } | { kind: "wait" } | { kind: "refused"; unit: "usd" | "tokens"; spent: number; budget: number };
+  | { kind: "admitted"; next: LedgerState }
+  | { kind: "wait" }
+  | { kind: "refused"; unit: "usd" | "tokens"; spent: number; budget: number }
+  | { kind: "refused"; unit: "round-tokens"; spent: number; budget: number; roundCap: RoundTokenCap };
 
 /** Whether an attempt may reserve `charge` now (see the module comment), and the state with it reserved. */
 export function tryReserve(state: LedgerState, id: string, charge: SpendCharge, nowMs: number, ttlMs: number): ReserveStep {
   const reservations = Object.fromEntries(Object.entries(state.reservations).filter(([, r]) => r.expiresAt > nowMs));
   if (state.enforced) {
     const held = Object.values(reservations);
+    const tokens = { spent: spentTokens(state), reserved: held.reduce((n, r) => n + r.tokens, 0) };
+    const { roundCap } = state;
     const kinds = [
       { unit: "usd" as const, budget: state.budgetUsd, spent: spentUsd(state), reserved: held.reduce((n, r) => n + r.usd, 0) },
-      { unit: "tokens" as const, budget: state.budgetTokens, spent: spentTokens(state), reserved: held.reduce((n, r) => n + r.tokens, 0) },
+      { unit: "tokens" as const, budget: state.budgetTokens, ...tokens },
+      // After the budget: a run out of budget stops, a capped round only ends early.
+      { unit: "round-tokens" as const, budget: roundCap?.ceilingTokens ?? null, ...tokens },
     ];
     for (const { unit, budget, spent } of kinds) {
-      if (budget !== null && spent >= budget) return { kind: "refused", unit, spent, budget };
+      if (budget === null || spent < budget) continue;
+      if (unit !== "round-tokens") return { kind: "refused", unit, spent, budget };
+      if (roundCap) return { kind: "refused", unit, spent, budget, roundCap };
     }
     if (kinds.some(({ budget, spent, reserved }) => budget !== null && spent + reserved >= budget)) return { kind: "wait" };
   }
@@ -190,6 +222,8 @@ export interface SpendLedger {
   snapshot(): LlmAccountingSnapshot;
   /** Turns the budget's refusals on or off (off for the held-out measurement after optimization). */
   enforce(on: boolean): Promise<void>;
+  /** Sets the current round's token cap, or lifts it (null); attempts waiting on the old one look again. */
+  capRound?(cap: RoundTokenCap | null): Promise<void>;
   /**
    * Counts an attempt served before this process started that no ledger holds yet (a resumed
    * embedded run's, see FileResponseCache `unpaidAfterMs`): no reservation, no refusal — it is spent.
@@ -197,15 +231,22 @@ export interface SpendLedger {
   recordServed?(who: LedgerWho, outcome: AttemptSettlement): Promise<void>;
 }
 
-/** An attempt refused because the run's budget is spent: not retryable, the run ends as a budget stop. */
+/**
+ * An attempt refused because the run's budget is spent (E_LLM_BUDGET: the run ends as a budget stop)
+ * or its round's token cap is (E_LLM_ROUND_CAP: the coordinator drops the step). Not retryable.
+ */
 export class BudgetSpentError extends LlmError {
   constructor(who: LedgerWho, refused: Extract<ReserveStep, { kind: "refused" }>) {
-    const { unit, spent, budget } = refused;
+    const { spent, budget } = refused;
     const what =
-      unit === "usd"
-        ? `budget of $${budget} is spent ($${spent.toFixed(6)} served)`
-        : `budget of ${budget} tokens is spent (${spent} served)`;
-    super("E_LLM_BUDGET", `LLM call to endpoint '${who.endpointId}' (model ${who.model}) refused: the run's ${what}`, {
+      refused.unit === "round-tokens"
+        ? `round ${refused.roundCap.round} reached its token ceiling under guards.tokensPerRoundMax ${refused.roundCap.capTokens}: ` +
+          `the run had served ${spent} tokens, its ceiling for the round's steps is ${budget}`
+        : refused.unit === "usd"
+          ? `the run's budget of $${budget} is spent ($${spent.toFixed(6)} served)`
+          : `the run's budget of ${budget} tokens is spent (${spent} served)`;
+    const code = refused.unit === "round-tokens" ? "E_LLM_ROUND_CAP" : "E_LLM_BUDGET";
+    super(code, `LLM call to endpoint '${who.endpointId}' (model ${who.model}) refused: ${what}`, {
       endpointId: who.endpointId,
       model: who.model,
       attempts: 0,
@@ -291,6 +332,13 @@ export class MemorySpendLedger implements SpendLedger {
 
   enforce(on: boolean): Promise<void> {
     this.state = { ...this.state, enforced: on };
+    return Promise.resolve();
+  }
+
+  capRound(cap: RoundTokenCap | null): Promise<void> {
+    this.state = { ...this.state, roundCap: cap };
+    // A lifted or raised ceiling may admit what waited on the old one.
+    for (const wake of [...this.settled]) wake();
     return Promise.resolve();
   }
 }

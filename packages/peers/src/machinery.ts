@@ -79,6 +79,7 @@ export async function openMachinery(options: OpenMachineryOptions): Promise<Open
     context: workerContextOf(spec, data.world, meter.llm),
     endpoints: listModelEndpoints(spec),
     settings: spec.cluster,
+    evaluationShardSize: spec.concurrency.evaluationShardSize,
   });
   return {
     graph: agentGraphOf(spec),

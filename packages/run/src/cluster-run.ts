@@ -53,7 +53,7 @@ import { cleanUpRun } from "./cluster/run-cleanup.js";
 import { type RunWatchdog, defaultStallMs, startRunWatchdog } from "./cluster/run-watchdog.js";
 import { RunDoneError, RunRecordStore } from "./cluster/run-record-store.js";
 import type { RunProgress } from "./run-progress.js";
-import { type RunOutcome, assertLensesKept, resolveData, runJob, specHash } from "./run-job.js";
+import { type RunOutcome, assertLensesKept, resolveData, runJob, specHash, withTrainPool } from "./run-job.js";
 import { CoordinatorMetrics, type RunMetricsOptions, openRunMetrics, type RunMetricsSink } from "./run-metrics.js";
 
 export interface ClusterRunOptions extends RunMetricsOptions {
@@ -96,7 +96,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
   const { spec, progress, log } = options;
   // Refused before anything is created: a run that drops a lens must say it is an ablation.
   assertLensesKept(options.spec, options.ablations);
-  const data = await resolveData(spec, options.specDir);
+  // Only the train pool is kept (withTrainPool): the whole split is never held by the coordinator.
+  const data = withTrainPool(spec, await resolveData(spec, options.specDir));
   const ablations = ablationNames(options.ablations);
   const hash = specHash(spec);
   const runId = options.runId ?? clusterRunId(spec, ablations);
@@ -120,8 +121,8 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     session = await connectNats({ ...options.nats, name: options.nats.name ?? `maspo-coordinator-${runId}` });
     const { nc, jsm } = session;
     log(`maspo: run ${runId} on ${session.description}, nats-server ${session.server.version}`);
-    // Every task carries its example: one over the server's max_payload could never be sent, so say
-    // so now, before anything is created, rather than at the first task that carries it.
+    // Every task carries its example (of the train pool or held-out): one over the server's max_payload
+    // could never be sent, so say so now, before anything is created, rather than at the first task that carries it.
     assertExamplesFit(data, nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD);
 
     // Copies of every stream and bucket (spec cluster.replicas, else min(3, cluster size)): a new run
@@ -147,6 +148,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
     const ledger = await KvSpendLedger.open(nc, runId, {
       budgetUsd: spec.stop.budgetUsd ?? null,
       budgetTokens: spec.stop.budgetTokens ?? null,
+      tokensPerRoundMax: spec.guards.tokensPerRoundMax ?? null,
       mode: options.resume ? "resume" : "fresh",
       ...(resumeState?.spend ? { carried: resumeState.spend.usage } : {}),
       replicas: replicas.replicas,
@@ -159,6 +161,7 @@ export async function runCluster(options: ClusterRunOptions): Promise<ClusterRun
       // The results log is read again from its start: what the checkpoint had read is in its spend.
       ...(resumeState?.spend ? { carried: resumeState.spend } : {}),
       ledger,
+      evaluationShardSize: spec.concurrency.evaluationShardSize,
       onEvent: (e) => {
         runMetrics?.onQueueEvent(e);
         watchdog?.onEvent(e);
@@ -291,9 +294,14 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** Refuses a dataset with an example that alone is over the server's max_payload (PayloadTooLargeError). */
 function assertExamplesFit(data: { train: readonly Example[]; heldOut: readonly Example[] }, maxPayload: number): void {
-  const over = [...data.train, ...data.heldOut]
-    .map((example) => ({ id: example.id, bytes: encode(example).length }))
-    .filter((e) => e.bytes > maxPayload);
+  // One example at a time: a split of 50k examples is not copied, nor encoded all at once.
+  const over: { id: string; bytes: number }[] = [];
+  for (const split of [data.train, data.heldOut]) {
+    for (const example of split) {
+      const bytes = encode(example).length;
+      if (bytes > maxPayload) over.push({ id: example.id, bytes });
+    }
+  }
   const [first] = over;
   if (!first) return;
   const more = over.length > 1 ? ` (and ${over.length - 1} more example${over.length > 2 ? "s" : ""})` : "";

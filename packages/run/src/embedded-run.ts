@@ -98,6 +98,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
   const ledger = new MemorySpendLedger({
     budgetUsd: spec.stop.budgetUsd ?? null,
     budgetTokens: spec.stop.budgetTokens ?? null,
+    tokensPerRoundMax: spec.guards.tokensPerRoundMax ?? null,
     ...(resumeState?.spend ? { carried: resumeState.spend.usage } : {}),
   });
   const client = createRunLlmClient({
@@ -118,6 +119,7 @@ export async function runEmbedded(options: EmbeddedRunOptions): Promise<RunOutco
     context: workerContextOf(spec, data.world, llm),
     endpoints: runEndpoints(spec),
     settings: spec.cluster,
+    evaluationShardSize: spec.concurrency.evaluationShardSize,
     ...(sink ? { taskMetrics: new TaskMetrics(sink.registry, labels) } : {}),
     ...(coordinator ? { onEvent: coordinator.onQueueEvent } : {}),
     // The spend goes on from the checkpoint: budget, token guard and the report's cost do not restart.

@@ -33,6 +33,8 @@ export interface InProcessWorkersOptions {
   carriedUsage?: RunSpend["usage"];
   /** The run's spend ledger (the one its LLM client settles in): what the run's cost and budget read. */
   ledger?: SpendLedger;
+  /** Minibatch examples per evaluate task (the spec's `concurrency.evaluationShardSize`); see startQueueWorkers. */
+  evaluationShardSize?: number;
 }
 
 /**
@@ -60,5 +62,6 @@ export async function startInProcessWorkers(options: InProcessWorkersOptions): P
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.carriedUsage ? { carried: { usage: options.carriedUsage, resultsPosition: 0 } } : {}),
     ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.evaluationShardSize !== undefined ? { evaluationShardSize: options.evaluationShardSize } : {}),
   });
 }

@@ -15,6 +15,15 @@ describe("oracle gap", () => {
     expect(atCeiling.expectedFinal).toBeCloseTo(o.ceiling);
   });
 
+  it("is the same for a world sized with 50k train examples: the oracle reads held-out only, which the train split's size does not change", () => {
+    const big = { ...world, data: { ...world.data, train: 50_000 } };
+    // simlm's own oracle on the big world, every split generated as sized:
+    const direct = oracle(big);
+    const gap = oracleGapOf(big, direct.ceiling, direct.best);
+    expect([gap.floor, gap.ceiling, gap.expectedFinal]).toEqual([direct.floor, direct.ceiling, direct.ceiling]);
+    expect(gap.gapClosed).toBe(1);
+  });
+
   it("has no measured gap for a judged held-out (a win rate, not a score on the oracle's scale), and no expected one for prompts simlm cannot place", () => {
     const judged = oracleGapOf(world, null, o.best);
     expect(judged.gapClosed).toBeNull();

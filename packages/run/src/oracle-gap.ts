@@ -16,17 +16,27 @@ export interface OracleGap {
   expectedGapClosed: number | null;
 }
 
+/**
+ * The world as the oracle needs it: its held-out split as sized, its train split as small as the world
+ * allows. The oracle generates the world's data and reads only held-out, which simlm seeds on its
+ * own (the train split's size does not change it), so a run on 50k train examples does not generate
+ * them all again for its report.
+ */
+function heldOutOnly(world: World): World {
+  return { ...world, data: { ...world.data, train: 1 } };
+}
+
 /** The expected held-out score of a prompt set, or null when simlm would not recognise every agent in it. */
 export function expectedScoreOf(world: World, prompts: Record<string, string>): number | null {
   const cw = compileWorld(world);
   if (world.agents.some((a) => recogniseAgent(cw, prompts[a.id] ?? "")?.id !== a.id)) return null;
   const assignment = Object.fromEntries(world.agents.map((a) => [a.id, detectDirectives(a, prompts[a.id] ?? "")]));
-  return expectedScore(world, assignment);
+  return expectedScore(heldOutOnly(world), assignment);
 }
 
 /** The oracle's floor and ceiling for the world (sized as the run's), and the gap the run's result closed. */
 export function oracleGapOf(world: World, heldOutFinal: number | null, finalPrompts: Record<string, string>): OracleGap {
-  const { floor, ceiling } = oracle(world);
+  const { floor, ceiling } = oracle(heldOutOnly(world));
   const width = ceiling - floor;
   const expectedFinal = expectedScoreOf(world, finalPrompts);
   return {

@@ -163,6 +163,15 @@ export function trainPoolOf(train: readonly Example[], size: number | undefined,
 }
 
 /**
+ * The run's data as a run holds it: the train split cut to the train pool (trainPoolOf; the whole split
+ * when search.trainPool is unset), held-out as it is. The loop and the finish see only the pool, so a
+ * coordinator on 50k train examples with a pool of 16 keeps 16 of them while it runs, not the split.
+ */
+export function withTrainPool(spec: RunSpec, data: ResolvedData): ResolvedData {
+  return { ...data, train: trainPoolOf(data.train, spec.search.trainPool, spec.seed) };
+}
+
+/**
  * A weight of 0 removes a lens, which the method allows only as a labelled ablation: a run whose
  * weights drop lookahead or global (or local and lookahead together) must say so with the matching
  * flag, or it would be reported as full MASPO.
@@ -203,7 +212,8 @@ export function optimizeConfigOf(spec: RunSpec, data: ResolvedData, ablations: A
       rounds: spec.search.rounds,
       epochs: spec.search.epochs,
       childrenPerParent: spec.search.childrenPerParent,
-      minibatchSize: Math.min(spec.search.minibatchSize, data.train.length),
+      // No larger than the pool it is drawn from (the pool, not the split: the same whether or not the caller cut the data to it).
+      minibatchSize: Math.min(spec.search.minibatchSize, train.length),
       stepsPerAgent: spec.search.stepsPerAgent,
       operators: [...spec.search.operators],
     },
@@ -489,7 +499,8 @@ export async function runJob(input: RunJobInput): Promise<RunOutcome> {
   input.onPhase?.("finishing");
   return finishRun({
     spec,
-    data,
+    // The finish draws from the train pool, as the loop did (the same data whether the caller cut it or not).
+    data: { ...data, train: config.train },
     config,
     result,
     workers,

@@ -3,7 +3,7 @@
  * function of the package that owns it. Embedded and cluster runs register exactly these.
  */
 import type { TaskAdapters } from "@maspo/cluster";
-import { compareFinalsTask, evaluateTask } from "@maspo/evaluator";
+import { compareFinalsTask, evaluateShardTask, evaluateTask } from "@maspo/evaluator";
 import { runGraphTask } from "@maspo/executor";
 import { probeTask } from "@maspo/llm";
 import { mutateTask } from "@maspo/mutator";
@@ -11,6 +11,7 @@ import { mutateTask } from "@maspo/mutator";
 export const TASK_ADAPTERS: TaskAdapters = {
   runGraph: runGraphTask,
   evaluate: evaluateTask,
+  evaluateShard: evaluateShardTask,
   mutate: mutateTask,
   compareFinals: compareFinalsTask,
   probe: probeTask,

@@ -7,11 +7,11 @@
  * One key per run (the run id) in the cluster's spend bucket, changed by group-committed
  * compare-and-swap (kv-batched-state.ts). The coordinator writes a fresh ledger when a run starts,
  * keeps it on --resume, and removes it with the run; a worker opens the run's ledger as it is.
- * A run without a budget reserves nothing: its attempts only settle.
+ * A run without a budget (nor a round token cap) reserves nothing: its attempts only settle.
  */
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type LlmAccountingSnapshot, RunIdSchema } from "@maspo/core";
+import { type LlmAccountingSnapshot, type RoundTokenCap, RunIdSchema } from "@maspo/core";
 import {
   BudgetSpentError,
   abortableSleep,
@@ -42,7 +42,7 @@ const LEDGER_TTL_MS = 7 * 24 * 3_600_000;
 /** The longest a waiting attempt sleeps between looks at the reservations. */
 const MAX_POLL_MS = 400;
 
-/** The run's stop.budgetUsd and stop.budgetTokens (null: none). */
+/** The run's stop.budgetUsd and stop.budgetTokens, and its guards.tokensPerRoundMax (null: none). */
 export interface KvSpendLedgerOptions extends LedgerBudget {
   /**
    * `fresh`: a new run (the coordinator) — the ledger starts empty, whatever was there. `resume`: the
@@ -113,6 +113,10 @@ export class KvSpendLedger implements SpendLedger {
 
   async enforce(on: boolean): Promise<void> {
     await this.state.apply((current) => ({ next: { ...current, enforced: on }, result: undefined }));
+  }
+
+  async capRound(cap: RoundTokenCap | null): Promise<void> {
+    await this.state.apply((current) => ({ next: { ...current, roundCap: cap }, result: undefined }));
   }
 }
 

@@ -107,6 +107,16 @@ class InProcessWorkQueue implements WorkQueue {
     }
   }
 
+  resultAt(position: number): Promise<ResultEnvelope | undefined> {
+    // Positions count from 1: results() yields the entry at index i as position i + 1.
+    const bytes = Number.isInteger(position) && position >= 1 ? this.log[position - 1] : undefined;
+    try {
+      return Promise.resolve(bytes === undefined ? undefined : decodeResult(bytes));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   /** Results refused by the reader, with their reasons: the embedded mode's dead letters (memory only). */
   readonly deadLetters: { taskId: string; reason: string }[] = [];
 

@@ -14,7 +14,8 @@
  * - Results go to the run's results log (a limits stream, not a work queue): the coordinator reads it
  *   from its start with an ordered consumer (see queue-workers.ts: task ids are content hashes, so a
  *   resumed step may ask again for work finished long before), so a restarted coordinator gets every
- *   result, including those that arrived while it was down.
+ *   result, including those that arrived while it was down; it keeps where each one is and reads it
+ *   back by sequence (resultAt) when its task is asked again.
  */
 import {
   DeliverPolicy,
@@ -31,6 +32,7 @@ import { WORKER_ROLES, type WorkerRole } from "@maspo/core";
 import { TaskEnvelopeSchema, type ResultEnvelope, type TaskEnvelope } from "../messages.js";
 import { ensureServerCompat } from "../nats/server-compat.js";
 import { checkRunId, deadLetterSubject, resultSubject, runStreamNames, workConsumerName, workSubject } from "../subjects.js";
+import { withJetStreamRetry } from "../nats/jetstream-retry.js";
 import { publishWithRetry } from "./jetstream-publish.js";
 import { CONSUMER_IDLE_HEARTBEAT_MS, ensureRunStreams, ensureWorkConsumer, withReplicas } from "./run-streams.js";
 import { Semaphore } from "./semaphore.js";
@@ -180,18 +182,7 @@ class JetStreamWorkQueue implements WorkQueue {
           after = m.seq;
           let result: ResultEnvelope;
           try {
-            result = decodeResult(m.data);
-            if (result.runId !== this.runId) {
-              throw new CodecError("result envelope", `runId "${result.runId}" on the results stream of run "${this.runId}"`);
-            }
-            // The subject is what NATS permissions vouch for (a worker may publish only its role's
-            // results), so the result is the subject's role's, whatever its envelope claims: the
-            // coordinator then refuses a result of another role for its task and retries the task under
-            // a fresh id. Dropping it here instead would leave the task waiting, since the log keeps
-            // only the first result of a task id (msgID) and the genuine one came second.
-            const role = resultRoleOf(this.runId, m.subject);
-            if (role === undefined) throw new CodecError("result envelope", `a result published on ${m.subject}`);
-            if (role !== result.role) result = { ...result, role };
+            result = storedResult(this.runId, m.data, m.subject);
           } catch (err) {
             if (!(err instanceof CodecError)) throw err;
             // Ordered consumers have no acks: copying is all there is to do; the log keeps the original.
@@ -211,6 +202,14 @@ class JetStreamWorkQueue implements WorkQueue {
       if (!reopen) return;
       this.ctx.observer({ type: "consumer-restarted", role: "results", reason: "reconnected" });
     }
+  }
+
+  async resultAt(position: number): Promise<ResultEnvelope | undefined> {
+    if (!Number.isInteger(position) || position < 1) return undefined;
+    const stream = runStreamNames(this.runId).results;
+    // A direct read by sequence; retried through a leader election like every other JetStream request.
+    const stored = await withJetStreamRetry(() => this.ctx.jsm.streams.getMessage(stream, { seq: position }));
+    return stored ? storedResult(this.runId, stored.data, stored.subject) : undefined;
   }
 
   /** An ordered consumer on the results log after `after`; retried while JetStream comes back. */
@@ -593,6 +592,22 @@ class JetStreamProcessor {
       this.ctx.observer({ type: "transport-error", context, error: err });
     }
   }
+}
+
+/**
+ * A result as the results log stores it, decoded (CodecError when it is not one of this run's). The
+ * subject is what NATS permissions vouch for (a worker may publish only its role's results), so the
+ * result is the subject's role's, whatever its envelope claims: the coordinator then refuses a result
+ * of another role for its task and retries the task under a fresh id. Dropping it here instead would
+ * leave the task waiting, since the log keeps only the first result of a task id (msgID) and the
+ * genuine one came second.
+ */
+function storedResult(runId: string, data: Uint8Array, subject: string): ResultEnvelope {
+  const result = decodeResult(data);
+  if (result.runId !== runId) throw new CodecError("result envelope", `runId "${result.runId}" on the results stream of run "${runId}"`);
+  const role = resultRoleOf(runId, subject);
+  if (role === undefined) throw new CodecError("result envelope", `a result published on ${subject}`);
+  return role === result.role ? result : { ...result, role };
 }
 
 /** The role a results-log subject names (`maspo.<runId>.result.<role>`); undefined for any other subject. */

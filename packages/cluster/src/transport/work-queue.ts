@@ -78,7 +78,8 @@ export interface DeliveredResult {
   result: ResultEnvelope;
   /**
    * Where this result sits in the run's results log, for a reader that wants to go on from there
-   * (`results({ after: position })`). The coordinator reads from the start instead: see queue-workers.ts.
+   * (`results({ after: position })`) or to read it back (`resultAt`). The coordinator reads from the
+   * start instead, and keeps positions: see queue-workers.ts.
    */
   position: number;
 }
@@ -107,6 +108,12 @@ export interface WorkQueue {
   submit(task: TaskEnvelope): Promise<void>;
   /** Results in log order, each task id at most once. Ends when the queue is closed. */
   results(options?: ResultsOptions): AsyncIterable<DeliveredResult>;
+  /**
+   * The result stored at `position` of the results log (a DeliveredResult's), read back as results()
+   * yielded it; undefined when the log holds nothing there. The coordinator keeps where a result is,
+   * not the result: a task asked again long after it finished is answered from here.
+   */
+  resultAt(position: number): Promise<ResultEnvelope | undefined>;
   /**
    * Records a result the reader refused (it failed validation) in the run's dead letters, with the
    * reason; the log keeps the original. Never throws: a record that cannot be written is reported

@@ -136,6 +136,7 @@ function roundsOf(state: RunState): Report["rounds"] {
       versions: r.versions ?? {},
       composite: r.composite ?? {},
       bufferByAgent: r.bufferByAgent ?? {},
+      ...(r.tokenCap ? { tokenCap: r.tokenCap } : {}),
     };
   });
 }

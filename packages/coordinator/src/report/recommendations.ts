@@ -65,6 +65,15 @@ export function recommendationsFor(input: RecommendationInput): string[] {
     }
   }
 
+  // A round cap that cut rounds short: the search ran fewer agent steps than planned (round-token-cap.ts).
+  const cut = [...new Set(state.guardEvents.filter((g) => g.guard === "tokensPerRoundMax" && g.agent !== "round end").map((g) => g.round))];
+  const cap = state.rounds.find((r) => r.tokenCap)?.tokenCap?.cap;
+  if (cut.length > 0 && cap !== undefined) {
+    out.push(
+      `guards.tokensPerRoundMax ${cap} cut ${cut.length} of ${state.rounds.length} rounds short (round${cut.length > 1 ? "s" : ""} ${cut.join(", ")}: the step that reached the round's ceiling was dropped, the round's later steps skipped): raise it, or set it to null, for every agent to get its steps.`,
+    );
+  }
+
   // The escalation protocol: a buffer that keeps growing is misalignment the prompts do not settle.
   const growth = misalignment.growth;
   if (growth.longestGrowthRounds >= GROWTH_ROUNDS_FOR_TOPOLOGY) {

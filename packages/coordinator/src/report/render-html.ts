@@ -147,7 +147,7 @@ export function renderHtml(r: Report): string {
   );
   if (r.guards.length > 0) {
     s.push(
-      `<p>Guard floors that stopped candidates:</p><ul>${r.guards.map((g) => `<li>round ${g.round}, ${esc(g.agent)}: ${esc(g.guard)} — ${esc(g.detail)}</li>`).join("")}</ul>`,
+      `<p>Guards that stopped a candidate or a step (round token caps included):</p><ul>${r.guards.map((g) => `<li>round ${g.round}, ${esc(g.agent)}: ${esc(g.guard)} — ${esc(g.detail)}</li>`).join("")}</ul>`,
     );
   }
   if (r.floorBreaches.length > 0) {

@@ -126,7 +126,7 @@ export function renderMarkdown(r: Report): string {
   );
   for (const f of unrepaired) out.push(`- **${f.agentId}** on \`${f.exampleId}\` (${f.category}) — ${f.why}: ${f.detail}`);
   if (r.guards.length > 0) {
-    out.push("", "Guard floors that stopped candidates:");
+    out.push("", "Guards that stopped a candidate or a step (round token caps included):");
     for (const g of r.guards) out.push(`- round ${g.round}, ${g.agent}: ${g.guard} — ${g.detail}`);
   }
   if (r.floorBreaches.length > 0) {

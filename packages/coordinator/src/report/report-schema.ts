@@ -65,10 +65,19 @@ export const ReportSchema = z.object({
    * Per round end: the current graph's task metric on the whole train pool (absolute), the best so far
    * and its round (never decreasing), the current graph (each agent's best prompt version), each
    * agent's best's composite chained back to its initial prompt, |ℬ_mis| in all and per agent, and the
-   * run's cumulative calls, tokens and cost.
+   * run's cumulative calls, tokens and cost; under guards.tokensPerRoundMax, the round's own tokens
+   * against its cap (`tokenCap`: cap, reserved for its round end's measure, spent, the measure's part).
    */
   rounds: z.array(
-    RoundSummarySchema.pick({ round: true, trainMetric: true, bufferSize: true, calls: true, tokens: true, usd: true }).extend({
+    RoundSummarySchema.pick({
+      round: true,
+      trainMetric: true,
+      bufferSize: true,
+      calls: true,
+      tokens: true,
+      usd: true,
+      tokenCap: true,
+    }).extend({
       bestTrainMetric: z.number(),
       bestRound: z.number(),
       versions: z.record(z.string(), z.string()),

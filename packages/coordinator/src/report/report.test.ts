@@ -215,6 +215,32 @@ describe("report", () => {
   });
 });
 
+describe("report: a round token cap", () => {
+  it("recommends raising guards.tokensPerRoundMax when it cut rounds short, with each round's figures in report.json", () => {
+    const s = state();
+    const tokenCap = { cap: 5000, reserved: 1200, spent: 4900, measure: 1100 };
+    s.rounds = s.rounds.map((r) => ({ ...r, tokenCap }));
+    s.guardEvents = [
+      {
+        round: 1,
+        agent: "solver",
+        guard: "tokensPerRoundMax",
+        detail: "epoch 1 round 1 solver dropped: the round reached its token ceiling during it",
+      },
+    ];
+    const r = buildReport({ ...inputs(), state: s });
+    expect(r.rounds[0]?.tokenCap).toEqual(tokenCap);
+    expect(r.guards).toEqual(s.guardEvents);
+    expect(r.recommendations.some((x) => x.startsWith("guards.tokensPerRoundMax 5000 cut 1 of 1 rounds short (round 1: the step"))).toBe(
+      true,
+    );
+    // A report whose cap never stopped a step says nothing of it.
+    expect(buildReport({ ...inputs(), state: { ...s, guardEvents: [] } }).recommendations.some((x) => /tokensPerRoundMax/.test(x))).toBe(
+      false,
+    );
+  });
+});
+
 describe("report: misalignment re-tested, recommendations, cost and units", () => {
   const retest = (exampleId: string, finalScore: number | null) => ({
     agentId: "planner",

@@ -28,12 +28,14 @@ export {
 export {
   LlmAccountingRowSchema,
   LlmCountersSchema,
+  RoundTokenCapSchema,
   RunSpendSchema,
   llmAccountingSnapshotSchema,
   usageTotalsOf,
   type LlmAccountingRow,
   type LlmAccountingSnapshot,
   type LlmCounters,
+  type RoundTokenCap,
   type RunSpend,
   type UsageTotals,
 } from "./llm-usage.js";
@@ -70,6 +72,15 @@ export {
 } from "./task-kinds.js";
 export type { FinalScorer, TaskAdapter, WorkerContext } from "./worker-context.js";
 export { TaskDescriptionSchema, renderTaskDescription, type TaskDescription } from "./task-description.js";
+export {
+  DEFAULT_EVALUATION_SHARD_SIZE,
+  EvaluationShardSchema,
+  ExampleScoreSchema,
+  foldEvaluationShards,
+  shardEvaluateRequest,
+  type EvaluationShard,
+  type ExampleScore,
+} from "./evaluation-shards.js";
 export {
   EndpointProbeSchema,
   PROBE_PROBLEMS,

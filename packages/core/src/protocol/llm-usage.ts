@@ -44,6 +44,23 @@ export const RunSpendSchema = z.object({
 });
 export type RunSpend = z.infer<typeof RunSpendSchema>;
 
+/**
+ * A round's token cap as the spend ledger enforces it (guards.tokensPerRoundMax): while it is set,
+ * an attempt is admitted only while the tokens served plus those reserved in flight stay below
+ * `ceilingTokens` (an absolute count of the run's served tokens), and refused once the served tokens
+ * reach it (E_LLM_ROUND_CAP). The coordinator sets it for a round's agent steps and lifts it (null)
+ * for the round end's train-pool measure and the finish.
+ */
+export const RoundTokenCapSchema = z.object({
+  /** The round (over all epochs, 1-based) it holds. */
+  round: z.int().positive(),
+  /** The spec's guards.tokensPerRoundMax. */
+  capTokens: z.number().positive(),
+  /** The run's served-token count attempts are held below: the round's start, plus the cap, less what the round end is reserved. */
+  ceilingTokens: z.number().nonnegative(),
+});
+export type RoundTokenCap = z.infer<typeof RoundTokenCapSchema>;
+
 /** A run's spend so far, as the token guard and the budget stop read it. */
 export interface UsageTotals {
   calls: number;

@@ -10,6 +10,7 @@ import { canonicalJson } from "../canonical-json.js";
 import type { WorkerRole } from "./ids.js";
 import { llmAccountingSnapshotSchema } from "./llm-usage.js";
 import { ProbeReportSchema, ProbeRequestSchema } from "./endpoint-probe.js";
+import { EvaluationShardSchema } from "./evaluation-shards.js";
 import { TraceSchema } from "./trace.js";
 import {
   CompareFinalsRequestSchema,
@@ -25,6 +26,8 @@ import {
 export const TASK_KINDS = {
   runGraph: { role: "executor", request: RunGraphRequestSchema, value: TraceSchema },
   evaluate: { role: "evaluator", request: EvaluateRequestSchema, value: EvaluationSchema },
+  // A few examples of one candidate's evaluation (evaluation-shards.ts): the coordinator folds them.
+  evaluateShard: { role: "evaluator", request: EvaluateRequestSchema, value: EvaluationShardSchema },
   mutate: { role: "mutator", request: MutateRequestSchema, value: ProposalsSchema },
   // Label-free runs: the current graph's final answers judged against the baseline's.
   compareFinals: { role: "evaluator", request: CompareFinalsRequestSchema, value: FinalComparisonSchema },

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { MisalignmentCaseSchema, type MisalignmentCase } from "../misalignment-case.js";
 import { JointWeightsSchema, LensScoresSchema } from "./lenses.js";
-import type { UsageTotals } from "./llm-usage.js";
+import type { RoundTokenCap, UsageTotals } from "./llm-usage.js";
 import { AgentStepStatus, ExampleSchema, TraceSchema, type Trace } from "./trace.js";
 
 /** Run the graph on one example (from `rerunFrom` downward when a base trace is given: lookahead). */
@@ -124,4 +124,12 @@ export interface EngineWorkers {
    * `usage()` then counts every call served so far. Called before each step's stop check.
    */
   refreshUsage?(): Promise<void>;
+  /**
+   * Holds every LLM attempt of the run to a round's token cap (see RoundTokenCap), or lifts it (null),
+   * in the spend ledger every process reserves against. Absent: the workers cannot enforce one, and
+   * the loop's own check after each step is all there is.
+   */
+  capRoundTokens?(cap: RoundTokenCap | null): Promise<void>;
+  /** Resolves once no task is awaited any more (a failed step's sibling tasks have ended too). */
+  idle?(): Promise<void>;
 }

@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { JointWeights } from "../protocol/lenses.js";
+import { DEFAULT_EVALUATION_SHARD_SIZE } from "../protocol/evaluation-shards.js";
 import { DURATION_PATTERN, parseDuration } from "./duration.js";
 
 /** Agent and model ids appear in prompts, paths and subjects: keep them plain. */
@@ -529,7 +530,12 @@ export const GuardsSchema = z
     }),
     tokensPerRoundMax: boundedInt(1, SPEC_LIMITS.tokensPerRound)
       .nullable()
-      .meta({ description: `Token budget per round (at most ${SPEC_LIMITS.tokensPerRound}); null: none.` }),
+      .meta({
+        description:
+          `Tokens a round may be served (at most ${SPEC_LIMITS.tokensPerRound}): its agent steps and its round end's re-scoring and train-pool measure, ` +
+          "not orientation or beam initialisation. The measure is reserved up front and never refused; the steps are held to the rest by reservation " +
+          "on every call (E_LLM_ROUND_CAP beyond it), and the step the ceiling is reached in is dropped with the round's remaining steps. null: none.",
+      }),
   })
   .meta({ description: "Guard floors. Each must be stated: a number, or null for explicitly none." });
 
@@ -575,6 +581,11 @@ export const ConcurrencySchema = z
     maxInFlight: boundedInt(1, SPEC_LIMITS.maxInFlight)
       .default(64)
       .meta({ description: `LLM calls in flight at once per process, over all endpoints (1-${SPEC_LIMITS.maxInFlight}).` }),
+    evaluationShardSize: boundedInt(1, SPEC_LIMITS.minibatchSize)
+      .default(DEFAULT_EVALUATION_SHARD_SIZE)
+      .meta({
+        description: `Minibatch examples per evaluate task (1-${SPEC_LIMITS.minibatchSize}; default ${DEFAULT_EVALUATION_SHARD_SIZE}): a candidate's evaluation on a longer minibatch is split into tasks of this many examples, spread over the evaluator replicas and folded in minibatch order, so the scores, the misalignment cases and the LLM requests are those of one task of the whole minibatch; only how the work spreads changes.`,
+      }),
   })
   .prefault({});
 

@@ -90,7 +90,7 @@ describe("validateSpec: a valid spec", () => {
     expect(spec.stop.patience).toBe(3);
     expect(spec.seed).toBe(0);
     expect(spec.optimizer.temperature).toBe(0.7);
-    expect(spec.concurrency).toEqual({ maxInFlight: 64 });
+    expect(spec.concurrency).toEqual({ maxInFlight: 64, evaluationShardSize: 2 });
     expect(spec.cluster).toEqual({ ackWaitMs: 10000, maxDeliver: 5, maxAckPending: 256, backoffMs: [1000, 5000, 15000] });
     expect(spec.models["sim"]).toMatchObject({ concurrency: 8, timeoutMs: 60000, maxRetries: 5 });
     expect(spec.task.metric).toEqual({ kind: "exact_match", extract: "Answer:\\s*(\\d+)", caseSensitive: false });

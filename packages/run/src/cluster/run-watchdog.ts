@@ -50,8 +50,9 @@ export interface RunWatchdog {
 
 export function startRunWatchdog(options: RunWatchdogOptions): RunWatchdog {
   const now = options.now ?? Date.now;
+  // Only what is awaited: a task id whose result was read is never submitted again (queue-workers.ts),
+  // so nothing of a finished task need be kept here over a long run.
   const awaited = new Map<string, WorkerRole>();
-  const answered = new Set<string>();
   let lastProgress = now();
   let checking = false;
   let fail: (error: RunStalledError) => void = () => undefined;
@@ -91,9 +92,8 @@ export function startRunWatchdog(options: RunWatchdogOptions): RunWatchdog {
   return {
     onEvent(event) {
       if (event.type === "submitting") {
-        if (!answered.has(event.taskId)) awaited.set(event.taskId, event.role);
+        awaited.set(event.taskId, event.role);
       } else if (event.type === "resolved") {
-        answered.add(event.taskId);
         awaited.delete(event.taskId);
         lastProgress = now();
       }

@@ -221,6 +221,7 @@ export class ServedRuns {
     const ledger = await KvSpendLedger.open(session.nc, runId, {
       budgetUsd: spec.stop.budgetUsd ?? null,
       budgetTokens: spec.stop.budgetTokens ?? null,
+      tokensPerRoundMax: spec.guards.tokensPerRoundMax ?? null,
       mode: "join",
     });
     const llm = createRunLlmClient({
