@@ -304,6 +304,15 @@ describe("optimize: orientation steers the first round (orientation.ts)", () => 
     const { order, state } = await roundOneOrder("b");
     expect(state.orientation?.constrainingAgent).toBe("b");
     expect(state.orientation?.frontier).toBe("b");
+    // The baseline's absolute rates: every toy agent answers, and a sink has no successors to feed.
+    expect(state.orientation?.baseline).toEqual({
+      a: { usableOutput: 1, successorsUsable: 1 },
+      b: { usableOutput: 1, successorsUsable: 1 },
+      c: { usableOutput: 1, successorsUsable: null },
+    });
+    expect(state.orientation?.headroom?.b?.global).toBeGreaterThan(
+      (state.orientation?.headroom?.a?.global ?? 0) + (state.orientation?.margin ?? 0),
+    );
     expect(order).toEqual(["b", "a", "c"]);
     // Only the first round: the second keeps the topological order.
     expect(state.trajectory.filter((r) => r.round === 2).map((r) => r.agent)).toEqual(["a", "b", "c"]);

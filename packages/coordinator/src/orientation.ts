@@ -2,9 +2,10 @@
  * Orientation (workflow step 1, shared/maspo.md): measure the baseline, name the weakest lens and the
  * agent that most constrains global performance — the starting frontier — and let it steer.
  *
- * `orientation` runs the baseline graph on the whole train pool: the starting train metric
- * (final-measure.ts; without labels the baseline's win rate against itself, ½ by definition) and how
- * often each agent failed to produce an output. The lenses need a second prompt to compare with (the
+ * `orientation` runs the baseline graph on the whole train pool: the starting train metric — the
+ * global lens of the baseline, absolute (final-measure.ts; without labels the baseline's win rate
+ * against itself, ½ by definition) — and, per agent, how often its output was usable (status ok) and
+ * how often all its one-hop successors' were, fed that output: absolute rates, no call made. The lenses need a second prompt to compare with (the
  * judge is pairwise), so `finishOrientation` reads them off the initial mutations once the last beam
  * is initialised: every first child is scored against its agent's INITIAL prompt — a fixed anchor, the
  * same one the guard floors and the trajectory use — so "headroom" (the best child's lens score − ½)
@@ -18,7 +19,7 @@
  *   lead is minibatch noise), the first round starts with it; every later round keeps the topological
  *   order (Gauss-Seidel). step-plan.ts reads the frontier, the report says what it changed.
  */
-import type { Lens } from "@maspo/core";
+import { type Lens, successorsOf } from "@maspo/core";
 import { measureTrainPool } from "./final-measure.js";
 import { type LoopContext, runAll } from "./loop-context.js";
 import { noteOrientationMeasure } from "./round-token-cap.js";
@@ -28,9 +29,25 @@ export async function orientation(ctx: LoopContext): Promise<void> {
   const traces = await runAll(ctx, state.prompts, ctx.config.train);
   const failingAgents: Record<string, number> = {};
   for (const id of order) failingAgents[id] = traces.filter((t) => t.steps[id]?.status !== "ok").length;
+  // Absolute rates off the baseline's own traces (no call): how often an agent's output was usable,
+  // and how often every one-hop successor's was, fed that output.
+  const usable = (id: string) => traces.filter((t) => t.steps[id]?.status === "ok");
+  const baseline: Record<string, { usableOutput: number; successorsUsable: number | null }> = {};
+  for (const id of order) {
+    const ok = usable(id);
+    const successors = successorsOf(ctx.config.graph, id);
+    baseline[id] = {
+      usableOutput: traces.length === 0 ? 0 : ok.length / traces.length,
+      successorsUsable:
+        successors.length === 0 || ok.length === 0
+          ? null
+          : ok.filter((t) => successors.every((s) => t.steps[s]?.status === "ok")).length / ok.length,
+    };
+  }
   state.orientation = {
     trainMetric: await measureTrainPool(ctx, traces, traces),
     failingAgents,
+    baseline,
     weakestLens: null,
     constrainingAgent: null,
     frontier: null,

@@ -85,6 +85,11 @@ export const OrientationSchema = z.object({
   failingAgents: z.record(z.string(), z.number()),
   weakestLens: z.string().nullable(),
   constrainingAgent: z.string().nullable(),
+  /**
+   * Per agent, absolute rates of the baseline graph on the train pool: the share of examples its output
+   * was usable, and of those the share on which every one-hop successor's was (null: no successor).
+   */
+  baseline: z.record(z.string(), z.object({ usableOutput: z.number(), successorsUsable: z.number().nullable() })).optional(),
   /** Per agent, how far its first mutations got past the baseline prompt on each lens (absent in older checkpoints). */
   headroom: z.record(z.string(), LensHeadroomSchema).optional(),
   /** The noise margin a constraining agent had to clear to change the order: one standard error of a minibatch win rate. */

@@ -150,6 +150,11 @@ function orientationLine(o: NonNullable<Report["orientation"]>): string {
     .join("; ");
   return [
     `**Orientation.** Baseline train metric ${pct(o.trainMetric)}.`,
+    o.baseline
+      ? `Usable outputs (successors' usable given them): ${Object.entries(o.baseline)
+          .map(([agent, b]) => `${agent} ${pct(b.usableOutput)}${b.successorsUsable === null ? "" : ` (${pct(b.successorsUsable)})`}`)
+          .join(", ")}.`
+      : "",
     headroom ? `Headroom per agent (its first mutations' best lens score against its initial prompt, minus the tie): ${headroom}.` : "",
     `Weakest lens: ${o.weakestLens ?? "none"}; constraining agent: ${o.constrainingAgent ?? "none"}.`,
     o.changed,
