@@ -21,6 +21,7 @@ import {
   generateDataset,
   loadWorld,
   promptForDirectives,
+  readChatRequest,
   simCaller,
   simFetch,
   worldGraph,
@@ -195,6 +196,44 @@ describe("evaluation against simlm (math-chain)", () => {
     expect(again.calls.judge.cached).toBe(again.calls.judge.calls);
     expect(again.calls.serving.cached).toBe(again.calls.serving.calls);
     expect(again.reward).toBe(first.reward);
+  });
+
+  it("simlm's judge reads a question with the task description and the reason-first format as it read one without", async () => {
+    const base = await executeGraph({
+      graph,
+      prompts: goodPrompts,
+      example: examples[0] as Example,
+      llm: simCaller(world),
+      seed: 5,
+      scoreFinal,
+    });
+    const other = await executeGraph({
+      graph,
+      prompts: { ...goodPrompts, planner: trapPlanner },
+      example: examples[0] as Example,
+      llm: simCaller(world),
+      seed: 5,
+      scoreFinal,
+    });
+    const taskDescription = { name: "arithmetic word problems", input: "A short word problem.", output: 'The final line "Answer: <n>".' };
+    for (const lens of ["local", "lookahead", "global"] as const) {
+      const id = lens === "local" ? "planner" : lens === "lookahead" ? "solver" : "formatter";
+      const question = {
+        lens,
+        task: (examples[0] as Example).input,
+        responseA: base.steps[id]?.output ?? "",
+        responseB: other.steps[id]?.output ?? "",
+        ...(lens !== "global" ? { roleInstruction: goodPrompts[id] ?? "" } : {}),
+      };
+      const read = (withDescription: boolean) =>
+        readChatRequest(world, {
+          model: "judge",
+          messages: buildJudgeMessages(withDescription ? { ...question, taskDescription } : question),
+        }).judge;
+      const described = read(true);
+      expect(described).toMatchObject({ lens, task: question.task, problemKnown: true });
+      expect(described).toEqual(read(false));
+    }
   });
 });
 

@@ -8,8 +8,17 @@ import { DEFAULT_WEIGHTS, renderAgentPrompt, type LlmCaller } from "@maspo/core"
 import { evaluateCandidate, findMisalignments } from "@maspo/evaluator/internal";
 import { executeGraph } from "@maspo/executor";
 import { type Example } from "@maspo/core";
-import { buildMetaPrompt, mutate, parseProposal } from "@maspo/mutator/internal";
-import { detectDirectives, generateDataset, loadWorld, promptForDirectives, simCaller, worldGraph, worldScorer } from "@maspo/simlm";
+import { buildMetaPrompt, mutate, parseProposal, successorBriefsOf } from "@maspo/mutator/internal";
+import {
+  detectDirectives,
+  generateDataset,
+  loadWorld,
+  promptForDirectives,
+  readChatRequest,
+  simCaller,
+  worldGraph,
+  worldScorer,
+} from "@maspo/simlm";
 import { describe, expect, it } from "vitest";
 
 const world = loadWorld("math-chain");
@@ -140,5 +149,41 @@ describe("mutation against simlm (math-chain)", () => {
     });
     for (const p of out.proposals) expect(p.lineage.hardNegativeIds).toEqual(hardNegatives.map((c) => c.id));
     expect(1 - shareWith(parsedAnswers(optimizer.answers), "planner", trap?.id ?? "?")).toBeGreaterThan(0.5);
+  });
+
+  it("reads the meta-prompt past its task description, successors, correct answers and length budget: what it infers is unchanged", async () => {
+    const traces = (await runAll(initialPrompts)).filter((t) => t.finalScore === 0);
+    expect(traces.length).toBeGreaterThanOrEqual(3);
+    expect(traces.every((t) => t.label !== undefined)).toBe(true);
+    for (const agentId of ["planner", "solver", "formatter"]) {
+      const meta = buildMetaPrompt({
+        agentId,
+        role: agentOf(agentId).role,
+        parent: initialPrompts[agentId] ?? "",
+        operator: "add_constraint",
+        traces,
+        hardNegatives: [],
+        task: { name: "arithmetic word problems", input: "A short word problem.", output: 'The final line "Answer: <n>".' },
+        successors: successorBriefsOf(graph, agentId, traces),
+        isFinal: agentId === graph.final,
+      });
+      const [system, user] = meta.messages;
+      for (const s of ["## Task description", "## Successors", "\nCorrect answer: ", "## Length budget"])
+        expect(user?.content).toContain(s);
+      // the layout without the new parts, as the optimizer was sent it before
+      const bare = (user?.content ?? "")
+        .split("\n\n")
+        .filter((block) => !/^## (Task description|Successors|Length budget)/.test(block))
+        .join("\n\n")
+        .split("\n")
+        .filter((line) => !line.startsWith("Correct answer: "))
+        .join("\n");
+      const read = (content: string) =>
+        readChatRequest(world, { model: "optimizer", messages: [system ?? { role: "system", content: "" }, { role: "user", content }] });
+      const full = read(user?.content ?? "");
+      expect(full.role).toBe("optimizer");
+      expect(full.optimizer?.failing).toBeGreaterThan(0);
+      expect(full).toEqual(read(bare));
+    }
   });
 });

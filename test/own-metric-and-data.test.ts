@@ -55,20 +55,29 @@ describe("a module metric on a CSV dataset with a field mapping", () => {
   it("runs end to end: the metric scores from example.fields, held-out improves, and the report carries the split's hash", async () => {
     const dir = await tempDir("maspo-own-");
     const spec = await userSpec(dir, METRIC);
-    const out = join(dir, "out");
-    const proc = spawnMaspo("own-metric", ["run", spec, "--out", out, "--quiet"]);
-    const { code } = await proc.exited;
-    expect(code, proc.output()).toBe(0);
-    const report = JSON.parse(await readFile(join(out, "report.json"), "utf8")) as {
-      delta: { heldOut: { baseline: number; final: number; examples: number } };
-      split?: { file: string; heldOutRatio: number; seed: number; train: number; heldOut: number; hash: string };
-    };
-    expect(report.split).toMatchObject({ file: join(dir, "problems.csv"), heldOutRatio: 0.5, seed: 2, train: 20, heldOut: 20 });
-    expect(report.split?.hash).toMatch(/^[0-9a-f]{16}$/);
-    expect(report.delta.heldOut.examples).toBe(20);
-    expect(report.delta.heldOut.baseline).toBeGreaterThan(0);
-    expect(report.delta.heldOut.final).toBeGreaterThan(report.delta.heldOut.baseline);
-    expect(await readFile(join(out, "report.md"), "utf8")).toContain(`split hash \`${report.split?.hash}\``);
+    // The small run (2 rounds, one child per parent, minibatch 4) on 20 examples is one noisy draw:
+    // over run seeds 1-20 it gained 0.36 on average and nothing on 1 seed, and 0.33 and nothing on 4
+    // seeds once the judge and optimizer requests changed text. "Held-out improves" is the mean of
+    // three seeds (the split's own seed, 2, stays fixed: the same examples every time).
+    const gains: number[] = [];
+    for (const seed of ["1", "2", "3"]) {
+      const out = join(dir, `out-${seed}`);
+      const proc = spawnMaspo("own-metric", ["run", spec, "--out", out, "--quiet", "--seed", seed]);
+      const { code } = await proc.exited;
+      expect(code, proc.output()).toBe(0);
+      const report = JSON.parse(await readFile(join(out, "report.json"), "utf8")) as {
+        delta: { heldOut: { baseline: number; final: number; examples: number } };
+        split?: { file: string; heldOutRatio: number; seed: number; train: number; heldOut: number; hash: string };
+      };
+      expect(report.split).toMatchObject({ file: join(dir, "problems.csv"), heldOutRatio: 0.5, seed: 2, train: 20, heldOut: 20 });
+      expect(report.split?.hash).toMatch(/^[0-9a-f]{16}$/);
+      expect(report.delta.heldOut.examples).toBe(20);
+      expect(report.delta.heldOut.baseline).toBeGreaterThan(0);
+      expect(report.delta.heldOut.final).toBeGreaterThanOrEqual(report.delta.heldOut.baseline);
+      gains.push(report.delta.heldOut.final - report.delta.heldOut.baseline);
+      expect(await readFile(join(out, "report.md"), "utf8")).toContain(`split hash \`${report.split?.hash}\``);
+    }
+    expect(gains.reduce((a, b) => a + b, 0) / gains.length).toBeGreaterThan(0);
   });
 
   it("stops the run with exit 1 and the example's id when the metric throws, never scoring it 0", async () => {

@@ -277,6 +277,67 @@ describe("optimize", () => {
   });
 });
 
+describe("optimize: orientation steers the first round (orientation.ts)", () => {
+  // The toy judge's global lens, reshaped per agent: a better prompt of `strong` moves the system a lot,
+  // one of any other agent a little — so `strong` is the agent that constrains global performance.
+  function constrainedBy(strong: string) {
+    const workers = toyWorkers();
+    const evaluate = workers.evaluate.bind(workers);
+    workers.evaluate = async (req) => {
+      const e = await evaluate(req);
+      const better = e.R > 0.5;
+      return { ...e, lenses: { ...e.lenses, global: better ? (req.agentId === strong ? 0.95 : 0.55) : e.lenses.global } };
+    };
+    return workers;
+  }
+  async function roundOneOrder(strong: string): Promise<{ order: string[]; state: RunState }> {
+    const order: string[] = [];
+    const { state } = await optimize(config({ initialPrompts: { a: "A+", b: "B", c: "C+" } }), constrainedBy(strong), {
+      onStep: (e) => {
+        if (e.step.kind === "agent" && e.step.epoch === 1 && e.step.round === 1) order.push(e.step.agent);
+      },
+    });
+    return { order, state };
+  }
+
+  it("starts the first round with the agent that constrains the system when it is not the first in topological order", async () => {
+    const { order, state } = await roundOneOrder("b");
+    expect(state.orientation?.constrainingAgent).toBe("b");
+    expect(state.orientation?.frontier).toBe("b");
+    // The baseline's absolute rates: every toy agent answers, and a sink has no successors to feed.
+    expect(state.orientation?.baseline).toEqual({
+      a: { usableOutput: 1, successorsUsable: 1 },
+      b: { usableOutput: 1, successorsUsable: 1 },
+      c: { usableOutput: 1, successorsUsable: null },
+    });
+    expect(state.orientation?.headroom?.b?.global).toBeGreaterThan(
+      (state.orientation?.headroom?.a?.global ?? 0) + (state.orientation?.margin ?? 0),
+    );
+    expect(order).toEqual(["b", "a", "c"]);
+    // Only the first round: the second keeps the topological order.
+    expect(state.trajectory.filter((r) => r.round === 2).map((r) => r.agent)).toEqual(["a", "b", "c"]);
+  });
+
+  it("keeps the topological order when the first agent constrains the system", async () => {
+    const { order, state } = await roundOneOrder("a");
+    expect(state.orientation?.constrainingAgent).toBe("a");
+    expect(state.orientation?.frontier).toBeNull();
+    expect(order).toEqual(["a", "b", "c"]);
+  });
+
+  it("plans the same steps on resume from a checkpoint taken after orientation chose its frontier", async () => {
+    const states: RunState[] = [];
+    const full = await optimize(config({ initialPrompts: { a: "A+", b: "B", c: "C+" } }), constrainedBy("b"), {
+      onStep: (e) => void states.push(structuredClone(e.state)),
+    });
+    const afterInit = states.find((s) => s.orientation?.frontier === "b" && s.nextStep === 4);
+    if (!afterInit) throw new Error("no checkpoint right after the last init step");
+    const resumed = await optimize(config({ initialPrompts: { a: "A+", b: "B", c: "C+" } }), constrainedBy("b"), {}, afterInit);
+    expect(resumed.finalPrompts).toEqual(full.finalPrompts);
+    expect(resumed.state.trajectory).toEqual(full.state.trajectory);
+  });
+});
+
 describe("optimize: the record of the search (candidate-log.ts)", () => {
   it("records every evaluated candidate with its lenses, lineage and verdict; every promotion is a recorded candidate's", async () => {
     const workers = toyWorkers();

@@ -82,7 +82,9 @@ export async function optimize(
   resumeFrom?: RunState,
 ): Promise<OptimizeResult> {
   const order = gaussSeidelOrder(config.graph);
-  const plan = planSteps(order, config.search.epochs, config.search.rounds, config.search.stepsPerAgent);
+  // The plan depends on orientation's frontier, which is in the state (so a resume plans the same steps).
+  const planFor = (frontier: string | null) =>
+    planSteps(order, config.search.epochs, config.search.rounds, config.search.stepsPerAgent, frontier);
   const now = hooks.now ?? Date.now;
   // A resumed run continues from the checkpoint's next step; the checkpoint itself is never mutated.
   const state: RunState = resumeFrom ? structuredClone(resumeFrom) : initialState(config);
@@ -90,7 +92,9 @@ export async function optimize(
   // keeps it. (A checkpoint written before the deadline was kept has none: its deadline starts again.)
   if (state.deadlineAt === undefined) state.deadlineAt = config.stop.deadlineAt;
   const ctx = createLoopContext(config, workers, state, order);
-  for (let index = state.nextStep; index < plan.length; index++) {
+  for (let index = state.nextStep; ; index++) {
+    const plan = planFor(state.orientation?.frontier ?? null);
+    if (index >= plan.length) break;
     const step = plan[index] as Step;
     await workers.refreshUsage?.();
     stopBeforeStep(config.stop, state, workers, now);

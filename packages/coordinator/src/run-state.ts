@@ -71,6 +71,34 @@ export const GuardEventSchema = z.object({
 });
 export type GuardEvent = z.infer<typeof GuardEventSchema>;
 
+/** The first mutations' best score on each lens against the agent's initial prompt, minus ½ (the tie). */
+export const LensHeadroomSchema = z.object({ local: z.number(), lookahead: z.number().nullable(), global: z.number() });
+
+/**
+ * Orientation (workflow step 1; orientation.ts): the baseline measured, the weakest lens and the
+ * constraining agent named, and what that changed in the run (`frontier`).
+ */
+export const OrientationSchema = z.object({
+  /** The baseline graph's train metric on the whole train pool (absolute). */
+  trainMetric: z.number(),
+  /** Per agent, train examples on which the baseline agent produced no usable output. */
+  failingAgents: z.record(z.string(), z.number()),
+  weakestLens: z.string().nullable(),
+  constrainingAgent: z.string().nullable(),
+  /**
+   * Per agent, absolute rates of the baseline graph on the train pool: the share of examples its output
+   * was usable, and of those the share on which every one-hop successor's was (null: no successor).
+   */
+  baseline: z.record(z.string(), z.object({ usableOutput: z.number(), successorsUsable: z.number().nullable() })).optional(),
+  /** Per agent, how far its first mutations got past the baseline prompt on each lens (absent in older checkpoints). */
+  headroom: z.record(z.string(), LensHeadroomSchema).optional(),
+  /** The noise margin a constraining agent had to clear to change the order: one standard error of a minibatch win rate. */
+  margin: z.number().optional(),
+  /** The agent the first round starts with because it constrains the system (null: topological order kept). */
+  frontier: z.string().nullable().optional(),
+});
+export type Orientation = z.infer<typeof OrientationSchema>;
+
 export const RunStateSchema = z.object({
   v: z.literal(1),
   /** Index of the next step to run in the step plan. */
@@ -82,14 +110,7 @@ export const RunStateSchema = z.object({
   trajectory: z.array(TrajectoryRowSchema),
   rounds: z.array(RoundSummarySchema),
   guardEvents: z.array(GuardEventSchema),
-  orientation: z
-    .object({
-      trainMetric: z.number(),
-      failingAgents: z.record(z.string(), z.number()),
-      weakestLens: z.string().nullable(),
-      constrainingAgent: z.string().nullable(),
-    })
-    .nullable(),
+  orientation: OrientationSchema.nullable(),
   bestTrainMetric: z.number(),
   /** The prompt set that scored bestTrainMetric on the train pool: what the run returns as final. */
   bestPrompts: z.record(z.string(), z.string()),

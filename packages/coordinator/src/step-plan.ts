@@ -1,6 +1,7 @@
 /**
  * The run as a fixed list of steps: orientation, beam initialisation per agent, then for every
- * epoch and round each agent in Gauss-Seidel order (stepsPerAgent times) and a round end. A
+ * epoch and round each agent in Gauss-Seidel order (stepsPerAgent times) and a round end — the first
+ * round led by orientation's frontier when it named one. A
  * checkpoint is "the index of the next step plus the state", which is what makes resume exact.
  */
 
@@ -10,12 +11,26 @@ export type Step =
   | { kind: "agent"; epoch: number; round: number; agent: string; step: number }
   | { kind: "round-end"; epoch: number; round: number };
 
-export function planSteps(order: readonly string[], epochs: number, rounds: number, stepsPerAgent: number): Step[] {
+/**
+ * `frontier` (orientation.ts): the agent that constrains the system starts the first round; the rest
+ * of that round, and every later round, keep `order`. It is known only after the last init step, and
+ * it moves no step before that, so a plan made before orientation finished has the same prefix.
+ */
+export function planSteps(
+  order: readonly string[],
+  epochs: number,
+  rounds: number,
+  stepsPerAgent: number,
+  frontier: string | null = null,
+): Step[] {
   const steps: Step[] = [{ kind: "orientation" }];
   for (const agent of order) steps.push({ kind: "init", agent });
+  const firstRound = frontier !== null && order.includes(frontier) ? [frontier, ...order.filter((a) => a !== frontier)] : order;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     for (let round = 1; round <= rounds; round++) {
-      for (const agent of order) for (let step = 1; step <= stepsPerAgent; step++) steps.push({ kind: "agent", epoch, round, agent, step });
+      const agents = epoch === 1 && round === 1 ? firstRound : order;
+      for (const agent of agents)
+        for (let step = 1; step <= stepsPerAgent; step++) steps.push({ kind: "agent", epoch, round, agent, step });
       steps.push({ kind: "round-end", epoch, round });
     }
   }

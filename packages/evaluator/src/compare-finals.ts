@@ -45,7 +45,7 @@ export const compareFinalsTask: TaskAdapter<CompareFinalsRequest, FinalCompariso
     llm: ctx.llm,
     endpointId: ctx.judgeModels.global,
     seed: ctx.seed,
-    question: { lens: "global", task: req.example.input },
+    question: { lens: "global", task: req.example.input, ...(ctx.task ? { taskDescription: ctx.task } : {}) },
     candidate: req.candidate.output,
     reference: req.reference.output,
   });

@@ -33,6 +33,19 @@ function input(over: Partial<EvaluateCandidateInput> = {}): EvaluateCandidateInp
 }
 
 describe("evaluateCandidate", () => {
+  it("tells every judge question the run's task description, and gives the same verdicts with it", async () => {
+    const taskDescription = { name: "sums", input: "A sum of small numbers.", output: "The line Final: <n>." };
+    const llm = scriptedChainLlm();
+    const ev = await evaluateCandidate(input({ candidate: TRAP_PLANNER, llm, taskDescription }));
+    const judged = llm.calls.filter((c) => c.role === "evaluator");
+    expect(judged.length).toBeGreaterThan(0);
+    for (const c of judged) expect(c.messages[1]?.content).toContain("## Task description\nTask: sums\nInput: A sum of small numbers.");
+    expect(
+      llm.calls.filter((c) => c.role !== "evaluator").some((c) => c.messages.some((m) => m.content.includes("Task description"))),
+    ).toBe(false);
+    expect(ev.scores).toEqual({ local: 1, lookahead: 0, global: 0 });
+  });
+
   it("scores a trap prompt high on local and low on lookahead and global", async () => {
     const ev = await evaluateCandidate(input({ candidate: TRAP_PLANNER }));
     expect(ev.scores).toEqual({ local: 1, lookahead: 0, global: 0 });

@@ -34,13 +34,13 @@ import {
   successorsOf,
   tallyOf,
 } from "@maspo/core";
-import { type AgentStep, type Example, type FinalScorer, type Trace } from "@maspo/core";
+import { type AgentStep, type Example, type FinalScorer, type TaskDescription, type Trace } from "@maspo/core";
 import { executeGraph } from "@maspo/executor";
 import { type EvaluationRequest, validateEvaluationRequest } from "./evaluation-request.js";
 import type { JointWeights } from "@maspo/core";
 import { type LensAblations, type MeasuredLenses, effectiveWeights, jointReward } from "./joint-reward.js";
 import { answerContractScore } from "./compare-finals.js";
-import { type OrderOutcome, comparePairwise } from "./pairwise.js";
+import { type OrderOutcome, comparePairwise, withoutPositionLabels } from "./pairwise.js";
 
 export interface EvaluateCandidateInput extends EvaluationRequest {
   graph: AgentGraph;
@@ -150,6 +150,7 @@ export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<
       endpointId: req.judgeModels[lens],
       seed: req.seed,
       ...(req.judgeMaxAttempts !== undefined ? { maxAttempts: req.judgeMaxAttempts } : {}),
+      ...(req.taskDescription !== undefined ? { taskDescription: req.taskDescription } : {}),
     });
 
   const perExample = await Promise.all(
@@ -236,6 +237,7 @@ interface CompareLensInput {
   endpointId: string;
   seed: number;
   maxAttempts?: number;
+  taskDescription?: TaskDescription;
 }
 
 function stepOf(trace: Trace, agentId: string): AgentStep {
@@ -278,6 +280,7 @@ async function compareLens(input: CompareLensInput): Promise<LensOutcome> {
     seed: input.seed,
     question: {
       lens: input.lens,
+      ...(input.taskDescription !== undefined ? { taskDescription: input.taskDescription } : {}),
       task: input.example.input,
       ...(context ? { context } : {}),
       ...(input.roleInstruction !== undefined ? { roleInstruction: input.roleInstruction } : {}),
@@ -297,11 +300,15 @@ async function compareLens(input: CompareLensInput): Promise<LensOutcome> {
   };
 }
 
-/** The judge's reason from an order that went against the overall loser (or the first order on a tie). */
+/**
+ * The judge's reason from an order that went against the overall loser (or the first order on a
+ * tie), its position labels replaced by who was shown there: the note outlives the judge call.
+ */
 function judgeNote(orders: readonly OrderOutcome[], score: number): string {
   const against =
     score < 0.5 ? orders.find((o) => o.candidateScore === 0) : score > 0.5 ? orders.find((o) => o.candidateScore === 1) : orders[0];
-  return (against ?? orders[0])?.reason ?? "";
+  const order = against ?? orders[0];
+  return order ? withoutPositionLabels(order.reason, order.candidateAs) : "";
 }
 
 /** A task metric score at which a final answer is fully correct. */

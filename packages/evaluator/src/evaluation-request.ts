@@ -4,7 +4,16 @@
  * processes; `validateEvaluationRequest` checks it, and its agreement with the agent graph, reporting
  * every problem at once.
  */
-import { type AgentGraph, type Issue, ExampleSchema, JointWeightsSchema, TraceSchema, ValidationError, issuesFromZod } from "@maspo/core";
+import {
+  type AgentGraph,
+  type Issue,
+  ExampleSchema,
+  JointWeightsSchema,
+  TaskDescriptionSchema,
+  TraceSchema,
+  ValidationError,
+  issuesFromZod,
+} from "@maspo/core";
 import { z } from "zod";
 import { LensAblationsSchema } from "./joint-reward.js";
 
@@ -32,6 +41,8 @@ export const EvaluationRequestSchema = z.object({
   ablations: LensAblationsSchema.optional(),
   /** Total judge attempts per question when the verdict is malformed (first ask included). */
   judgeMaxAttempts: z.number().int().min(1).optional(),
+  /** The run's task description, shown to every judge question; omitted when unknown. */
+  taskDescription: TaskDescriptionSchema.optional(),
 });
 export type EvaluationRequest = z.infer<typeof EvaluationRequestSchema>;
 

@@ -30,7 +30,14 @@ export {
   type MisalignmentThresholds,
   type TraceMisalignmentInput,
 } from "./misalignment.js";
-export { candidateScore, comparePairwise, type OrderOutcome, type PairwiseInput, type PairwiseOutcome } from "./pairwise.js";
+export {
+  candidateScore,
+  comparePairwise,
+  withoutPositionLabels,
+  type OrderOutcome,
+  type PairwiseInput,
+  type PairwiseOutcome,
+} from "./pairwise.js";
 export {
   DEFAULT_JUDGE_ATTEMPTS,
   askJudge,

@@ -36,6 +36,9 @@ describe("findMisalignments", () => {
       traceExcerpt: { input: "What is 3 + 4?", output: "CONFIDENT: the answer is obvious.", downstream: "Answer: 0" },
     });
     expect(first.failureCaused).toContain("successor solver was judged worse");
+    // the judge's "Response B" means nothing outside its call: the case says whose response it was
+    expect(first.failureCaused).toContain("The reference's response reaches the correct total");
+    expect(first.failureCaused).not.toMatch(/\bResponse [AB]\b/);
     expect(first.category).toBe("lookahead:reaches-correct-total");
     // the same failure on every example gets the same category
     expect(countByCategory(cases)).toEqual([{ category: "lookahead:reaches-correct-total", count: 3 }]);

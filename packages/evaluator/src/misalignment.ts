@@ -75,8 +75,10 @@ function failureText(lens: "lookahead" | "global", outcome: LensOutcome, downstr
   }
 }
 
+// "candidate" and "reference" name the sides a judge's position labels are replaced by (pairwise.ts):
+// the signature is what the judge said about substance, whichever side it was shown on.
 const STOP_WORDS = new Set(
-  "a an the and or but of to in on for with by from as at is are was were be been it its this that these those than then so which who whom response responses output outputs b because while whereas more less better worse does do did not no has have had their there here into only also both".split(
+  "a an the and or but of to in on for with by from as at is are was were be been it its this that these those than then so which who whom response responses output outputs candidate reference b because while whereas more less better worse does do did not no has have had their there here into only also both".split(
     " ",
   ),
 );

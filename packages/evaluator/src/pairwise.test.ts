@@ -1,7 +1,7 @@
 import type { LlmCallRequest, LlmCaller } from "@maspo/core";
 import { describe, expect, it } from "vitest";
 import { buildJudgeMessages } from "./judge-prompts.js";
-import { comparePairwise } from "./pairwise.js";
+import { comparePairwise, withoutPositionLabels } from "./pairwise.js";
 import { askJudge } from "./verdict.js";
 
 /** A judge that always prefers whatever is shown first: pure position bias. */
@@ -96,5 +96,23 @@ describe("comparePairwise", () => {
     expect(out.malformed).toBe(1);
     expect(out.score).toBe(0.25);
     expect(n).toBe(3);
+  });
+});
+
+describe("withoutPositionLabels", () => {
+  it("names the side each position label stood for, given where the candidate was shown", () => {
+    expect(withoutPositionLabels("Response B states figures that do not match the task.", "B")).toBe(
+      "The candidate's response states figures that do not match the task.",
+    );
+    expect(withoutPositionLabels("Response B states figures that do not match the task.", "A")).toBe(
+      "The reference's response states figures that do not match the task.",
+    );
+    expect(withoutPositionLabels("Unlike output A, Response (B) and B's plan keep the total; answer A's line is cut.", "A")).toBe(
+      "Unlike the candidate's output, the reference's response and the reference's plan keep the total; the candidate's answer's line is cut.",
+    );
+  });
+
+  it("leaves prose that only looks like a label alone", () => {
+    expect(withoutPositionLabels("an output a reader trusts; a plan with steps", "A")).toBe("an output a reader trusts; a plan with steps");
   });
 });

@@ -41,6 +41,29 @@ export interface PairwiseInput {
   maxTokens?: number;
 }
 
+/**
+ * A judge's reason with its position labels ("Response A", "output B", "B's") replaced by who was
+ * shown there — "the candidate's response", "the reference's output" — given where the candidate was
+ * shown. A label means something only inside its own judge call; a reason quoted anywhere else (a
+ * hard negative shown to the optimizer, the report) would otherwise say "A" with nothing to say which.
+ */
+export function withoutPositionLabels(reason: string, candidateAs: "A" | "B"): string {
+  const side = (label: string) => (label.toUpperCase() === candidateAs ? "candidate's" : "reference's");
+  const article = (offset: number, text: string) => (offset === 0 || /[.!?]\s*$/.test(text.slice(0, offset)) ? "The" : "the");
+  return reason
+    .replace(
+      /\b(responses?|outputs?|answers?|candidates?|options?|completions?|replies|reply)\s+\(?([AB])\)?(['’]s)?(?!\w)/gi,
+      (match: string, noun: string, label: string, possessive: string | undefined, offset: number, text: string) => {
+        // Only a capital letter is a label: "an output a reader trusts" is prose.
+        if (label !== label.toUpperCase()) return match;
+        const n = noun.toLowerCase();
+        const what = /^(candidate|option|completion)/.test(n) ? "response" : n === "replies" ? "reply" : n.replace(/s$/, "");
+        return `${article(offset, text)} ${side(label)} ${what}${possessive ?? ""}`;
+      },
+    )
+    .replace(/\b([AB])['’]s\b/g, (_m, label: string, offset: number, text: string) => `${article(offset, text)} ${side(label)}`);
+}
+
 export function candidateScore(winner: Winner, candidateAs: "A" | "B"): number {
   if (winner === "tie") return 0.5;
   return winner === candidateAs ? 1 : 0;

@@ -27,6 +27,7 @@ export const evaluateShardTask: TaskAdapter<EvaluateRequest, EvaluationShard> = 
     weights: req.weights,
     seed: ctx.seed,
     ablations: { noLookahead: !req.lookahead, globalOnly },
+    ...(ctx.task ? { taskDescription: ctx.task } : {}),
   });
   return {
     examples: e.examples.map((x) => ({

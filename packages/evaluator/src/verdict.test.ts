@@ -30,6 +30,9 @@ describe("parseVerdict", () => {
     ['{"winner": "equal"}', "tie", ""],
     ["winner: B", "B", ""],
     ['{"winner": "A", "reason": "cut sho', "A", ""],
+    ['{"reason": "B states the total the task asks for", "winner": "B"}', "B", "B states the total the task asks for"],
+    ['{"reason": "both reach 7", "winner": "tie"}', "tie", "both reach 7"],
+    ['{"reason": "A omits the total", "winner": "B"', "B", ""],
     ["A", "A", ""],
   ])("reads %s as winner %s", (text, winner, reason) => {
     expect(parseVerdict(text)).toEqual({ ok: true, verdict: { winner, reason } });
@@ -43,6 +46,9 @@ describe("parseVerdict", () => {
     '{"winner": "A is clearly',
     "The winner: A is not obvious, B",
     "winner: A ... on reflection winner: B",
+    // reason first, cut off inside the reason: a winner the reason mentions is not the verdict
+    '{"reason": "B skips a step, so the winner: A.',
+    '{"reason": "the \\"winner\\": \\"A\\" would be the shorter one',
   ])("rejects the malformed verdict %j", (text) => {
     expect(parseVerdict(text).ok).toBe(false);
   });

@@ -37,7 +37,19 @@ export function normaliseWinner(value: unknown): Winner | undefined {
   return undefined;
 }
 
-/** Reads `{"winner": ..., "reason": ...}` out of a judge answer, tolerating fences, prose and key/value variants. */
+/**
+ * A judge answer without the text of its quoted reason (`"reason": "…"`, closed or cut off): the
+ * reason is asked for first, so an answer cut short can end inside it, and a winner the reason
+ * mentions ("…so the winner: A.") is not the verdict.
+ */
+function withoutQuotedReason(text: string): string {
+  return text.replace(/["']?\b(reason|reasoning|explanation|rationale|justification)\b["']?\s*[:=]\s*"(?:[^"\\]|\\.)*("|$)/gi, "");
+}
+
+/**
+ * Reads `{"reason": ..., "winner": ...}` (either key order) out of a judge answer, tolerating fences,
+ * prose and key/value variants.
+ */
 export function parseVerdict(text: string): ParsedVerdict {
   const objects = jsonValuesIn(text).filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v));
   for (const obj of objects) {
@@ -50,12 +62,13 @@ export function parseVerdict(text: string): ParsedVerdict {
   }
   // No JSON object at all (prose, or JSON cut short): accept only an unambiguous, closed statement of
   // the winner — `"winner": "B"` with its closing quote, or `winner: B` ending the line or sentence.
+  const unquoted = withoutQuotedReason(text);
   const labelled =
     objects.length > 0
       ? []
       : [
-          ...text.matchAll(/["']?\bwinner\b["']?\s*[:=]\s*["'](?:response\s+)?(a|b|tie)["']/gi),
-          ...text.matchAll(/\bwinner\b\s*[:=]\s*\**(?:response\s+)?(a|b|tie)\**\s*(?:$|[.,;])/gim),
+          ...unquoted.matchAll(/["']?\bwinner\b["']?\s*[:=]\s*["'](?:response\s+)?(a|b|tie)["']/gi),
+          ...unquoted.matchAll(/\bwinner\b\s*[:=]\s*\**(?:response\s+)?(a|b|tie)\**\s*(?:$|[.,;])/gim),
         ].map((m) => normaliseWinner(m[1]));
   const distinct = new Set(labelled.filter((w) => w !== undefined));
   if (distinct.size === 1) return { ok: true, verdict: { winner: [...distinct][0] as Winner, reason: "" } };

@@ -103,6 +103,9 @@ export async function executeGraph(input: ExecuteGraphInput): Promise<Trace> {
 
   const finalOutput = steps[graph.final]?.output ?? "";
   const trace: Trace = { exampleId: example.id, steps, executed, finalAgent: graph.final, finalOutput };
+  // The correct answer travels with the trace: a failing trace is the optimizer's evidence, and it is
+  // shown what the answer should have been. Never shown to a judge.
+  if (example.label !== undefined) trace.label = example.label;
   if (input.scoreFinal) {
     const score = await input.scoreFinal(finalOutput, example);
     if (score !== undefined) trace.finalScore = score;

@@ -14,4 +14,4 @@
  */
 export { mutateTask } from "./task.js";
 export { mutate, type MutateInput, type MutationResult, type ProposalLineage, type ProposedPrompt } from "./mutate.js";
-export { OPERATORS, type OperatorDefinition } from "./operators.js";
+export { OPERATORS, type OperatorDefinition, type ShownEvidence } from "./operators.js";

@@ -5,15 +5,20 @@
  */
 export {
   DEFAULT_META_PROMPT_LIMITS,
+  DEFAULT_PROMPT_BUDGET_CHARS,
   OPTIMIZER_SYSTEM_MESSAGE,
   PROPOSAL_FORMAT,
   buildMetaPrompt,
+  promptBudgetOf,
+  successorBriefsOf,
   type MetaPrompt,
   type MetaPromptInput,
   type MetaPromptLimits,
+  type SuccessorBrief,
 } from "./meta-prompt.js";
 export {
   DEFAULT_MUTATION_ATTEMPTS,
+  type ChildProblems,
   ProposalLineageSchema,
   MutationRequestSchema,
   ProposedPromptSchema,
@@ -25,6 +30,6 @@ export {
   type MutationResult,
   type ProposedPrompt,
 } from "./mutate.js";
-export { OPERATORS, type OperatorDefinition } from "./operators.js";
+export { OPERATORS, type OperatorDefinition, type ShownEvidence } from "./operators.js";
 export { dedupeProposals, parseProposal, type Deduplicated, type ParsedProposal, type ProposalParse } from "./proposals.js";
 export { successorStepsOf, traceOutcome, type TraceOutcome } from "./trace-outcome.js";

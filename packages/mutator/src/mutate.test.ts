@@ -115,7 +115,7 @@ describe("mutate", () => {
     const llm = scripted((i) => answers[i] ?? "");
     const out = await mutate(input(llm, { children: 5, existingPrompts: ["known   prompt."] }));
     expect(out.proposals.map((p) => p.prompt)).toEqual(["Fresh."]);
-    expect(out.dropped).toEqual({ empty: 1, duplicate: 3 });
+    expect(out.dropped).toEqual({ empty: 1, duplicate: 3, overBudget: 0 });
   });
 
   it("reports the no-traces ablation in the result and in every lineage", async () => {
@@ -134,5 +134,37 @@ describe("mutate", () => {
     const err2 = await mutate(input(llm, { traces: [] })).catch((e: unknown) => e);
     expect((err2 as ValidationError).issues.map((i) => i.path)).toEqual(["traces"]);
     expect(llm.calls).toHaveLength(0);
+  });
+
+  it("asks again for a prompt over the length budget, then drops it as over budget — never cut to fit, never counted malformed", async () => {
+    // budget 40: child 0 fits; child 1 is too long, then fits on retry (sample 4); child 2 is too long twice (samples 2 and 5)
+    const long = `You are the solver. ${"Always check every sum twice. ".repeat(3)}`;
+    const llm = scripted((i) => proposal(i === 1 || i === 2 || i === 5 ? long : `Short prompt ${i}.`));
+    const out = await mutate(input(llm, { promptBudgetChars: 40 }));
+    expect(llm.calls[0]?.messages[1]?.content).toContain("The new prompt must be at most 40 characters");
+    expect(out.proposals.map((p) => [p.prompt, p.lineage.sampleIndex])).toEqual([
+      ["Short prompt 0.", 0],
+      ["Short prompt 4.", 4],
+    ]);
+    expect(out.malformed).toBe(0);
+    expect(out.dropped.overBudget).toBe(1);
+    expect(out.promptBudgetChars).toBe(40);
+    expect(out.overBudgetReports).toEqual([
+      {
+        child: 2,
+        problems: [2, 5].map((sampleIndex) => ({
+          sampleIndex,
+          problem: `the proposed prompt has ${long.trim().length} characters, over the budget of 40`,
+          answer: expect.any(String) as unknown as string,
+        })),
+      },
+    ]);
+    expect(out.proposals.every((p) => p.prompt.length <= 40)).toBe(true);
+  });
+
+  it("defaults the budget to 4000 characters, or to the parent's own length when it is longer", async () => {
+    const llm = scripted((i) => proposal(`P${i}`));
+    expect((await mutate(input(llm, { children: 1 }))).promptBudgetChars).toBe(4000);
+    expect((await mutate(input(llm, { children: 1, parent: "x".repeat(4500) }))).promptBudgetChars).toBe(4500);
   });
 });

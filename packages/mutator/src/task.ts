@@ -1,9 +1,11 @@
 /**
  * The mutator's task adapter: a mutate request of the worker protocol answered by mutate, each
- * proposal reduced to the protocol's Proposal (prompt, operator, the evidence it was made from).
+ * proposal reduced to the protocol's Proposal (prompt, operator, the evidence it was made from). The
+ * graph tells the optimizer who receives the agent's output, and the run what the task is.
  * Registered with the task handler (@maspo/cluster).
  */
 import type { MutateRequest, Proposal, TaskAdapter } from "@maspo/core";
+import { successorBriefsOf } from "./meta-prompt.js";
 import { mutate } from "./mutate.js";
 
 export const mutateTask: TaskAdapter<MutateRequest, Proposal[]> = async (ctx, req) => {
@@ -22,6 +24,10 @@ export const mutateTask: TaskAdapter<MutateRequest, Proposal[]> = async (ctx, re
     children: req.children,
     existingPrompts: req.existingPrompts,
     noTraces: req.noTraces,
+    successors: successorBriefsOf(ctx.graph, req.agentId, req.traces),
+    isFinal: ctx.graph.final === req.agentId,
+    ...(ctx.optimizer.promptBudgetChars !== undefined ? { promptBudgetChars: ctx.optimizer.promptBudgetChars } : {}),
+    ...(ctx.task ? { task: ctx.task } : {}),
   });
   return result.proposals.map((p) => ({
     prompt: p.prompt,

@@ -302,7 +302,12 @@ export function workerContextOf(spec: RunSpec, world: World | undefined, llm: Wo
     llm,
     seed: spec.seed,
     judgeModels: evaluationModelsOf(spec),
-    optimizer: { model: spec.optimizer.model, temperature: spec.optimizer.temperature },
+    optimizer: {
+      model: spec.optimizer.model,
+      temperature: spec.optimizer.temperature,
+      ...(spec.optimizer.promptBudgetChars !== undefined ? { promptBudgetChars: spec.optimizer.promptBudgetChars } : {}),
+    },
+    task: { name: spec.task.name, input: spec.task.input.description, output: spec.task.output.description },
     ...(scoreFinal ? { scoreFinal } : {}),
     ...(hasAnswer ? { hasAnswer } : {}),
   };

@@ -25,7 +25,13 @@ export {
 } from "./oracle/oracle.js";
 export { detectDirectives, recogniseAgent } from "./reading/prompt-reading.js";
 export { readAgentRequest, type AgentRequestReading, type ChatTurn } from "./reading/agent-request.js";
-export { readChatRequest, type RequestReading, type AgentCallReading } from "./roles/request-reading.js";
+export {
+  readChatRequest,
+  type RequestReading,
+  type AgentCallReading,
+  type JudgeCallReading,
+  type OptimizerCallReading,
+} from "./roles/request-reading.js";
 export { compileWorld, type CompiledWorld } from "./world/compiled-world.js";
 export { simCaller, type RecordingSimCaller } from "./serve/sim-caller.js";
 export { worldGraph, worldScorer } from "./world/world-graph.js";

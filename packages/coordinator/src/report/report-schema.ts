@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { CandidateRecordSchema, PromotionSchema } from "../candidate-log.js";
-import { RoundSummarySchema, TrajectoryRowSchema } from "../run-state.js";
+import { OrientationSchema, RoundSummarySchema, TrajectoryRowSchema } from "../run-state.js";
 import { STOP_KINDS } from "../stop-kind.js";
 import { HeldOutFailuresSchema } from "./held-out-failures.js";
 
@@ -152,13 +152,8 @@ export const ReportSchema = z.object({
     ),
   }),
   recommendations: z.array(z.string()),
-  orientation: z
-    .object({
-      trainMetric: z.number(),
-      weakestLens: z.string().nullable(),
-      constrainingAgent: z.string().nullable(),
-    })
-    .nullable(),
+  /** Orientation (the run state's record) and, in words, what it changed in the run. */
+  orientation: OrientationSchema.extend({ changed: z.string() }).nullable(),
   guards: z.array(z.object({ round: z.number(), agent: z.string(), guard: z.string(), detail: z.string() })),
   /**
    * Guard floors the RETURNED prompt set breaks (empty: none): the final metric on held-out below

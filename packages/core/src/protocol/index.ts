@@ -71,6 +71,7 @@ export {
   type TaskOutput,
 } from "./task-kinds.js";
 export type { FinalScorer, TaskAdapter, WorkerContext } from "./worker-context.js";
+export { TaskDescriptionSchema, renderTaskDescription, type TaskDescription } from "./task-description.js";
 export {
   DEFAULT_EVALUATION_SHARD_SIZE,
   EvaluationShardSchema,

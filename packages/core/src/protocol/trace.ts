@@ -43,6 +43,8 @@ export const TraceSchema = z.object({
   finalOutput: z.string(),
   /** The task metric on the final output, when the example has a label. */
   finalScore: z.number().optional(),
+  /** The example's label (its correct answer), when it has one: what the optimizer is shown of a failing trace. */
+  label: z.string().optional(),
 });
 export type Trace = z.infer<typeof TraceSchema>;
 

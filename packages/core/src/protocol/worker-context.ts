@@ -5,6 +5,7 @@
  */
 import type { AgentGraph } from "../agent-graph.js";
 import type { LlmCaller } from "../llm-caller.js";
+import type { TaskDescription } from "./task-description.js";
 import type { Example } from "./trace.js";
 
 export interface WorkerContext {
@@ -13,7 +14,8 @@ export interface WorkerContext {
   /** The run seed: every LLM request carries it. */
   seed: number;
   judgeModels: { local: string; lookahead: string; global: string };
-  optimizer: { model: string; temperature: number };
+  /** The optimizer endpoint, its temperature, and the spec's length budget of a proposed prompt (characters), when set. */
+  optimizer: { model: string; temperature: number; promptBudgetChars?: number };
   /** The task metric of a final output, or undefined when the example has no label (or none applies). */
   scoreFinal?: FinalScorer;
   /**
@@ -21,6 +23,8 @@ export interface WorkerContext {
    * answer in the required form? One that does not loses to one that does without a judge call.
    */
   hasAnswer?: (finalOutput: string) => boolean;
+  /** The spec's task description: the judge and the optimizer are told it. */
+  task?: TaskDescription;
 }
 
 /**

@@ -87,6 +87,8 @@ export const SPEC_LIMITS = {
   agents: 256,
   /** Steps the whole run plans (orientation, inits, every agent step and round end): checked across fields in settings-checks.ts. */
   plannedSteps: 100_000,
+  /** A proposed prompt's length budget, in characters: 100 000 is ~25 000 tokens, more than any agent prompt needs. */
+  promptBudgetChars: 100_000,
 } as const;
 
 /** An integer in [min, max], the bound said in the field's description for the JSON Schema and editors. */
@@ -389,6 +391,11 @@ export type EvaluationSpec = z.output<typeof EvaluationSettingsSchema>;
 export const OptimizerSchema = z.strictObject({
   model: modelId,
   temperature: z.number().min(0).max(2).default(0.7),
+  promptBudgetChars: boundedInt(100, SPEC_LIMITS.promptBudgetChars)
+    .optional()
+    .meta({
+      description: `The longest prompt the optimizer may propose, in characters (100-${SPEC_LIMITS.promptBudgetChars}), stated in its meta-prompt; a longer proposal is asked again, then dropped. Default: 4000, or the parent prompt's length when longer.`,
+    }),
 });
 
 export const ServingSchema = z.strictObject({

@@ -143,6 +143,15 @@ describe("validateSpec: refusals", () => {
     expect(at(issues, "dataset.held_out_used_for_tuning").hint).toBe('did you mean "heldOutUsedForTuning"?');
   });
 
+  it("takes the optimizer's prompt length budget within 100-100000 characters, naming the field otherwise", async () => {
+    const withBudget = (promptBudgetChars: number) => ({ ...validSpec(), optimizer: { model: "sim", promptBudgetChars } });
+    const result = await validateSpec(withBudget(2500), OPTS);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues, null, 2));
+    expect(result.spec.optimizer.promptBudgetChars).toBe(2500);
+    expect(at(await issuesOf(withBudget(50)), "optimizer.promptBudgetChars")).toBeDefined();
+    expect(at(await issuesOf(withBudget(100_001)), "optimizer.promptBudgetChars")).toBeDefined();
+  });
+
   it("rejects an unknown key with no close match, listing the allowed keys", async () => {
     const spec = validSpec();
     spec["frobnicate"] = 1;

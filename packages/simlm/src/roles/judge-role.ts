@@ -45,16 +45,40 @@ function gaussian(next: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
-/** The verdict text, or undefined when this is not a judge prompt. */
-export function judgeReply(ctx: ChatContext): string | undefined {
+/** What the judge read in a request: everything its verdict is made from. */
+export interface JudgeReading {
+  lens: JudgeLens;
+  /** The example's task input, when a section holds it. */
+  task?: string;
+  responseA: string;
+  responseB: string;
+}
+
+/**
+ * A section describing the task in general (what inputs look like, what a final answer must be), as
+ * opposed to the one example's input: the judge reads the example from the task section, and does
+ * not use the description (it judges as it did before requests carried one).
+ */
+const TASK_DESCRIPTION = /\b(task|problem) (description|definition|overview|summary)\b|\babout the task\b/;
+
+/** The judge request read, or undefined when this is not a judge prompt. */
+export function readJudgeRequest(ctx: ChatContext): JudgeReading | undefined {
   const split = splitSections(ctx.user);
   const responses = findResponses(split.sections);
   if (!responses || !JUDGE_CUE.test(normalize(`${ctx.system}\n${ctx.user}`))) return undefined;
-  const { judge } = ctx.cw.world;
   const lens = detectLens(ctx.system.trim().length > 0 ? ctx.system : split.preamble);
+  const task = findTask({ ...split, sections: split.sections.filter((s) => !TASK_DESCRIPTION.test(s.key)) });
+  return { lens, ...(task ? { task: task.body } : {}), responseA: responses.a.body, responseB: responses.b.body };
+}
+
+/** The verdict text, or undefined when this is not a judge prompt. */
+export function judgeReply(ctx: ChatContext): string | undefined {
+  const reading = readJudgeRequest(ctx);
+  if (!reading) return undefined;
+  const { judge } = ctx.cw.world;
+  const { lens } = reading;
   const params = judge.lenses[lens];
-  const task = findTask(split);
-  const problem = task ? recogniseProblem(ctx.cw.templates, task.body) : undefined;
+  const problem = reading.task !== undefined ? recogniseProblem(ctx.cw.templates, reading.task) : undefined;
   const rng = contextRng(ctx, "judge", textDigest(`${ctx.system}\n${ctx.user}`));
   const next = () => rng.next();
 
@@ -72,8 +96,8 @@ export function judgeReply(ctx: ChatContext): string | undefined {
     const caught = read.wrong && next() < params.detect;
     return { score: surface - (caught ? params.correctness : 0), caught, best };
   };
-  const a = assess(responses.a.body);
-  const b = assess(responses.b.body);
+  const a = assess(reading.responseA);
+  const b = assess(reading.responseB);
   const diff = a.score - b.score + judge.positionBias + judge.noise * gaussian(next);
   const winner = diff > judge.tieMargin ? "A" : diff < -judge.tieMargin ? "B" : "tie";
 

@@ -31,19 +31,25 @@ export function extractCurrentPrompt(user: string, sections: readonly Section[])
   return (fenced?.[1] ?? section.body).trim() || undefined;
 }
 
-interface TraceRecord {
+export interface TraceRecord {
   failing: boolean;
   fields: Map<string, string>;
 }
 
+// "Correct answer" (a failing trace's label) is read as a field of its own so it never runs on into
+// the field before it, and is then not used: the optimizer grounds its fix in the failure it sees,
+// as it did before requests carried labels (docs/llm-protocol.md §3).
 const FIELD =
-  /^\s*[-*]?\s*\**\s*(input|task|question|context|agent output|output|response|downstream|outcome|failure caused|failure|category)\s*\**\s*:\s*(.*)$/i;
+  /^\s*[-*]?\s*\**\s*(input|task|question|context|agent output|output|response|downstream|outcome|failure caused|failure|category|correct answer|expected answer|reference answer)\s*\**\s*:\s*(.*)$/i;
 const FIELD_NAMES: Record<string, string> = {
   task: "input",
   question: "input",
   response: "output",
   "agent output": "output",
   "failure caused": "failure",
+  "correct answer": "answer",
+  "expected answer": "answer",
+  "reference answer": "answer",
 };
 
 const FAILING = /\b(fail|fails|failed|failure|failing|incorrect|wrong|error|bad|misaligned|misalignment)\b/;
@@ -219,8 +225,22 @@ function guess(cw: CompiledWorld, agent: WorldAgent, prompt: string, refuted: Re
   return { analysis: "The prompt is overly specific.", modification: "Rewrote it as a short general instruction.", prompt: GENERIC_PROMPT };
 }
 
-/** The optimizer's reply, or undefined when this is not an optimizer meta-prompt. */
-export function optimizerReply(ctx: ChatContext): string | undefined {
+/** What the optimizer read in a meta-prompt: everything its proposal is made from. */
+export interface OptimizerReading {
+  /** The prompt under improvement. */
+  current: string;
+  /** The world agent the request's agent section names, if it names one. */
+  named?: WorldAgent;
+  /** The agent whose prompt it improves: the named one, else the one the prompt's role says. */
+  agent?: WorldAgent;
+  /** Traces and hard negatives, as records of labelled fields. */
+  records: TraceRecord[];
+  /** The failure signatures the failing records show, with how many show each. */
+  shown: Map<FailureSignature, number>;
+}
+
+/** The meta-prompt read, or undefined when this is not an optimizer meta-prompt. */
+export function readOptimizerRequest(ctx: ChatContext): OptimizerReading | undefined {
   const all = normalize(`${ctx.system}\n${ctx.user}`);
   if (!OPTIMIZER_CUE.test(all) || !/\bprompts?\b/.test(all)) return undefined;
   const split = splitSections(ctx.user);
@@ -233,14 +253,22 @@ export function optimizerReply(ctx: ChatContext): string | undefined {
     ? ctx.cw.world.agents.find((a) => ` ${normalize(agentSection.body)} `.includes(` ${normalize(a.id)} `))
     : undefined;
   const agent = named ?? recogniseAgent(ctx.cw, current);
+  const records = agent ? readTraces(ctx.cw, split.sections) : [];
+  const shown = agent ? shownFailures(ctx.cw, agent, records) : new Map<FailureSignature, number>();
+  return { current, ...(named ? { named } : {}), ...(agent ? { agent } : {}), records, shown };
+}
+
+/** The optimizer's reply, or undefined when this is not an optimizer meta-prompt. */
+export function optimizerReply(ctx: ChatContext): string | undefined {
+  const reading = readOptimizerRequest(ctx);
+  if (!reading) return undefined;
+  const { current, named, agent, records, shown } = reading;
   const rng = contextRng(ctx, "optimizer", textDigest(`${ctx.system}\n${ctx.user}`));
 
   let proposal: OptimizerProposal;
   if (!agent) {
     proposal = { analysis: "The role of this agent is unclear.", modification: "Tightened the wording.", prompt: current };
   } else {
-    const records = readTraces(ctx.cw, split.sections);
-    const shown = shownFailures(ctx.cw, agent, records);
     const fixes = groundedFixes(agent, current, shown);
     const first = fixes[0];
     // A prompt that no longer names the agent's role makes it a generic assistant; failing traces of

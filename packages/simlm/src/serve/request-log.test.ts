@@ -78,7 +78,12 @@ describe("the request log (sim serve --log-requests)", () => {
       },
     });
     expect((agent?.reading as { agent: { directives: string[] } }).agent.directives.length).toBeGreaterThan(0);
-    expect(judge).toEqual({ model: "judge-model", messages: judgeCall.messages, reading: { role: "judge" } });
+    expect(judge).toMatchObject({
+      model: "judge-model",
+      messages: judgeCall.messages,
+      reading: { role: "judge", judge: { problemKnown: true } },
+    });
+    expect(Object.keys(judge ?? {}).sort()).toEqual(["messages", "model", "reading"]);
   });
 
   it("refuses a path it cannot open with E_SIMLM_LOG, naming the file", () => {
