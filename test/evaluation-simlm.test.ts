@@ -228,7 +228,8 @@ describe("evaluation against simlm (math-chain)", () => {
       const read = (withDescription: boolean) =>
         readChatRequest(world, {
           model: "judge",
-          messages: buildJudgeMessages(withDescription ? { ...question, taskDescription } : question),
+          // Spread: the request schema's messages are open records, ChatMessage is a closed interface.
+          messages: buildJudgeMessages(withDescription ? { ...question, taskDescription } : question).map((m) => ({ ...m })),
         }).judge;
       const described = read(true);
       expect(described).toMatchObject({ lens, task: question.task, problemKnown: true });

@@ -179,7 +179,10 @@ describe("mutation against simlm (math-chain)", () => {
         .filter((line) => !line.startsWith("Correct answer: "))
         .join("\n");
       const read = (content: string) =>
-        readChatRequest(world, { model: "optimizer", messages: [system ?? { role: "system", content: "" }, { role: "user", content }] });
+        readChatRequest(world, {
+          model: "optimizer",
+          messages: [{ ...(system ?? { role: "system", content: "" }) }, { role: "user", content }],
+        });
       const full = read(user?.content ?? "");
       expect(full.role).toBe("optimizer");
       expect(full.optimizer?.failing).toBeGreaterThan(0);
