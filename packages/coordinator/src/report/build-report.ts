@@ -5,13 +5,13 @@
  */
 import { type LlmAccountingRow, type UsageTotals, promptVersion, usageTotalsOf } from "@maspo/core";
 import type { FinalMeasure } from "../final-measure.js";
-import type { Orientation, RunState } from "../run-state.js";
+import type { RunState } from "../run-state.js";
 import { stopKind } from "../stop-kind.js";
 import type { HeldOutFailures } from "./held-out-failures.js";
 import { misalignmentSummary } from "./misalignment-summary.js";
+import { orientationChange } from "./report-text.js";
 import { recommendationsFor } from "./recommendations.js";
 import { REPORT_UNITS, type Report } from "./report-schema.js";
-import { ptsOr } from "./units.js";
 
 /**
  * A case at or below this strength only just passed the detector (local ≥ 0.75 against downstream
@@ -239,15 +239,4 @@ export function floorBreachesOf(
     }
   }
   return out;
-}
-
-/** What orientation changed in the run, in one sentence the report can quote. */
-export function orientationChange(o: Orientation): string {
-  const lead = (agent: string) => o.headroom?.[agent]?.global;
-  if (o.frontier) {
-    return `${o.frontier} constrains the system (its first mutations moved the global lens ${ptsOr(lead(o.frontier))} against its initial prompt, more than the first agent's by over the noise margin of ${ptsOr(o.margin)}): the first round started with ${o.frontier}, then the topological order.`;
-  }
-  if (o.constrainingAgent === null) return "No first mutation moved the global lens: the topological order was kept.";
-  if (o.headroom === undefined) return "The topological order was kept.";
-  return `${o.constrainingAgent} constrains the system most (global ${ptsOr(lead(o.constrainingAgent))} against its initial prompt), but it is the first agent or its lead is within the noise margin (${ptsOr(o.margin)}): the topological order was kept.`;
 }

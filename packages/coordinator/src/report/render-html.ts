@@ -14,6 +14,7 @@ import {
   growthLine,
   heldOutFailuresLine,
   oracleLine,
+  orientationLine,
   overridesLine,
 } from "./report-text.js";
 import { pct, pts, relative, usd } from "./units.js";
@@ -122,6 +123,7 @@ export function renderHtml(r: Report): string {
     s.push(`<h3>${esc(agent)}${r.initialPrompts[agent] === prompt ? " (unchanged)" : ""}</h3><pre>${esc(prompt)}</pre>`);
   }
   s.push(`<h2>2. Optimization trajectory</h2>`, trajectorySvg(r));
+  if (r.orientation) s.push(`<p class="note"><strong>Orientation.</strong> ${esc(orientationLine(r.orientation))}</p>`);
   s.push(`<p>${esc(plain(TRAJECTORY_NOTE))}</p>`, table(t.trajectory));
   if (t.rounds.rows.length > 0)
     s.push(`<p>Per round: the current graph on the whole train pool, the best so far, each agent's best and |ℬ_mis|.</p>`, table(t.rounds));

@@ -8,6 +8,7 @@ import {
   growthLine,
   heldOutFailuresLine,
   oracleLine,
+  orientationLine,
   overridesLine,
 } from "./report-text.js";
 import { type ReportTable, reportTables } from "./report-tables.js";
@@ -85,7 +86,7 @@ export function renderMarkdown(r: Report): string {
   }
 
   out.push("## 2. Optimization trajectory", "");
-  if (r.orientation) out.push(orientationLine(r.orientation), "");
+  if (r.orientation) out.push(`**Orientation.** ${orientationLine(r.orientation)}`, "");
   out.push(TRAJECTORY_NOTE, "");
   out.push(...mdTable(t.trajectory), "");
   if (r.rounds.length > 0) {
@@ -139,26 +140,4 @@ export function renderMarkdown(r: Report): string {
   for (const rec of r.recommendations) out.push(`- ${rec}`);
   out.push("");
   return out.join("\n");
-}
-
-/** Orientation in one paragraph: the baseline, the weakest lens, the constraining agent, what changed. */
-function orientationLine(o: NonNullable<Report["orientation"]>): string {
-  const headroom = Object.entries(o.headroom ?? {})
-    .map(
-      ([agent, h]) => `${agent} local ${pts(h.local)}, lookahead ${h.lookahead === null ? "—" : pts(h.lookahead)}, global ${pts(h.global)}`,
-    )
-    .join("; ");
-  return [
-    `**Orientation.** Baseline train metric ${pct(o.trainMetric)}.`,
-    o.baseline
-      ? `Usable outputs (successors' usable given them): ${Object.entries(o.baseline)
-          .map(([agent, b]) => `${agent} ${pct(b.usableOutput)}${b.successorsUsable === null ? "" : ` (${pct(b.successorsUsable)})`}`)
-          .join(", ")}.`
-      : "",
-    headroom ? `Headroom per agent (its first mutations' best lens score against its initial prompt, minus the tie): ${headroom}.` : "",
-    `Weakest lens: ${o.weakestLens ?? "none"}; constraining agent: ${o.constrainingAgent ?? "none"}.`,
-    o.changed,
-  ]
-    .filter((x) => x.length > 0)
-    .join(" ");
 }

@@ -4,7 +4,8 @@
  * Plain text with Markdown's backticks and bold only where report.html strips them.
  */
 import type { Report } from "./report-schema.js";
-import { pct, pts } from "./units.js";
+import type { Orientation } from "../run-state.js";
+import { pct, pts, ptsOr } from "./units.js";
 
 export const UNITS_NOTE =
   "rates (accuracies, win rates, lens scores) are percentages with one decimal; deltas and J scores are in points (pts) with one decimal. report.json holds the same numbers as fractions (see its `units`).";
@@ -66,4 +67,37 @@ export function floorBreachText(b: Report["floorBreaches"][number]): string {
   return b.guard === "finalMetricFloor"
     ? `guards.finalMetricFloor ${pct(b.floor)}: the returned set scores ${pct(b.measured)} on held-out`
     : `guards.localValidityFloor ${pct(b.floor)}: ${b.where}'s final prompt wins ${pct(b.measured)} locally against its initial prompt`;
+}
+
+/** What orientation changed in the run, in one sentence the report can quote. */
+export function orientationChange(o: Orientation): string {
+  const lead = (agent: string) => o.headroom?.[agent]?.global;
+  if (o.frontier) {
+    return `${o.frontier} constrains the system (its first mutations moved the global lens ${ptsOr(lead(o.frontier))} against its initial prompt, more than the first agent's by over the noise margin of ${ptsOr(o.margin)}): the first round started with ${o.frontier}, then the topological order.`;
+  }
+  if (o.constrainingAgent === null) return "No first mutation moved the global lens: the topological order was kept.";
+  if (o.headroom === undefined) return "The topological order was kept.";
+  return `${o.constrainingAgent} constrains the system most (global ${ptsOr(lead(o.constrainingAgent))} against its initial prompt), but it is the first agent or its lead is within the noise margin (${ptsOr(o.margin)}): the topological order was kept.`;
+}
+
+/** Orientation in one paragraph: the baseline, the weakest lens, the constraining agent, what changed. */
+export function orientationLine(o: NonNullable<Report["orientation"]>): string {
+  const headroom = Object.entries(o.headroom ?? {})
+    .map(
+      ([agent, h]) => `${agent} local ${pts(h.local)}, lookahead ${h.lookahead === null ? "—" : pts(h.lookahead)}, global ${pts(h.global)}`,
+    )
+    .join("; ");
+  return [
+    `Baseline train metric ${pct(o.trainMetric)}.`,
+    o.baseline
+      ? `Usable outputs (successors' usable given them): ${Object.entries(o.baseline)
+          .map(([agent, b]) => `${agent} ${pct(b.usableOutput)}${b.successorsUsable === null ? "" : ` (${pct(b.successorsUsable)})`}`)
+          .join(", ")}.`
+      : "",
+    headroom ? `Headroom per agent (its first mutations' best lens score against its initial prompt, minus the tie): ${headroom}.` : "",
+    `Weakest lens: ${o.weakestLens ?? "none"}; constraining agent: ${o.constrainingAgent ?? "none"}.`,
+    o.changed,
+  ]
+    .filter((x) => x.length > 0)
+    .join(" ");
 }

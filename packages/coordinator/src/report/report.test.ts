@@ -3,6 +3,7 @@ import { initialState } from "../optimize.js";
 import type { RunState } from "../run-state.js";
 import { buildReport } from "./build-report.js";
 import { renderHtml } from "./render-html.js";
+import { orientationLine } from "./report-text.js";
 import { renderMarkdown } from "./render-markdown.js";
 import { ReportSchema } from "./report-schema.js";
 
@@ -162,6 +163,15 @@ describe("report", () => {
     expect(html).toContain("<polyline");
     expect(html).not.toMatch(/<script|https?:\/\//);
     expect(html).toContain("P1 &lt;b&gt;bold&lt;/b&gt;");
+  });
+
+  it("says what orientation found and changed in both the Markdown and the HTML, in the same words", () => {
+    const r = report();
+    if (!r.orientation) throw new Error("the fixture has an orientation");
+    const line = orientationLine(r.orientation);
+    expect(line).toContain("constraining agent: planner");
+    expect(renderMarkdown(r)).toContain(`**Orientation.** ${line}`);
+    expect(renderHtml(r)).toContain(`<strong>Orientation.</strong> ${line}`);
   });
 
   it("names a label-free run's held-out number as a judged win rate vs the baseline, never an accuracy, without a relative gain", () => {
