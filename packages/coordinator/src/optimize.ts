@@ -20,6 +20,7 @@ import { type LoopContext, createLoopContext } from "./loop-context.js";
 import type { OptimizeConfig } from "./optimize-config.js";
 import { orientation } from "./orientation.js";
 import { roundEnd } from "./round-end.js";
+import { noteStepEnd } from "./round-token-cap.js";
 import { liftRoundCap, withinRoundCap } from "./round-token-cap.js";
 import type { RunState } from "./run-state.js";
 import { type Step, describeStep, globalRound, planSteps } from "./step-plan.js";
@@ -109,6 +110,7 @@ export async function optimize(
       break;
     }
     if (await budgetRanOut(config.stop, state, workers, before)) break;
+    await noteStepEnd(ctx);
     state.nextStep = index + 1;
     const event: StepEvent = { index, total: plan.length, step, label: describeStep(step), state };
     await hooks.onStep?.(event);

@@ -43,7 +43,10 @@ async function servedTokens(ctx: LoopContext): Promise<number> {
 async function openRound(ctx: LoopContext, round: number): Promise<void> {
   const { state } = ctx;
   if (state.roundWindow?.round === round) return;
-  state.roundStartTokens = await servedTokens(ctx);
+  // From the count checkpointed with the step before, not the ledger now: a resumed coordinator opens
+  // the round after the killed one's in-flight tasks were served by the workers that outlived it, and
+  // those tokens are the round's as much as in the uninterrupted run.
+  state.roundStartTokens = state.tokensAtStepEnd ?? (await servedTokens(ctx));
   state.skipRoundAfterGuard = false;
   state.roundWindow = { round, reserved: state.roundEndReserve ?? 0 };
 }
@@ -182,4 +185,10 @@ export async function measureOutsideCap<T>(
 /** After the last step: the cap no longer holds (the finish's held-out measurement is no round). */
 export async function liftRoundCap(ctx: LoopContext): Promise<void> {
   if (capOf(ctx) !== null) await ctx.workers.capRoundTokens?.(null);
+}
+
+/** With a cap: the served-token count at the end of a step, checkpointed with it (where the next round starts). */
+export async function noteStepEnd(ctx: LoopContext): Promise<void> {
+  if (capOf(ctx) === null) return;
+  ctx.state.tokensAtStepEnd = await servedTokens(ctx);
 }

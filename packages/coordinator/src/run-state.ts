@@ -121,6 +121,8 @@ export const RunStateSchema = z.object({
   stopReason: z.string().nullable(),
   /** Tokens counter value at the start of the current round, for the tokens-per-round guard. */
   roundStartTokens: z.number(),
+  /** With guards.tokensPerRoundMax: the served-token count when the last finished step ended (absent: no cap). */
+  tokensAtStepEnd: z.number().optional(),
   /** The round's token ceiling was reached: its remaining agent steps are skipped. */
   skipRoundAfterGuard: z.boolean(),
   /**
