@@ -81,24 +81,41 @@ export function repeatedCalls(requests: ReadonlyMap<string, number>): number {
   return n;
 }
 
+/** Who asked what: each body's asks' client ports (in askedAt's order), and the killed process's ports. */
+export interface VictimAsks {
+  askedFrom: ReadonlyMap<string, readonly (number | undefined)[]>;
+  victimPorts: ReadonlySet<number>;
+}
+
 /**
- * Repeats split by a kill at `killedAt`: a body first asked before the kill, or whose ask the killed
- * client abandoned (a request still in transit when it died reaches the endpoint after the kill),
- * and asked again was in flight at the kill (an answered, stored call is a cache hit afterwards) —
- * one such repeat per body is the kill's; every other repeat is not.
+ * Repeats split by a kill at `killedAt`. A body was in flight at the kill — and asked again by its
+ * task's redelivery — when it was first asked before the kill and again after, or its ask was
+ * abandoned by its client, or the killed process asked it (its request may reach the endpoint after
+ * the kill and be answered into a socket nobody reads) and it was asked again after the kill. One
+ * such repeat per body is the kill's; every other repeat is not, and each is described in `others`.
  */
 export function repeatsAroundKill(
   askedAt: ReadonlyMap<string, number[]>,
   killedAt: number,
   abandoned: ReadonlySet<string> = new Set(),
-): { inFlight: number; other: number } {
+  victim?: VictimAsks,
+): { inFlight: number; other: number; others: string[] } {
   let inFlight = 0;
   let other = 0;
+  const others: string[] = [];
   for (const [body, times] of askedAt) {
     if (times.length < 2) continue;
-    const crossed = ((times[0] ?? 0) < killedAt && times.some((t) => t >= killedAt)) || abandoned.has(body);
+    const from = victim?.askedFrom.get(body) ?? [];
+    const victimAsked = from.some((port) => port !== undefined && victim?.victimPorts.has(port) === true);
+    const askedAfter = times.some((t) => t >= killedAt);
+    const crossed = ((times[0] ?? 0) < killedAt && askedAfter) || abandoned.has(body) || (victimAsked && askedAfter);
     inFlight += crossed ? 1 : 0;
-    other += times.length - 1 - (crossed ? 1 : 0);
+    const extra = times.length - 1 - (crossed ? 1 : 0);
+    other += extra;
+    if (extra > 0) {
+      const when = times.map((t, i) => `${t - killedAt} ms from port ${from[i] ?? "?"}`).join(", ");
+      others.push(`body ${body.slice(0, 12)} asked ${times.length}× (${when}; relative to the kill)`);
+    }
   }
-  return { inFlight, other };
+  return { inFlight, other, others };
 }

@@ -9,6 +9,7 @@
 import { type NatsServer, startNatsServer } from "../helpers/nats-server.js";
 import { type ReportJson, SMALL_SPEC, embeddedReport, httpSpec, startCountingSim } from "../fixtures/maspo-processes.js";
 import { type CaseResult, repeatedCalls, repeatsAroundKill, seeded, timing, zero } from "./figures.js";
+import { tcpPortsTo } from "./victim-sockets.js";
 import { KEY_VAR, drift, endOf, lastStep, nextStepAfter, sleep, startClusterRun, reachedStep } from "./runs.js";
 
 const ROLES = ["executor", "evaluator", "mutator"] as const;
@@ -50,13 +51,18 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
         await sleep(delayMs);
         const killed = run.coordinator.child.exitCode === null;
         const stepAtKill = lastStep(run.coordinator);
+        // The victim's connections to the endpoint, read the moment before it dies: its asks told apart.
+        const victimPorts = killed ? tcpPortsTo(victim.child.pid, sim.port) : new Set<number>();
         const killedAt = Date.now();
         if (killed) victim.child.kill("SIGKILL");
         const recovered = nextStepAfter(run.coordinator, stepAtKill);
         const end = await endOf(run.coordinator, run.out, run.workers, 180_000);
         const recoverySeconds = ((await recovered) - killedAt) / 1000;
         const differs = drift(end.report, reference);
-        const repeats = repeatsAroundKill(sim.askedAt, killed ? killedAt : Number.POSITIVE_INFINITY, sim.abandonedBodies);
+        const repeats = repeatsAroundKill(sim.askedAt, killed ? killedAt : Number.POSITIVE_INFINITY, sim.abandonedBodies, {
+          askedFrom: sim.askedFrom,
+          victimPorts,
+        });
         rows.push({
           run: i + 1,
           victim: victim.name,
@@ -69,6 +75,8 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
           repeatedInFlightAtKill: repeats.inFlight,
           repeatedOther: repeats.other,
           abandonedByVictim: sim.abandoned(),
+          victimConnections: victimPorts.size,
+          ...(repeats.others.length > 0 ? { repeatedOtherDetail: repeats.others.join("; ") } : {}),
           recoverySeconds: Number(recoverySeconds.toFixed(2)),
           ...(end.code === 0 ? {} : { says: end.says }),
         });
@@ -96,7 +104,7 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
         met: sum("repeatedOther") === 0,
         note:
           "a call in flight dies with its worker (its answer, if sent, is never stored) and the task's redelivery asks it again: " +
-          "a body first asked before the kill (or whose ask the killed worker abandoned: still in transit when it died) and asked again counts against this bound, once; every other repeat breaks it",
+          "a body first asked before the kill, or whose ask the killed worker abandoned or sent (told by its TCP connections, read from /proc the moment before the kill: a request in transit reaches the endpoint after the kill), and asked again counts against this bound, once; every other repeat breaks it",
       },
       zero("LLM calls answered twice that were not in flight at a kill", sum("repeatedOther")),
       {

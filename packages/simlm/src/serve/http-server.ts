@@ -91,7 +91,12 @@ async function serveOne(service: SimService, req: IncomingMessage, res: ServerRe
       return;
     }
   }
-  await service.handle({ method: req.method ?? "GET", path, body }, sink, clientGone.signal);
+  const clientPort = req.socket.remotePort;
+  await service.handle(
+    { method: req.method ?? "GET", path, body, ...(clientPort !== undefined ? { clientPort } : {}) },
+    sink,
+    clientGone.signal,
+  );
 }
 
 export interface SimServerOptions {

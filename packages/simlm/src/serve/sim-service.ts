@@ -25,6 +25,8 @@ export interface SimRequest {
   /** Path, optionally with a query (ignored). `/v1` is optional, so a base URL without it still works. */
   path: string;
   body: string;
+  /** The TCP port the request came from (over HTTP; absent in process): which client asked, for whoever counts asks. */
+  clientPort?: number;
 }
 
 /** Where a reply is written: an HTTP response, or the in-process fetch's Response stream. */

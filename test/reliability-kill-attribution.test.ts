@@ -1,0 +1,61 @@
+/**
+ * How the worker-kill case tells the killed worker's calls from everyone else's: a process's TCP
+ * connections read from /proc, and the repeat rule that excuses only the calls in flight at the kill.
+ */
+import { spawn } from "node:child_process";
+import { createServer, type Socket } from "node:net";
+import { describe, expect, it } from "vitest";
+import { repeatsAroundKill } from "./reliability/figures.js";
+import { tcpPortsTo } from "./reliability/victim-sockets.js";
+
+describe("the killed worker's connections", () => {
+  it("are the local ports of exactly that process's connections to the server", async () => {
+    const seen: Socket[] = [];
+    const server = createServer((socket) => seen.push(socket));
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const port = (server.address() as { port: number }).port;
+    const child = spawn(process.execPath, [
+      "-e",
+      `const s = require("node:net").connect(${port}, "127.0.0.1", () => console.log("connected")); setInterval(() => {}, 1000);`,
+    ]);
+    try {
+      await new Promise<void>((ok) => child.stdout.once("data", () => ok()));
+      while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+      const ports = tcpPortsTo(child.pid, port);
+      expect([...ports]).toEqual([seen[0]?.remotePort]);
+      // This process holds the server's side of that connection, not a client's: none of its ports.
+      expect(tcpPortsTo(process.pid, port).size).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      for (const s of seen) s.destroy();
+      await new Promise((ok) => server.close(ok));
+    }
+  });
+});
+
+describe("repeats around a kill", () => {
+  const killedAt = 1_000;
+  const victim = { victimPorts: new Set([5001]), askedFrom: new Map<string, (number | undefined)[]>() };
+
+  it("counts a body the victim sent that reached the endpoint after the kill, then asked again, as in flight", () => {
+    const askedAt = new Map([["late", [1_005, 3_200]]]);
+    victim.askedFrom.set("late", [5001, 6001]);
+    expect(repeatsAroundKill(askedAt, killedAt, new Set(), victim)).toMatchObject({ inFlight: 1, other: 0 });
+    // Without telling who asked, the same asks break the bound.
+    expect(repeatsAroundKill(askedAt, killedAt)).toMatchObject({ inFlight: 0, other: 1 });
+  });
+
+  it("counts a body two live workers asked after the kill as a repeat that breaks the bound, and says when it came", () => {
+    const askedAt = new Map([["dup", [1_500, 1_520]]]);
+    victim.askedFrom.set("dup", [6001, 6002]);
+    const split = repeatsAroundKill(askedAt, killedAt, new Set(), victim);
+    expect(split).toMatchObject({ inFlight: 0, other: 1 });
+    expect(split.others[0]).toContain("500 ms from port 6001");
+  });
+
+  it("excuses only one repeat per body: a third ask breaks the bound", () => {
+    const askedAt = new Map([["thrice", [900, 1_100, 1_200]]]);
+    victim.askedFrom.set("thrice", [5001, 6001, 6002]);
+    expect(repeatsAroundKill(askedAt, killedAt, new Set(), victim)).toMatchObject({ inFlight: 1, other: 1 });
+  });
+});
