@@ -93,16 +93,19 @@ function ownedLease(ctx: KvLeaseContext, key: string, ttlMs: number, revision: n
       ctx.onTrouble(key, `cannot renew the lease: ${messageOf(err)}`);
     }
   };
-  const schedule = (): void => {
+  // Each renewal is due an interval after the previous one *started*: a slow write (a loaded
+  // server) must not push the next one back, or three slow renewals would outlast the ttl.
+  const schedule = (delayMs: number): void => {
     timer = setTimeout(() => {
+      const started = Date.now();
       renewing = renew().then(() => {
-        if (!lost && !released) schedule();
+        if (!lost && !released) schedule(Math.max(0, renewalIntervalMs(ttlMs) - (Date.now() - started)));
       });
-    }, renewalIntervalMs(ttlMs));
+    }, delayMs);
     // A lease never keeps a process alive by itself; the owner's work does.
     timer.unref();
   };
-  schedule();
+  schedule(renewalIntervalMs(ttlMs));
 
   return {
     owner: true,
