@@ -1,6 +1,6 @@
 // The installed command as a real process: the built bin/maspo.js (run `npx tsc -b` first; this
 // file builds nothing), its streams and its exit statuses.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,17 @@ function maspo(args: string[]): Promise<{ status: number; stdout: string; stderr
 }
 
 describe("bin/maspo.js as a process", () => {
+  it("ends its output quietly, exit 0, when the reader of its stdout goes away (maspo run --help | head)", async () => {
+    const child = spawn(process.execPath, [BIN, "run", "--help"], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    // Closed before the process has started up: its first write meets a pipe nobody reads (EPIPE).
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
   it("prints its version", async () => {
     const version = (JSON.parse(readFileSync(join(REPO, "packages/cli/package.json"), "utf8")) as { version: string }).version;
     expect(await maspo(["--version"])).toEqual({ status: 0, stdout: `${version}\n`, stderr: "" });

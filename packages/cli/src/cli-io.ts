@@ -15,9 +15,25 @@ export interface CliIo {
 
 export function processIo(): CliIo {
   return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
+    out: writerTo(process.stdout),
+    err: writerTo(process.stderr),
     env: process.env,
     cwd: process.cwd(),
+  };
+}
+
+/**
+ * Writes to a standard stream until its reader goes away (`maspo run --help | head`): then the
+ * output ends, not the command — a run goes on and still writes its report, where an unhandled
+ * EPIPE would have crashed it with a stack trace. Any other write error is thrown as before.
+ */
+function writerTo(stream: NodeJS.WriteStream): (text: string) => void {
+  let open = true;
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+    open = false;
+  });
+  return (text) => {
+    if (open) stream.write(text);
   };
 }
