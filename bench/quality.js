@@ -22,6 +22,7 @@ import { bundledWorldNames, loadWorld, oracle } from "@maspo/simlm";
 import { expectedScoreOf, runEmbedded } from "@maspo/run";
 import { renderAnytimeHtml, renderMarkdown } from "./quality-render.js";
 import { summarize } from "./quality-summary.js";
+import { codeIdentity, defaultJournalPath, openJournal } from "./quality-journal.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const RESULTS = join(ROOT, "bench", "results");
@@ -181,6 +182,23 @@ export async function runTask(task) {
   return config.kind === "peer" ? runPeerOne({ ...input, budget: task.budget }) : runOne(input);
 }
 
+/** The tasks' rows in task order: those the journal has already, the others run (and journalled as each ends). */
+async function runOrReuse(tasks, jobs, journal, onRow) {
+  const rows = tasks.map((t) => journal.done(t));
+  const todo = tasks.flatMap((t, i) => (rows[i] === undefined ? [i] : []));
+  const ran = await runTasks(
+    todo.map((i) => tasks[i]),
+    jobs,
+    (row) => {
+      onRow(row);
+      // Appended in the order they finish; a row is a whole run, so a bench killed now loses only the runs in flight.
+      void journal.append(row);
+    },
+  );
+  todo.forEach((i, k) => (rows[i] = ran[k]));
+  return rows;
+}
+
 /** Runs the tasks on `jobs` worker threads (each run is CPU-bound and single-threaded); rows in task order. */
 async function runTasks(tasks, jobs, onRow) {
   const rows = new Array(tasks.length);
@@ -286,7 +304,13 @@ export async function runQualityBench(options = {}) {
       `${row.world} ${row.config} seed ${row.seed}: held-out ${pct(row.baseline)} → ${pct(row.final)}, gap closed ${pct(row.gapClosed)} (expected ${pct(row.expectedGapClosed)}), ` +
         `${row.searchCalls} search calls${row.budget !== undefined ? ` of ${row.budget}` : ""}, ${row.wallSeconds.toFixed(1)} s`,
     );
-  const maspoRows = await runTasks(tasksOf("maspo"), jobs, logRow);
+  const identity = await codeIdentity(ROOT);
+  const journal = await openJournal(options.journal ?? defaultJournalPath(identity), { resume: options.resume === true });
+  log(
+    `quality bench: code ${identity}; every finished run is kept in ${journal.path}` +
+      (options.resume ? ` (${journal.reused} runs reused from it)` : " (--resume finishes a stopped bench from it)"),
+  );
+  const maspoRows = await runOrReuse(tasksOf("maspo"), jobs, journal, logRow);
   const peerTasks = tasksOf("peer");
   let peerRows = [];
   if (peerTasks.length > 0) {
@@ -294,9 +318,10 @@ export async function runQualityBench(options = {}) {
       maspoRows.filter((r) => r.config === "full"),
       resultsDir,
     );
-    peerRows = await runTasks(
+    peerRows = await runOrReuse(
       peerTasks.map((t) => ({ ...t, budget: budgetOf(t.worldName, t.seed) })),
       jobs,
+      journal,
       logRow,
     );
   }

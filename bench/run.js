@@ -7,6 +7,7 @@
  *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,independent --jobs 1
  *   node bench/run.js --quality --only math-chain --seeds 1,2 --configs full,gepa-all,spo   (peers need full MASPO's calls)
  *   node bench/run.js --quality --render   quality.md and anytime.html again from quality.json, running nothing
+ *   node bench/run.js --quality --resume   finish a stopped quality bench: only the runs its journal lacks (bench/quality-journal.js)
  *   node bench/run.js --cluster            the cluster benchmark only (bench/cluster.js)
  *   node bench/run.js --cluster --only transport,memory   some of its sections, figures printed, no files written
  */
@@ -42,6 +43,7 @@ const SUITES = {
           ...(seeds ? { seeds } : {}),
           ...(configs ? { configs } : {}),
           ...(jobs ? { jobs } : {}),
+          ...(flags.resume ? { resume: true } : {}),
           command: ["node bench/run.js", ...process.argv.slice(2)].join(" "),
         });
     const t = result.summary.targets;
@@ -73,6 +75,7 @@ const { values: flags } = parseArgs({
     configs: { type: "string" },
     jobs: { type: "string" },
     render: { type: "boolean" },
+    resume: { type: "boolean" },
   },
   strict: true,
 });
