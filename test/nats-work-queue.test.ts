@@ -383,6 +383,22 @@ describe("JetStream work queue on a real nats-server", () => {
     expect(order.length - 1 - lastSmall, order.join(" ")).toBeGreaterThanOrEqual(4);
   });
 
+  test("a result read back from a results log that was deleted mid-run fails as the run's streams gone (E_RUN_STREAMS_GONE), naming the stream and the resume", async () => {
+    const runId = newRunId();
+    const coordinator = await openQueue(runId);
+    const completed = eventCounter((e) => e.type === "task-completed", 1);
+    const worker = await openQueue(runId, { ackWaitMs: 1000 }, completed.observer, { createStreams: false });
+    await worker.process("executor", async (t) => t.taskId, { concurrency: 1 });
+    await coordinator.submit(task(runId, "kept"));
+    await completed.reached;
+    expect((await coordinator.resultAt(1))?.taskId).toBe("kept");
+    const names = runStreamNames(runId);
+    await jsm.streams.delete(names.results);
+    const read = coordinator.resultAt(1);
+    await expect(read).rejects.toMatchObject({ code: "E_RUN_STREAMS_GONE" });
+    await expect(read).rejects.toThrow(new RegExp(`stream ${names.results} is gone.*--resume ${runId}`));
+  });
+
   test("a done run's streams are retired: work and results deleted, dead letters kept to expire, and a worker's queue never re-creates them", async () => {
     const runId = newRunId();
     const coordinator = await openQueue(runId);

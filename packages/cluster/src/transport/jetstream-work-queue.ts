@@ -208,7 +208,11 @@ class JetStreamWorkQueue implements WorkQueue {
     if (!Number.isInteger(position) || position < 1) return undefined;
     const stream = runStreamNames(this.runId).results;
     // A direct read by sequence; retried through a leader election like every other JetStream request.
-    const stored = await withJetStreamRetry(() => this.ctx.jsm.streams.getMessage(stream, { seq: position }));
+    const stored = await withJetStreamRetry(() => this.ctx.jsm.streams.getMessage(stream, { seq: position })).catch((err: unknown) => {
+      // The results log itself is gone (its streams removed mid-run): the run cannot go on, and says why.
+      if (isStreamNotFound(err)) throw new RunStreamsGoneError(this.runId, [stream], { cause: err });
+      throw err;
+    });
     return stored ? storedResult(this.runId, stored.data, stored.subject) : undefined;
   }
 
