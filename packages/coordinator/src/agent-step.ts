@@ -26,18 +26,23 @@ export async function agentStep(ctx: LoopContext, step: AgentStep, round: number
   const agentId = step.agent;
   const labels = [step.epoch, step.round, agentId, step.step] as const;
   let refreshed = false;
+  const rng = Rng.derive(config.seed, "round", ...labels);
+  const minibatch = drawStepMinibatch(ctx, agentId, rng);
+  // Every member's traces on the step's minibatch start now, beside Beam Refresh rather than after it.
+  const memberTraces = tracesOfMembers(ctx, agentId, state.beams[agentId] ?? [], minibatch);
   const stale = isBeamStale(state.beams[agentId] ?? [], agentId, contextVersions(ctx, agentId));
   if (stale && refreshEnabled(ctx)) {
     await refreshBeam(ctx, agentId, Rng.derive(config.seed, "refresh", ...labels), round);
     refreshed = true;
   }
-  const rng = Rng.derive(config.seed, "round", ...labels);
-  const minibatch = drawStepMinibatch(ctx, agentId, rng);
   const prompts = contextPrompts(ctx, agentId);
-  const base = await runAll(ctx, prompts, minibatch);
+  const tracesOf = (prompt: string): Promise<Trace[]> =>
+    memberTraces.get(prompt) ?? runAll(ctx, { ...prompts, [agentId]: prompt }, minibatch);
+  const base = await tracesOf(prompts[agentId] as string);
   const scoredIn = contextSignature(agentId, contextVersions(ctx, agentId));
   const parents = state.beams[agentId] ?? [];
-  const parentTraces = tracesOfParents(ctx, agentId, parents, prompts, minibatch, base);
+  // The current best's traces are the base run; one promise per parent, so a parent's children need not wait for the others.
+  const parentTraces = parents.map((p) => tracesOf(p.prompt));
   const jobs = hybridBatch(parents, config.search.childrenPerParent, config.search.operators, hardNegativesFor(ctx, agentId), rng, (p, c) =>
     deriveSeed(config.seed, "mutate", ...labels, p, c),
   );
@@ -65,27 +70,43 @@ export async function agentStep(ctx: LoopContext, step: AgentStep, round: number
 }
 
 /**
- * Every parent is mutated from its own traces on the shared minibatch: the current best's are the
- * base run; any other member re-runs the graph from this agent down, reusing the shared upstream part.
- * One promise per parent, all started at once, so a parent's children need not wait for the others.
+ * Every beam member's traces on the step's minibatch, with the other agents at their current best:
+ * the best's are the step's base run, every other member's the evidence its children are mutated
+ * from. None of it depends on what Beam Refresh decides — refresh re-scores and re-orders these same
+ * members, changes no other agent's best, and mines only this agent's own cases, while the minibatch
+ * injects its predecessors' — so it runs beside refresh instead of after it. The part of the graph
+ * upstream of this agent is every member's, so it runs once.
  */
-function tracesOfParents(
+function tracesOfMembers(
   ctx: LoopContext,
   agentId: string,
-  parents: readonly BeamMember[],
-  prompts: Record<string, string>,
+  members: readonly BeamMember[],
   minibatch: readonly Example[],
-  base: Trace[],
-): Promise<Trace[]>[] {
-  return parents.map((p) =>
-    p.prompt === prompts[agentId]
-      ? Promise.resolve(base)
-      : Promise.all(
-          minibatch.map((example, i) =>
-            ctx.workers.runGraph({ prompts: { ...prompts, [agentId]: p.prompt }, example, base: base[i] as Trace, rerunFrom: agentId }),
-          ),
+): Map<string, Promise<Trace[]>> {
+  const traces = new Map<string, Promise<Trace[]>>();
+  const [first, ...rest] = members;
+  if (!first) return traces;
+  const others = contextPrompts(ctx, agentId);
+  // The first member's whole-graph runs; every other member re-runs each example from this agent down
+  // on that example's upstream outputs the moment they are in (they are every member's: only this
+  // agent's prompt differs), rather than after the whole minibatch.
+  const runs = minibatch.map((example) => ctx.workers.runGraph({ prompts: { ...others, [agentId]: first.prompt }, example }));
+  traces.set(first.prompt, Promise.all(runs));
+  for (const m of rest) {
+    if (traces.has(m.prompt)) continue;
+    const prompts = { ...others, [agentId]: m.prompt };
+    traces.set(
+      m.prompt,
+      Promise.all(
+        runs.map((run, i) =>
+          run.then((base) => ctx.workers.runGraph({ prompts, example: minibatch[i] as Example, base, rerunFrom: agentId })),
         ),
-  );
+      ),
+    );
+  }
+  // Awaited by the step, or never when refresh dropped a member; a failure then must not go unhandled.
+  for (const t of traces.values()) t.catch(() => {});
+  return traces;
 }
 
 /** The report's row for this step: the agent's best after it, and whether refresh ran or the best moved. */
