@@ -235,6 +235,20 @@ export async function startNatsCluster(size: number): Promise<NatsCluster> {
       return managedServer(binary, confPath, root, { port: node.port, monitorPort: node.monitorPort, storeDir });
     }),
   );
+  const fullyRouted = async (): Promise<boolean> => {
+    const running = servers.filter((s) => s.running());
+    const routes = await Promise.all(
+      running.map(async (s) => {
+        try {
+          const varz = (await (await fetch(`http://127.0.0.1:${s.monitorPort}/varz`)).json()) as { connect_urls?: string[] };
+          return new Set(varz.connect_urls ?? []).size;
+        } catch {
+          return 0;
+        }
+      }),
+    );
+    return routes.every((n) => n >= running.length);
+  };
   const cluster: NatsCluster = {
     servers,
     urls: servers.map((s) => s.url).join(","),
@@ -252,7 +266,9 @@ export async function startNatsCluster(size: number): Promise<NatsCluster> {
               }
             }),
         );
-        if (leaders.length > 0 && leaders.every((l) => l !== "" && l === leaders[0])) return;
+        // Every server routed to every other one, too: a client's INFO lists the cluster's servers
+        // (what maspo counts its size by) only once the routes have told each server of the others.
+        if (leaders.length > 0 && leaders.every((l) => l !== "" && l === leaders[0]) && (await fullyRouted())) return;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       throw new Error(`the NATS cluster at ${cluster.urls} elected no JetStream meta leader all its servers agree on`);
