@@ -40,7 +40,7 @@ describe("repeats around a kill", () => {
   it("counts a body the victim sent that reached the endpoint after the kill, then asked again, as in flight", () => {
     const askedAt = new Map([["late", [1_005, 3_200]]]);
     victim.askedFrom.set("late", [5001, 6001]);
-    expect(repeatsAroundKill(askedAt, killedAt, new Set(), victim)).toMatchObject({ inFlight: 1, other: 0 });
+    expect(repeatsAroundKill(askedAt, killedAt, new Set(), victim)).toMatchObject({ inFlight: 1, other: 0, sentBeforeKillArrivedAfter: 1 });
     // Without telling who asked, the same asks break the bound.
     expect(repeatsAroundKill(askedAt, killedAt)).toMatchObject({ inFlight: 0, other: 1 });
   });

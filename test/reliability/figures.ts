@@ -99,16 +99,20 @@ export function repeatsAroundKill(
   killedAt: number,
   abandoned: ReadonlySet<string> = new Set(),
   victim?: VictimAsks,
-): { inFlight: number; other: number; others: string[] } {
+): { inFlight: number; other: number; others: string[]; sentBeforeKillArrivedAfter: number } {
   let inFlight = 0;
   let other = 0;
+  // Excused only because the victim's connection asked it: a request in transit at the kill.
+  let sentBeforeKillArrivedAfter = 0;
   const others: string[] = [];
   for (const [body, times] of askedAt) {
     if (times.length < 2) continue;
     const from = victim?.askedFrom.get(body) ?? [];
     const victimAsked = from.some((port) => port !== undefined && victim?.victimPorts.has(port) === true);
     const askedAfter = times.some((t) => t >= killedAt);
-    const crossed = ((times[0] ?? 0) < killedAt && askedAfter) || abandoned.has(body) || (victimAsked && askedAfter);
+    const byTime = (times[0] ?? 0) < killedAt && askedAfter;
+    const crossed = byTime || abandoned.has(body) || (victimAsked && askedAfter);
+    if (crossed && !byTime && !abandoned.has(body)) sentBeforeKillArrivedAfter++;
     inFlight += crossed ? 1 : 0;
     const extra = times.length - 1 - (crossed ? 1 : 0);
     other += extra;
@@ -117,5 +121,5 @@ export function repeatsAroundKill(
       others.push(`body ${body.slice(0, 12)} asked ${times.length}× (${when}; relative to the kill)`);
     }
   }
-  return { inFlight, other, others };
+  return { inFlight, other, others, sentBeforeKillArrivedAfter };
 }

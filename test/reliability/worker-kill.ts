@@ -76,6 +76,7 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
           repeatedOther: repeats.other,
           abandonedByVictim: sim.abandoned(),
           victimConnections: victimPorts.size,
+          repeatedInTransitAtKill: repeats.sentBeforeKillArrivedAfter,
           ...(repeats.others.length > 0 ? { repeatedOtherDetail: repeats.others.join("; ") } : {}),
           recoverySeconds: Number(recoverySeconds.toFixed(2)),
           ...(end.code === 0 ? {} : { says: end.says }),
