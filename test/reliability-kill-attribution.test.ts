@@ -35,7 +35,7 @@ describe("the killed worker's connections", () => {
 
 describe("repeats around a kill", () => {
   const killedAt = 1_000;
-  const victim = { victimPorts: new Set([5001]), askedFrom: new Map<string, (number | undefined)[]>() };
+  const victim = { victimPorts: new Set([5001]), askedFrom: new Map<string, (number | undefined)[]>(), until: killedAt + 2_000 };
 
   it("counts a body the victim sent that reached the endpoint after the kill, then asked again, as in flight", () => {
     const askedAt = new Map([["late", [1_005, 3_200]]]);
@@ -51,6 +51,12 @@ describe("repeats around a kill", () => {
     const split = repeatsAroundKill(askedAt, killedAt, new Set(), victim);
     expect(split).toMatchObject({ inFlight: 0, other: 1 });
     expect(split.others[0]).toContain("500 ms from port 6001");
+  });
+
+  it("takes an ask from a victim's port long after the kill for a live process's (the port reused), not the victim's", () => {
+    const askedAt = new Map([["reused", [4_000, 4_100]]]);
+    victim.askedFrom.set("reused", [5001, 6001]);
+    expect(repeatsAroundKill(askedAt, killedAt, new Set(), victim)).toMatchObject({ inFlight: 0, other: 1 });
   });
 
   it("excuses only one repeat per body: a third ask breaks the bound", () => {

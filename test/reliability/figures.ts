@@ -85,6 +85,12 @@ export function repeatedCalls(requests: ReadonlyMap<string, number>): number {
 export interface VictimAsks {
   askedFrom: ReadonlyMap<string, readonly (number | undefined)[]>;
   victimPorts: ReadonlySet<number>;
+  /**
+   * Asks from those ports count as the victim's only until then (ms since the epoch): a request in
+   * transit arrives within moments of the kill, while a port Linux hands out again later (loopback
+   * reuses them soon) belongs to a live process. The ack wait after the kill is ample.
+   */
+  until: number;
 }
 
 /**
@@ -108,7 +114,9 @@ export function repeatsAroundKill(
   for (const [body, times] of askedAt) {
     if (times.length < 2) continue;
     const from = victim?.askedFrom.get(body) ?? [];
-    const victimAsked = from.some((port) => port !== undefined && victim?.victimPorts.has(port) === true);
+    const victimAsked = from.some(
+      (port, i) => port !== undefined && victim !== undefined && victim.victimPorts.has(port) && (times[i] ?? Infinity) <= victim.until,
+    );
     const askedAfter = times.some((t) => t >= killedAt);
     const byTime = (times[0] ?? 0) < killedAt && askedAfter;
     const crossed = byTime || abandoned.has(body) || (victimAsked && askedAfter);

@@ -13,6 +13,8 @@ import { tcpPortsTo } from "./victim-sockets.js";
 import { KEY_VAR, drift, endOf, lastStep, nextStepAfter, sleep, startClusterRun, reachedStep } from "./runs.js";
 
 const ROLES = ["executor", "evaluator", "mutator"] as const;
+/** The spec's cluster.ackWaitMs when the case sets none (core's spec default). */
+const DEFAULT_ACK_WAIT_MS = 10_000;
 /** Steps of the small spec's run (orientation, 3 inits, 2 rounds × 4). */
 const STEPS = 12;
 
@@ -62,6 +64,7 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
         const repeats = repeatsAroundKill(sim.askedAt, killed ? killedAt : Number.POSITIVE_INFINITY, sim.abandonedBodies, {
           askedFrom: sim.askedFrom,
           victimPorts,
+          until: killedAt + (options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
         });
         rows.push({
           run: i + 1,
