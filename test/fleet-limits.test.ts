@@ -185,10 +185,13 @@ describe("cost counted from what endpoints served", () => {
       await session.nc.close();
     }
     // Held requests of the dying executor that the server answers before it notices the client is gone
-    // were served to nobody: at most the requests held when it dies.
-    const heldAtKill = sim.held();
+    // were served to nobody: at most the requests held when it dies. Counted once it is dead and its
+    // last requests are in: one it sent just before the kill can reach the endpoint (in this process,
+    // whose event loop lags under load) after the kill, and be held then.
     executor?.child.kill("SIGKILL");
     expect((await executor?.exited)?.signal).toBe("SIGKILL");
+    await new Promise((r) => setTimeout(r, 250));
+    const heldAtKill = sim.held();
     procs.push(...startWorkers(server.url, runId, { executor: 1, evaluator: 0, mutator: 0 }, [], KEY_ENV));
     sim.release();
     const { code } = await exitedWithin(proc, 200_000, procs);
