@@ -35,33 +35,31 @@ describe("the killed worker's connections", () => {
 
 describe("repeats around a kill", () => {
   const killedAt = 1_000;
-  const victim = { victimPorts: new Set([5001]), askedFrom: new Map<string, (number | undefined)[]>(), until: killedAt + 2_000 };
+  const victim = { ports: new Set([5001]), until: killedAt + 2_000 };
+  /** Each body's asks as (time, client port) pairs. */
+  const asked = (body: string, ...asks: [number, number][]) => new Map([[body, asks.map(([at, port]) => ({ at, port }))]]);
 
   it("counts a body the victim sent that reached the endpoint after the kill, then asked again, as in flight", () => {
-    const askedAt = new Map([["late", [1_005, 3_200]]]);
-    victim.askedFrom.set("late", [5001, 6001]);
-    expect(repeatsAroundKill(askedAt, killedAt, new Set(), victim)).toMatchObject({ inFlight: 1, other: 0, sentBeforeKillArrivedAfter: 1 });
+    const asks = asked("late", [1_005, 5001], [3_200, 6001]);
+    expect(repeatsAroundKill(asks, killedAt, new Set(), victim)).toMatchObject({ inFlight: 1, other: 0, sentBeforeKillArrivedAfter: 1 });
     // Without telling who asked, the same asks break the bound.
-    expect(repeatsAroundKill(askedAt, killedAt)).toMatchObject({ inFlight: 0, other: 1 });
+    expect(repeatsAroundKill(asks, killedAt)).toMatchObject({ inFlight: 0, other: 1 });
   });
 
   it("counts a body two live workers asked after the kill as a repeat that breaks the bound, and says when it came", () => {
-    const askedAt = new Map([["dup", [1_500, 1_520]]]);
-    victim.askedFrom.set("dup", [6001, 6002]);
-    const split = repeatsAroundKill(askedAt, killedAt, new Set(), victim);
+    const asks = asked("dup", [1_500, 6001], [1_520, 6002]);
+    const split = repeatsAroundKill(asks, killedAt, new Set(), victim);
     expect(split).toMatchObject({ inFlight: 0, other: 1 });
     expect(split.others[0]).toContain("500 ms from port 6001");
   });
 
   it("takes an ask from a victim's port long after the kill for a live process's (the port reused), not the victim's", () => {
-    const askedAt = new Map([["reused", [4_000, 4_100]]]);
-    victim.askedFrom.set("reused", [5001, 6001]);
-    expect(repeatsAroundKill(askedAt, killedAt, new Set(), victim)).toMatchObject({ inFlight: 0, other: 1 });
+    const asks = asked("reused", [4_000, 5001], [4_100, 6001]);
+    expect(repeatsAroundKill(asks, killedAt, new Set(), victim)).toMatchObject({ inFlight: 0, other: 1 });
   });
 
   it("excuses only one repeat per body: a third ask breaks the bound", () => {
-    const askedAt = new Map([["thrice", [900, 1_100, 1_200]]]);
-    victim.askedFrom.set("thrice", [5001, 6001, 6002]);
-    expect(repeatsAroundKill(askedAt, killedAt, new Set(), victim)).toMatchObject({ inFlight: 1, other: 1 });
+    const asks = asked("thrice", [900, 5001], [1_100, 6001], [1_200, 6002]);
+    expect(repeatsAroundKill(asks, killedAt, new Set(), victim)).toMatchObject({ inFlight: 1, other: 1 });
   });
 });

@@ -4,6 +4,8 @@
  * bench (bench/reliability.bench.ts) writes them all, timings included, to JSON and Markdown.
  */
 
+import type { Ask } from "../fixtures/maspo-processes.js";
+
 export interface Figure {
   /** What is counted, e.g. "tasks lost". */
   name: string;
@@ -81,10 +83,9 @@ export function repeatedCalls(requests: ReadonlyMap<string, number>): number {
   return n;
 }
 
-/** Who asked what: each body's asks' client ports (in askedAt's order), and the killed process's ports. */
-export interface VictimAsks {
-  askedFrom: ReadonlyMap<string, readonly (number | undefined)[]>;
-  victimPorts: ReadonlySet<number>;
+/** The killed process's client ports, and how long an ask from one of them counts as its. */
+export interface Victim {
+  ports: ReadonlySet<number>;
   /**
    * Asks from those ports count as the victim's only until then (ms since the epoch): a request in
    * transit arrives within moments of the kill, while a port Linux hands out again later (loopback
@@ -101,32 +102,29 @@ export interface VictimAsks {
  * such repeat per body is the kill's; every other repeat is not, and each is described in `others`.
  */
 export function repeatsAroundKill(
-  askedAt: ReadonlyMap<string, number[]>,
+  asks: ReadonlyMap<string, readonly Ask[]>,
   killedAt: number,
   abandoned: ReadonlySet<string> = new Set(),
-  victim?: VictimAsks,
+  victim?: Victim,
 ): { inFlight: number; other: number; others: string[]; sentBeforeKillArrivedAfter: number } {
   let inFlight = 0;
   let other = 0;
   // Excused only because the victim's connection asked it: a request in transit at the kill.
   let sentBeforeKillArrivedAfter = 0;
   const others: string[] = [];
-  for (const [body, times] of askedAt) {
-    if (times.length < 2) continue;
-    const from = victim?.askedFrom.get(body) ?? [];
-    const victimAsked = from.some(
-      (port, i) => port !== undefined && victim !== undefined && victim.victimPorts.has(port) && (times[i] ?? Infinity) <= victim.until,
-    );
-    const askedAfter = times.some((t) => t >= killedAt);
-    const byTime = (times[0] ?? 0) < killedAt && askedAfter;
+  for (const [body, list] of asks) {
+    if (list.length < 2) continue;
+    const victimAsked = list.some((a) => a.port !== undefined && victim !== undefined && victim.ports.has(a.port) && a.at <= victim.until);
+    const askedAfter = list.some((a) => a.at >= killedAt);
+    const byTime = (list[0]?.at ?? 0) < killedAt && askedAfter;
     const crossed = byTime || abandoned.has(body) || (victimAsked && askedAfter);
     if (crossed && !byTime && !abandoned.has(body)) sentBeforeKillArrivedAfter++;
     inFlight += crossed ? 1 : 0;
-    const extra = times.length - 1 - (crossed ? 1 : 0);
+    const extra = list.length - 1 - (crossed ? 1 : 0);
     other += extra;
     if (extra > 0) {
-      const when = times.map((t, i) => `${t - killedAt} ms from port ${from[i] ?? "?"}`).join(", ");
-      others.push(`body ${body.slice(0, 12)} asked ${times.length}× (${when}; relative to the kill)`);
+      const when = list.map((a) => `${a.at - killedAt} ms from port ${a.port ?? "?"}`).join(", ");
+      others.push(`body ${body.slice(0, 12)} asked ${list.length}× (${when}; relative to the kill)`);
     }
   }
   return { inFlight, other, others, sentBeforeKillArrivedAfter };

@@ -61,9 +61,8 @@ export async function measureWorkerKills(options: WorkerKillOptions): Promise<Ca
         const end = await endOf(run.coordinator, run.out, run.workers, 180_000);
         const recoverySeconds = ((await recovered) - killedAt) / 1000;
         const differs = drift(end.report, reference);
-        const repeats = repeatsAroundKill(sim.askedAt, killed ? killedAt : Number.POSITIVE_INFINITY, sim.abandonedBodies, {
-          askedFrom: sim.askedFrom,
-          victimPorts,
+        const repeats = repeatsAroundKill(sim.asks, killed ? killedAt : Number.POSITIVE_INFINITY, sim.abandonedBodies, {
+          ports: victimPorts,
           until: killedAt + (options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
         });
         rows.push({
