@@ -90,6 +90,18 @@ function eventCounter(predicate: (e: WorkQueueEvent) => boolean, count: number) 
   };
 }
 
+/** A new run whose coordinator submitted one task, and a worker (creating no stream) that completed it. */
+async function runWithOneTaskDone(taskId: string): Promise<{ runId: string; coordinator: WorkQueue }> {
+  const runId = newRunId();
+  const coordinator = await openQueue(runId);
+  const completed = eventCounter((e) => e.type === "task-completed", 1);
+  const worker = await openQueue(runId, { ackWaitMs: 1000 }, completed.observer, { createStreams: false });
+  await worker.process("executor", async (t) => t.taskId, { concurrency: 1 });
+  await coordinator.submit(task(runId, taskId));
+  await completed.reached;
+  return { runId, coordinator };
+}
+
 const WORKER_SCRIPT = `
 import { connect } from "@nats-io/transport-node";
 import { openJetStreamWorkQueue } from "@maspo/cluster";
@@ -384,13 +396,7 @@ describe("JetStream work queue on a real nats-server", () => {
   });
 
   test("a result read back from a results log that was deleted mid-run fails as the run's streams gone (E_RUN_STREAMS_GONE), naming the stream and the resume", async () => {
-    const runId = newRunId();
-    const coordinator = await openQueue(runId);
-    const completed = eventCounter((e) => e.type === "task-completed", 1);
-    const worker = await openQueue(runId, { ackWaitMs: 1000 }, completed.observer, { createStreams: false });
-    await worker.process("executor", async (t) => t.taskId, { concurrency: 1 });
-    await coordinator.submit(task(runId, "kept"));
-    await completed.reached;
+    const { runId, coordinator } = await runWithOneTaskDone("kept");
     expect((await coordinator.resultAt(1))?.taskId).toBe("kept");
     const names = runStreamNames(runId);
     await jsm.streams.delete(names.results);
@@ -400,13 +406,7 @@ describe("JetStream work queue on a real nats-server", () => {
   });
 
   test("a done run's streams are retired: work and results deleted, dead letters kept to expire, and a worker's queue never re-creates them", async () => {
-    const runId = newRunId();
-    const coordinator = await openQueue(runId);
-    const completed = eventCounter((e) => e.type === "task-completed", 1);
-    const worker = await openQueue(runId, { ackWaitMs: 1000 }, completed.observer, { createStreams: false });
-    await worker.process("executor", async (t) => t.taskId, { concurrency: 2 });
-    await coordinator.submit(task(runId, "only"));
-    await completed.reached;
+    const { runId, coordinator } = await runWithOneTaskDone("only");
     admin.publish(workSubject(runId, "executor"), new Uint8Array([0xc1]));
     await admin.flush();
     const names = runStreamNames(runId);

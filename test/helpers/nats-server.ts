@@ -237,7 +237,8 @@ export async function startNatsCluster(size: number): Promise<NatsCluster> {
   );
   const fullyRouted = async (): Promise<boolean> => {
     const running = servers.filter((s) => s.running());
-    const routes = await Promise.all(
+    // How many servers' client URLs each running server knows (itself included).
+    const known = await Promise.all(
       running.map(async (s) => {
         try {
           const varz = (await (await fetch(`http://127.0.0.1:${s.monitorPort}/varz`)).json()) as { connect_urls?: string[] };
@@ -247,7 +248,7 @@ export async function startNatsCluster(size: number): Promise<NatsCluster> {
         }
       }),
     );
-    return routes.every((n) => n >= running.length);
+    return known.every((n) => n >= running.length);
   };
   const cluster: NatsCluster = {
     servers,
